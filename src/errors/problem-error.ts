@@ -1,0 +1,62 @@
+/**
+ * Typed errors with stable codes. Every failure a client can see is one of these codes; the
+ * HTTP status, title and RFC 9457 `type` URI of each live here and are mapped to a response
+ * in one place (plugins/problem-handler.ts).
+ */
+
+export const PROBLEM_TYPE_BASE = 'https://focal-loss.dev/problems/';
+
+export const PROBLEMS = {
+  'invalid-request': { status: 400, title: 'The request is not valid' },
+  'malformed-body': { status: 400, title: 'The request body could not be parsed' },
+  unauthorized: { status: 401, title: 'Authentication is required' },
+  'not-found': { status: 404, title: 'No such resource' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'too-many-elements': { status: 413, title: 'The batch has too many elements' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
+  'result-not-finite': { status: 422, title: 'The result overflows float64' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  overloaded: { status: 503, title: 'The service is overloaded' },
+  unavailable: { status: 503, title: 'The service is shutting down' },
+  timeout: { status: 503, title: 'The computation took too long' },
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEMS;
+
+/** One offending field: a JSON pointer into the request body and why it is wrong. */
+export interface FieldError {
+  /** JSON pointer (RFC 6901) fragment into the request body, e.g. "#/logits/3/1". */
+  pointer: string;
+  /** Why the value is rejected, e.g. "must be a finite number". */
+  detail: string;
+}
+
+export class ProblemError extends Error {
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly title: string;
+  readonly errors: FieldError[];
+  /** Extra response headers, e.g. Retry-After for 503 and 429. */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ProblemCode,
+    detail: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProblemError';
+    this.code = code;
+    this.status = PROBLEMS[code].status;
+    this.title = PROBLEMS[code].title;
+    this.errors = options.errors ?? [];
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** JSON pointer fragment for a path of keys and indices ("#/logits/3/1"). */
+export function pointer(...path: (string | number)[]): string {
+  return '#' + path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}

@@ -1,0 +1,85 @@
+/**
+ * Shapes shared by the focal-loss kernels: the flat, typed problem a kernel reads and the
+ * raw result it writes. No Fastify, no pool, no I/O: these cross the worker boundary as-is.
+ */
+
+export type Mode = 'binary' | 'multilabel' | 'multiclass';
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** Float arrays a kernel can read directly (float32 input is read without widening it first). */
+export type FloatArray = Float64Array | Float32Array;
+
+/** What every focal-loss problem has: an n x c batch of logits and the loss settings. */
+interface ProblemBase {
+  n: number;
+  c: number;
+  /** n*c logits, row-major. */
+  logits: FloatArray;
+  /** Per-row weights (length n) or null for 1. */
+  weights: FloatArray | null;
+  /**
+   * Length c, or null for no weighting. binary/multilabel: the positive-class weight of each
+   * column (1 - alpha weights negatives). multiclass: the weight of each class.
+   */
+  alpha: FloatArray | null;
+  gamma: number;
+  labelSmoothing: number;
+  reduction: Reduction;
+  normalizer: number | null;
+  wantGradient: boolean;
+  wantLosses: boolean;
+}
+
+/**
+ * Binary and multilabel problems: `n` rows of `c` independent sigmoid elements (binary is c = 1).
+ * `targets` holds n*c soft labels in [0, 1], row-major like `logits`.
+ */
+export interface SigmoidProblem extends ProblemBase {
+  mode: 'binary' | 'multilabel';
+  targets: FloatArray;
+}
+
+/**
+ * Multiclass (softmax) problems: `n` rows of `c` logits. Targets are either class ids
+ * (Int32Array of length n, -1 marks an ignored row) or probability rows (length n*c).
+ */
+export interface SoftmaxProblem extends ProblemBase {
+  mode: 'multiclass';
+  labels: Int32Array | null;
+  probabilities: FloatArray | null;
+}
+
+export type FocalProblem = SigmoidProblem | SoftmaxProblem;
+
+/**
+ * Per-class counters and sums, kept raw (no ratios) so that results of several batches
+ * can be merged exactly by adding them. Counts are stored as float64 (exact below 2^53).
+ */
+export interface RawClassStats {
+  support: Float64Array;
+  lossSum: Float64Array;
+  /** Binary/multilabel only: loss of positive (y >= 0.5) and negative elements. */
+  posLossSum: Float64Array | null;
+  negLossSum: Float64Array | null;
+  tp: Float64Array;
+  fp: Float64Array;
+  fn: Float64Array;
+}
+
+export interface FocalResult {
+  /** The reduced loss: sum / denominator for mean, the sum otherwise. */
+  loss: number;
+  /** Sum of every element (row) loss, weights included. */
+  lossSum: number;
+  /** Elements (binary, multilabel) or non-ignored rows (multiclass) counted. */
+  count: number;
+  /** What the mean divided by (normalizer or count); 1 for sum and none. */
+  denominator: number;
+  /** d(loss)/d(logits), n*c row-major (n for binary), or null when not asked for. */
+  gradient: Float64Array | null;
+  /** Per-element (binary, multilabel) or per-row (multiclass) losses, or null. */
+  losses: Float64Array | null;
+  stats: RawClassStats;
+  /** Number of non-finite values produced (overflow); 0 for every valid, in-range input. */
+  nonFinite: number;
+}

@@ -1,0 +1,99 @@
+/**
+ * The one place errors become HTTP responses: typed ProblemErrors, Fastify's own errors
+ * (schema validation, body parsing, limits, content type) and anything unexpected are all
+ * answered as RFC 9457 application/problem+json. Unexpected errors are logged with the request
+ * id and answered as a 500 without internals.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { PROBLEM_TYPE_BASE, ProblemError, type FieldError, type ProblemCode } from '../errors/problem-error.js';
+import type { Problem } from '../schemas/problem.js';
+import { fieldErrorsFromAjv, type AjvErrorLike } from './ajv-errors.js';
+import { MAX_FIELD_ERRORS } from '../tensors/field-errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/** Fastify error codes that are the client's doing, and the problem each one is. */
+const FASTIFY_CODES: Record<string, ProblemCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'malformed-body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_INVALID_TYPE: 'malformed-body',
+};
+
+export function toProblem(err: unknown): ProblemError {
+  if (err instanceof ProblemError) return err;
+  const e = err as FastifyError & { validation?: AjvErrorLike[] };
+  if (Array.isArray(e.validation)) {
+    const errors = fieldErrorsFromAjv(e.validation).slice(0, MAX_FIELD_ERRORS);
+    const first = errors[0];
+    const detail = first ? `${first.pointer.slice(2) || 'body'} ${first.detail}` : 'the request does not match the schema';
+    return new ProblemError('invalid-request', detail, { errors });
+  }
+  const code = e.code !== undefined ? FASTIFY_CODES[e.code] : undefined;
+  if (code !== undefined) return new ProblemError(code, clientMessage(code, e));
+  // Body parse errors (bad JSON, forbidden __proto__ keys, bad UTF-8) carry a 4xx status.
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    if (e.statusCode === 413) return new ProblemError('payload-too-large', e.message);
+    if (e.statusCode === 415) return new ProblemError('unsupported-media-type', e.message);
+    if (e.statusCode === 429) return new ProblemError('rate-limited', e.message);
+    if (e.statusCode === 404) return new ProblemError('not-found', e.message);
+    if (e.statusCode === 405) return new ProblemError('method-not-allowed', e.message);
+    return new ProblemError('malformed-body', e.message);
+  }
+  return new ProblemError('internal', 'an internal error occurred; the request id identifies it in the service logs', { cause: err });
+}
+
+function clientMessage(code: ProblemCode, e: FastifyError): string {
+  switch (code) {
+    case 'payload-too-large':
+      return 'the request body is larger than this service accepts (BODY_LIMIT); split the batch or use a binary encoding';
+    case 'unsupported-media-type':
+      return 'send the body as application/json';
+    default:
+      return e.message;
+  }
+}
+
+export function problemBody(problem: ProblemError, requestId: string): Problem {
+  const body: Problem = {
+    type: PROBLEM_TYPE_BASE + problem.code,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.message,
+    code: problem.code,
+    instance: `urn:request-id:${requestId}`,
+  };
+  if (problem.errors.length > 0) body.errors = problem.errors as FieldError[];
+  return body;
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): FastifyReply {
+  for (const [k, v] of Object.entries(problem.headers)) reply.header(k, v);
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(problem, request.id)));
+}
+
+export default fp(
+  async function problemHandler(app: FastifyInstance) {
+    app.setErrorHandler((err, request, reply) => {
+      const problem = toProblem(err);
+      // Client errors are reported on the request's one log line (plugins/request-log.ts);
+      // server errors get their own line with the stack.
+      if (problem.status >= 500) request.log.error({ err }, 'request failed: %s', problem.code);
+      request.problem = { code: problem.code, detail: problem.message };
+      return sendProblem(reply, request, problem);
+    });
+    app.setNotFoundHandler((request, reply) =>
+      sendProblem(reply, request, new ProblemError('not-found', `no route ${request.method} ${request.url.split('?')[0]}`)),
+    );
+  },
+  { name: 'problem-handler' },
+);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    problem?: { code: ProblemCode; detail: string };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * What crosses the worker boundary: a focal-loss problem whose typed arrays are transferred
+ * (moved, not copied) to the worker, and a result whose arrays are transferred back.
+ */
+import type { FocalProblem, FocalResult } from '../kernels/types.js';
+
+/** The ArrayBuffers a problem owns, for the transfer list. */
+export function problemBuffers(problem: FocalProblem): ArrayBuffer[] {
+  const arrays: (ArrayBufferView | null)[] = [problem.logits, problem.weights, problem.alpha];
+  if (problem.mode === 'multiclass') arrays.push(problem.labels, problem.probabilities);
+  else arrays.push(problem.targets);
+  return uniqueOwnedBuffers(arrays);
+}
+
+/** The ArrayBuffers a result owns, for the transfer list. */
+export function resultBuffers(result: FocalResult): ArrayBuffer[] {
+  const s = result.stats;
+  return uniqueOwnedBuffers([result.gradient, result.losses, s.support, s.lossSum, s.posLossSum, s.negLossSum, s.tp, s.fp, s.fn]);
+}
+
+/**
+ * Only arrays that span their whole buffer may be transferred: transferring a view would
+ * detach (and hand over) memory that other data still uses.
+ */
+function uniqueOwnedBuffers(arrays: (ArrayBufferView | null)[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const a of arrays) {
+    if (a === null) continue;
+    const buffer = a.buffer;
+    if (buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === buffer.byteLength) out.add(buffer);
+  }
+  return [...out];
+}

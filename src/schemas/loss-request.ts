@@ -1,0 +1,123 @@
+/**
+ * The POST /loss request body: the single source of its validation (Ajv, via Fastify), its
+ * TypeScript type and its OpenAPI description. Rules a JSON schema cannot express (ragged rows,
+ * N/C agreement, class ids in range, finite values) are checked once in tensors/.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const MODES = ['binary', 'multilabel', 'multiclass'] as const;
+export const REDUCTIONS = ['mean', 'sum', 'none'] as const;
+export const OUTPUTS = ['loss', 'losses', 'gradient', 'stats'] as const;
+
+export const ModeSchema = Type.Union(
+  MODES.map((m) => Type.Literal(m)),
+  {
+    description:
+      '`binary`: one sigmoid output per example (logits `number[N]`). `multilabel`: C independent sigmoid outputs per ' +
+      'example (logits `number[N][C]`). `multiclass`: one softmax over C classes per example (logits `number[N][C]`).',
+  },
+);
+
+export const ReductionSchema = Type.Union(
+  REDUCTIONS.map((r) => Type.Literal(r)),
+  {
+    default: 'mean',
+    description:
+      '`mean` (default): the sum of all losses divided by `normalizer` when given, else by the count: N in binary mode, ' +
+      'N*C in multilabel mode, the number of non-ignored rows in multiclass mode (weights do not change the ' +
+      'denominator). `sum`: the sum. `none`: `losses` holds every per-element (per-row in multiclass) loss and `loss` ' +
+      'their sum.',
+  },
+);
+
+export const OutputSchema = Type.Union(OUTPUTS.map((o) => Type.Literal(o)));
+
+const NumberVector = Type.Array(Type.Number());
+const NumberMatrix = Type.Array(Type.Array(Type.Number()));
+
+export const LossRequestSchema = Type.Object(
+  {
+    mode: ModeSchema,
+    logits: Type.Union([NumberVector, NumberMatrix], {
+      description:
+        'Raw scores (before sigmoid or softmax), finite float64. `number[N]` in binary mode, `number[N][C]` (rows of ' +
+        'equal length) in multilabel and multiclass mode.',
+    }),
+    targets: Type.Union([NumberVector, NumberMatrix], {
+      description:
+        'binary: `number[N]` in [0, 1] (soft labels allowed). multilabel: `number[N][C]` in [0, 1]. multiclass: integer ' +
+        'class ids `number[N]` in [0, C) (or equal to `ignore_index`), or probability rows `number[N][C]` (each value ' +
+        '>= 0, each row summing to 1 within 1e-6).',
+    }),
+    gamma: Type.Optional(Type.Number({
+      minimum: 0,
+      maximum: 20,
+      default: 2,
+      description:
+        'Focusing parameter: each loss is multiplied by (1 - p_t)^gamma. gamma = 0 is exactly (alpha-weighted) ' +
+        'cross-entropy. Any real value in [0, 20]; integers 0-4 take a faster path.',
+    })),
+    alpha: Type.Optional(Type.Union(
+      [
+        Type.Number({ minimum: 0, maximum: 1 }),
+        Type.Null(),
+        Type.Array(Type.Number({ minimum: 0 })),
+      ],
+      {
+        description:
+          'Class weighting. binary/multilabel (torchvision / RetinaNet convention): alpha weights the positives and ' +
+          '1 - alpha the negatives, a_t = alpha y + (1 - alpha)(1 - y); default 0.25, which gives positives LESS weight ' +
+          '(see `stats.classes[].suggested_alpha`); a list gives one alpha per label (length C, each in [0, 1]). ' +
+          'multiclass: one number weights every class equally, a list of length C weights class k by alpha[k] (each ' +
+          'finite and >= 0); default null. `null`: no weighting (a_t = 1).',
+      },
+    )),
+    reduction: Type.Optional(ReductionSchema),
+    normalizer: Type.Optional(Type.Number({
+      exclusiveMinimum: 0,
+      description:
+        'With reduction `mean`, divide the sum by this number instead of the count (for example the number of ' +
+        'positive anchors, as in RetinaNet). Must be finite and > 0.',
+    })),
+    weights: Type.Optional(Type.Array(Type.Number({ minimum: 0 }), {
+      description:
+        'Per-example weights `number[N]`, finite and >= 0, multiplying every loss of that example (each of its C ' +
+        'elements in multilabel mode). They do not change the mean\'s denominator.',
+    })),
+    ignore_index: Type.Optional(Type.Integer({
+      minimum: -2147483648,
+      maximum: 2147483647,
+      description:
+        'multiclass with integer class-id targets only: rows whose target equals this value contribute no loss, get ' +
+        'a zero gradient and are not counted (e.g. -100 as in PyTorch).',
+    })),
+    label_smoothing: Type.Optional(Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: 0,
+      description:
+        'eps in [0, 1). binary/multilabel: y\' = y (1 - eps) + eps / 2. multiclass: y\'_k = y_k (1 - eps) + eps / C. ' +
+        'Statistics (support, tp, fp, fn) use the unsmoothed targets.',
+    })),
+    class_names: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+      description: 'Optional names of the C classes (labels), echoed as `stats.classes[].name`.',
+    })),
+    outputs: Type.Optional(Type.Array(OutputSchema, {
+      uniqueItems: true,
+      minItems: 1,
+      description:
+        'Which results to return. Default: `loss`, `gradient` and `stats`, plus `losses` when reduction is `none`. ' +
+        '`loss` and `meta` are always returned.',
+    })),
+  },
+  {
+    $id: 'LossRequest',
+    additionalProperties: false,
+    description: 'A batch of logits and targets and the focal-loss settings to apply to it.',
+  },
+);
+
+export type LossRequest = Static<typeof LossRequestSchema>;
+export type Mode = (typeof MODES)[number];
+export type Reduction = (typeof REDUCTIONS)[number];
+export type Output = (typeof OUTPUTS)[number];

@@ -1,0 +1,53 @@
+/**
+ * Configuration: defaults, parsing, and a clear error naming the variable for a bad value.
+ */
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { availableParallelism } from 'node:os';
+import { ConfigError, loadConfig, usableCpus } from '../src/config.js';
+
+t.test('defaults', async (t) => {
+  const c = loadConfig({});
+  t.equal(c.PORT, 3000);
+  t.equal(c.HOST, '0.0.0.0');
+  t.equal(c.LOG_LEVEL, 'info');
+  t.equal(c.BODY_LIMIT, 64 * 1024 * 1024);
+  t.equal(c.POOL_SIZE, usableCpus());
+  t.ok(c.POOL_SIZE >= 1);
+});
+
+t.test('values are parsed from strings', async (t) => {
+  const c = loadConfig({ PORT: '8080', POOL_SIZE: '3', MAX_ELEMENTS: '1000', LOG_LEVEL: 'debug' });
+  t.equal(c.PORT, 8080);
+  t.equal(c.POOL_SIZE, 3);
+  t.equal(c.MAX_ELEMENTS, 1000);
+  t.equal(c.LOG_LEVEL, 'debug');
+});
+
+t.test('bad values are rejected with the variable named', async (t) => {
+  for (const [k, v] of [
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['POOL_SIZE', '0'],
+    ['POOL_SIZE', '1.5'],
+    ['LOG_LEVEL', 'loud'],
+    ['BODY_LIMIT', '-1'],
+  ]) {
+    t.throws(() => loadConfig({ [k]: v }), { name: 'ConfigError', message: new RegExp(k) }, `${k}=${v}`);
+  }
+  t.ok(new ConfigError('x') instanceof Error);
+});
+
+t.test('usableCpus honours a cgroup v2 CPU quota', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cpu-'));
+  const file = path.join(dir, 'cpu.max');
+  writeFileSync(file, '100000 100000\n');
+  t.equal(usableCpus(file), 1, 'a quota of one CPU');
+  writeFileSync(file, '150000 100000\n');
+  t.equal(usableCpus(file), Math.min(2, availableParallelism()), '1.5 CPUs round up');
+  writeFileSync(file, 'max 100000\n');
+  t.equal(usableCpus(file), availableParallelism(), 'no quota');
+  t.equal(usableCpus(path.join(dir, 'missing')), availableParallelism(), 'no cgroup file');
+});

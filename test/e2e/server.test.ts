@@ -1,0 +1,52 @@
+/**
+ * The real server process: it serves POST /loss, logs one JSON line per request, refuses a bad
+ * configuration with a clear message and exit code, and on SIGTERM lets an in-flight request
+ * finish before exiting 0.
+ */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { SERVER_JS, startServer } from '../helpers/server-process.js';
+import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
+
+t.test('serves a reference case over real HTTP and logs one line for it', async (t) => {
+  const server = await startServer();
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const c = loadCases('cases-extreme.json')[0];
+  const res = await fetch(`${server.url}/loss`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'e2e-1' },
+    body: JSON.stringify(c.request),
+  });
+  t.equal(res.status, 200);
+  t.equal(res.headers.get('x-request-id'), 'e2e-1');
+  t.same(compareToExpected(await res.json(), c.expected), []);
+  await new Promise((r) => setTimeout(r, 100));
+  const line = server.logs.find((l) => l.reqId === 'e2e-1');
+  t.match(line, { msg: 'request completed', statusCode: 200, mode: c.request.mode, n: Number, c: Number, computeMs: Number });
+  server.child.kill('SIGTERM');
+  t.same(await server.exited, { code: 0, signal: null }, 'SIGTERM exits 0');
+});
+
+t.test('SIGTERM during a large request lets it finish, then exits 0', async (t) => {
+  const server = await startServer({ SHUTDOWN_GRACE_MS: '20000' });
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const n = 1_000_000;
+  const body = JSON.stringify({ mode: 'binary', logits: Array.from({ length: n }, (_, i) => ((i % 200) - 100) / 10), targets: Array.from({ length: n }, (_, i) => i % 2), outputs: ['loss'] });
+  const pending = fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  // Wait until the server has the request, then ask it to stop.
+  await new Promise((r) => setTimeout(r, 150));
+  server.child.kill('SIGTERM');
+  const res = await pending;
+  t.equal(res.status, 200, 'the in-flight request completes');
+  const json = (await res.json()) as { loss: number; meta: { n: number } };
+  t.equal(json.meta.n, n);
+  t.ok(Number.isFinite(json.loss));
+  t.same(await server.exited, { code: 0, signal: null }, 'then the process exits 0');
+  t.ok(server.logs.some((l) => l.msg === 'shut down cleanly'));
+});
+
+t.test('a bad configuration stops start-up with the variable named and exit code 78', async (t) => {
+  const r = spawnSync(process.execPath, [SERVER_JS], { env: { PATH: process.env.PATH, POOL_SIZE: 'many' }, encoding: 'utf8' });
+  t.equal(r.status, 78);
+  t.match(r.stderr, /invalid configuration: .*POOL_SIZE/);
+});

@@ -1,0 +1,96 @@
+/**
+ * Builds kernel problems (typed arrays) from the plain description the naive oracle uses,
+ * and fast-check arbitraries for random focal-loss problems.
+ */
+import fc from 'fast-check';
+import type { FocalProblem } from '../../src/kernels/types.js';
+import type { NaiveProblem } from './naive-focal.js';
+
+export function toKernelProblem(p: NaiveProblem, f32 = false): FocalProblem {
+  const F = (a: number[]) => (f32 ? new Float32Array(a) : new Float64Array(a));
+  const common = {
+    n: p.n,
+    c: p.c,
+    logits: F(p.logits),
+    weights: p.weights === null ? null : F(p.weights),
+    alpha: p.alpha === null ? null : new Float64Array(p.alpha),
+    gamma: p.gamma,
+    labelSmoothing: p.eps,
+    reduction: p.reduction,
+    normalizer: null,
+    wantGradient: true,
+    wantLosses: true,
+  };
+  if (p.mode === 'multiclass') {
+    return {
+      mode: 'multiclass',
+      ...common,
+      labels: p.classIds ? new Int32Array(p.targets) : null,
+      probabilities: p.classIds ? null : new Float64Array(p.targets),
+    };
+  }
+  return { mode: p.mode, ...common, targets: new Float64Array(p.targets) };
+}
+
+const logit = fc.double({ min: -6, max: 6, noNaN: true });
+const unit = fc.double({ min: 0, max: 1, noNaN: true });
+
+/** Random problems with moderate logits, where the naive formulas are accurate. */
+export function arbitraryProblem(opts: { gammaMin?: number } = {}): fc.Arbitrary<NaiveProblem> {
+  return fc
+    .record({
+      mode: fc.constantFrom('binary', 'multilabel', 'multiclass') as fc.Arbitrary<NaiveProblem['mode']>,
+      n: fc.integer({ min: 1, max: 6 }),
+      c: fc.integer({ min: 2, max: 5 }),
+      gamma: fc.oneof(fc.constantFrom(0, 1, 2, 3, 4), fc.double({ min: opts.gammaMin ?? 0, max: 5, noNaN: true })),
+      eps: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.3, noNaN: true })),
+      reduction: fc.constantFrom('mean', 'sum', 'none') as fc.Arbitrary<NaiveProblem['reduction']>,
+      withAlpha: fc.boolean(),
+      withWeights: fc.boolean(),
+      classIds: fc.boolean(),
+      hard: fc.boolean(),
+      seed: fc.array(fc.tuple(logit, unit, unit), { minLength: 30, maxLength: 30 }),
+    })
+    .chain((r) => {
+      const c = r.mode === 'binary' ? 1 : r.c;
+      const size = r.n * c;
+      return fc
+        .record({
+          logits: fc.array(logit, { minLength: size, maxLength: size }),
+          unitValues: fc.array(unit, { minLength: size, maxLength: size }),
+          ids: fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: r.n, maxLength: r.n }),
+          weights: fc.array(fc.double({ min: 0, max: 3, noNaN: true }), { minLength: r.n, maxLength: r.n }),
+          alpha: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: c, maxLength: c }),
+        })
+        .map((d): NaiveProblem => {
+          let targets: number[];
+          let classIds = false;
+          if (r.mode !== 'multiclass') {
+            targets = d.unitValues.map((u) => (r.hard ? (u < 0.3 ? 1 : 0) : u));
+          } else if (r.classIds) {
+            targets = d.ids;
+            classIds = true;
+          } else {
+            targets = [];
+            for (let i = 0; i < r.n; i++) {
+              const row = d.unitValues.slice(i * c, (i + 1) * c).map((u) => u + 0.01);
+              const s = row.reduce((a, b) => a + b, 0);
+              targets.push(...row.map((v) => v / s));
+            }
+          }
+          return {
+            mode: r.mode,
+            n: r.n,
+            c,
+            logits: d.logits,
+            targets,
+            classIds,
+            weights: r.withWeights ? d.weights : null,
+            alpha: r.withAlpha ? d.alpha : null,
+            gamma: r.gamma,
+            eps: r.eps,
+            reduction: r.reduction,
+          };
+        });
+    });
+}

@@ -1,0 +1,63 @@
+/**
+ * Starts the real service (node dist/server.js, as `npm start` does) on a free port and
+ * collects its JSON log lines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+
+export const SERVER_JS = fileURLToPath(new URL('../../dist/server.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1');
+  await once(srv, 'listening');
+  const port = (srv.address() as { port: number }).port;
+  srv.close();
+  await once(srv, 'close');
+  return port;
+}
+
+export interface RunningServer {
+  child: ChildProcess;
+  url: string;
+  logs: Record<string, unknown>[];
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [SERVER_JS], {
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', POOL_SIZE: '2', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let err = '';
+  let buf = '';
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  child.stderr!.on('data', (d) => (err += d));
+  const listening = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const entry = JSON.parse(line);
+          logs.push(entry);
+          if (/listening/i.test(String(entry.msg))) resolve();
+        } catch {
+          // not a JSON log line
+        }
+      }
+    });
+    void exited.then(({ code }) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
+  });
+  await listening;
+  return { child, url: `http://127.0.0.1:${port}`, logs, stderr: () => err, exited };
+}

@@ -1,0 +1,76 @@
+/**
+ * The worker pool: same numbers as a direct kernel call, arrays moved (not copied) both ways,
+ * a bounded queue that answers "overloaded" instead of piscina's own error, and no new work
+ * once closing.
+ */
+import t from 'tap';
+import fc from 'fast-check';
+import { FocalPool } from '../../src/pool/focal-pool.js';
+import { focalLoss } from '../../src/kernels/focal.js';
+import { ProblemError } from '../../src/errors/problem-error.js';
+import { arbitraryProblem, toKernelProblem } from '../helpers/problems.js';
+import { problemBuffers, resultBuffers } from '../../src/pool/focal-task.js';
+
+t.test('the pool returns the same numbers as a direct kernel call', async (t) => {
+  const pool = new FocalPool({ size: 2, maxQueue: 1000 });
+  t.teardown(() => pool.close());
+  await fc.assert(
+    fc.asyncProperty(arbitraryProblem(), async (p) => {
+      const direct = focalLoss(toKernelProblem(p));
+      const pooled = await pool.run(toKernelProblem(p));
+      t.same(pooled, direct);
+      return pooled.loss === direct.loss && pooled.gradient!.every((g, i) => g === direct.gradient![i]);
+    }),
+    { numRuns: 60 },
+  );
+});
+
+t.test('typed arrays are transferred to the worker, not copied', async (t) => {
+  const pool = new FocalPool({ size: 1, maxQueue: 10 });
+  t.teardown(() => pool.close());
+  const problem = toKernelProblem({
+    mode: 'multilabel', n: 2, c: 2, logits: [1, 2, 3, 4], targets: [1, 0, 0, 1], classIds: false,
+    weights: [1, 2], alpha: [0.5, 0.5], gamma: 2, eps: 0, reduction: 'mean',
+  });
+  t.equal(problemBuffers(problem).length, 4, 'logits, targets, weights and alpha buffers are listed');
+  const result = await pool.run(problem);
+  t.equal(problem.logits.byteLength, 0, 'the logits buffer is detached: it moved to the worker');
+  t.equal(problem.weights!.byteLength, 0, 'the weights buffer moved too');
+  t.equal(result.gradient!.length, 4, 'the gradient came back');
+  t.equal(resultBuffers(result).length, 9, 'gradient, losses and seven stats arrays travel back by transfer');
+});
+
+t.test('views into a larger buffer are never transferred', async (t) => {
+  const big = new Float64Array(8);
+  const view = big.subarray(2, 4);
+  const problem = { ...toKernelProblem({ mode: 'binary', n: 2, c: 1, logits: [0, 0], targets: [0, 1], classIds: false, weights: null, alpha: null, gamma: 2, eps: 0, reduction: 'sum' }), logits: view };
+  t.notOk(problemBuffers(problem).includes(big.buffer as ArrayBuffer), 'the shared buffer is not in the transfer list');
+});
+
+t.test('a full queue rejects with the overloaded problem (503), not piscina\'s error', async (t) => {
+  const pool = new FocalPool({ size: 1, maxQueue: 1 });
+  t.teardown(() => pool.close());
+  const n = 2_000_000;
+  const big = () =>
+    toKernelProblem({ mode: 'binary', n, c: 1, logits: new Array(n).fill(0.5), targets: new Array(n).fill(1), classIds: false, weights: null, alpha: null, gamma: 1.5, eps: 0, reduction: 'mean' });
+  const settled = await Promise.allSettled([big(), big(), big(), big(), big()].map((p) => pool.run(p)));
+  const rejected = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
+  t.ok(rejected.length >= 1, `${rejected.length} of 5 rejected`);
+  for (const r of rejected) {
+    t.ok(r.reason instanceof ProblemError, 'a ProblemError');
+    t.equal((r.reason as ProblemError).code, 'overloaded');
+    t.equal((r.reason as ProblemError).status, 503);
+    t.equal((r.reason as ProblemError).headers['retry-after'], '1');
+  }
+  t.ok(settled.some((s) => s.status === 'fulfilled'), 'the accepted ones complete');
+});
+
+t.test('a closing pool refuses new work with 503 unavailable', async (t) => {
+  const pool = new FocalPool({ size: 1, maxQueue: 1 });
+  await pool.close();
+  t.ok(pool.isClosing);
+  await t.rejects(
+    pool.run(toKernelProblem({ mode: 'binary', n: 1, c: 1, logits: [0], targets: [1], classIds: false, weights: null, alpha: null, gamma: 2, eps: 0, reduction: 'mean' })),
+    { code: 'unavailable', status: 503 },
+  );
+});
