@@ -1,14 +1,21 @@
 /**
  * buildApp(config) -> a ready-to-listen Fastify instance: plugins first, then routes.
  * Tests build the app with this and call app.inject(); server.ts adds listening and signals.
+ *
+ * Routes live in two scopes: probes (always open, never shed, so they answer while every
+ * worker is busy) and compute routes behind the guards (API keys, rate limit, load shedding).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import helmet from '@fastify/helmet';
+import cors from '@fastify/cors';
 import type { Config } from './config.js';
 import problemHandler from './plugins/problem-handler.js';
 import focalPool from './plugins/focal-pool.js';
 import requestLog from './plugins/request-log.js';
+import jsonBody from './plugins/json-body.js';
+import { registerComputeGuards } from './plugins/compute-guards.js';
 import lossRoute from './routes/loss.js';
 import healthRoutes from './routes/health.js';
 
@@ -22,11 +29,25 @@ declare module 'fastify' {
   }
 }
 
-export async function buildApp(config: Config, logger: FastifyServerOptions['logger'] = false): Promise<FastifyInstance> {
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  /** Test-only: another worker module (fault injection). Not reachable from env or HTTP. */
+  workerUrl?: URL;
+}
+
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger,
+    logger: options.logger ?? false,
     bodyLimit: config.BODY_LIMIT,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    trustProxy: config.TRUST_PROXY,
+    http: {
+      // Slow clients: headers must arrive within HEADERS_TIMEOUT_MS and the whole request within
+      // REQUEST_TIMEOUT_MS; Node checks those deadlines every second (its default is 30 s).
+      headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
+      requestTimeout: config.REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: 1000,
+    },
     // One line per request is written by plugins/request-log.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: (req) => {
@@ -49,9 +70,6 @@ export async function buildApp(config: Config, logger: FastifyServerOptions['log
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // JSON only: Fastify's default text/plain parser would let a string body reach the schema.
-  app.removeContentTypeParser('text/plain');
-
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -68,8 +86,28 @@ export async function buildApp(config: Config, logger: FastifyServerOptions['log
 
   await app.register(problemHandler);
   await app.register(requestLog);
-  await app.register(focalPool, { size: config.POOL_SIZE, maxQueue: config.POOL_MAX_QUEUE });
+  await app.register(jsonBody, { maxDepth: config.MAX_JSON_DEPTH });
+  await app.register(helmet, { global: true });
+  if (config.CORS_ORIGINS.trim() !== '') {
+    const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());
+    await app.register(cors, { origin: origins.includes('*') ? '*' : origins });
+  }
+  await app.register(focalPool, {
+    size: config.POOL_SIZE,
+    maxQueue: config.POOL_MAX_QUEUE,
+    maxOldGenerationMb: config.WORKER_MAX_OLD_GENERATION_MB,
+    workerUrl: options.workerUrl,
+    onWorkerError: (err: unknown) => app.log.error({ err }, 'worker error'),
+  });
+
   await app.register(healthRoutes);
-  await app.register(lossRoute, { maxElements: config.MAX_ELEMENTS });
+  await app.register(async function computeScope(scope) {
+    await registerComputeGuards(scope, config);
+    await scope.register(lossRoute, {
+      maxElements: config.MAX_ELEMENTS,
+      maxClasses: config.MAX_CLASSES,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    });
+  });
   return app;
 }

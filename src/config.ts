@@ -40,9 +40,70 @@ export const ConfigSchema = Type.Object({
     default: 10000,
     description: 'On SIGTERM, how long in-flight requests may take to finish before the process exits.',
   }),
+  MAX_CLASSES: Type.Integer({ minimum: 1, default: 100000, description: 'Largest C (classes or labels) per request (400 above).' }),
+  MAX_JSON_DEPTH: Type.Integer({
+    minimum: 2,
+    maximum: 1000,
+    default: 16,
+    description: 'Deepest JSON nesting accepted, checked before parsing (400 above).',
+  }),
+  HEADERS_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 10000,
+    description: 'Longest a client may take to send the request headers (slow clients are cut off).',
+  }),
+  PRESSURE_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({
+    minimum: 0,
+    default: 1000,
+    description: 'Shed compute requests with 503 while the event-loop delay exceeds this (0: off).',
+  }),
+  PRESSURE_MAX_HEAP_USED_BYTES: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'Shed compute requests with 503 while the main thread heap exceeds this (0: off).',
+  }),
+  PRESSURE_MAX_RSS_BYTES: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'Shed compute requests with 503 while the resident set size exceeds this (0: off).',
+  }),
+  WORKER_MAX_OLD_GENERATION_MB: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: "Heap limit of each worker thread in MiB (0: Node's default); a worker past it fails only its request.",
+  }),
+  API_KEYS: Type.String({
+    default: '',
+    description: 'Comma-separated API keys; when set, compute routes need "Authorization: Bearer <key>" (401 otherwise).',
+  }),
+  AUTH_PROTECT_OPS: Type.Boolean({
+    default: false,
+    description: 'With API_KEYS set, also protect /metrics and the docs (health probes always stay open).',
+  }),
+  RATE_LIMIT_MAX: Type.Integer({
+    minimum: 0,
+    default: 0,
+    description: 'Compute requests allowed per client (API key, else IP) per window; 429 above (0: off).',
+  }),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ minimum: 1, default: 60000, description: 'The rate-limit window.' }),
+  CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'Comma-separated origins allowed by CORS, or * for any (empty: CORS off).',
+  }),
+  TRUST_PROXY: Type.Boolean({
+    default: false,
+    description: 'Trust X-Forwarded-For from a load balancer (client IPs for logs and rate limits).',
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema> & { POOL_SIZE: number };
+
+/** API_KEYS as a list (empty when authentication is off). */
+export function apiKeys(config: Pick<Config, 'API_KEYS'>): string[] {
+  return config.API_KEYS.split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -14,7 +14,7 @@ try {
   process.exit(78); // EX_CONFIG
 }
 
-const app = await buildApp(config, { level: config.LOG_LEVEL });
+const app = await buildApp(config, { logger: { level: config.LOG_LEVEL } });
 
 let shuttingDown = false;
 async function shutdown(signal: string): Promise<void> {

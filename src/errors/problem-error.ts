@@ -17,10 +17,12 @@ export const PROBLEMS = {
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'result-not-finite': { status: 422, title: 'The result overflows float64' },
   'rate-limited': { status: 429, title: 'Too many requests' },
+  // nginx's convention for a client that went away before its answer; only logs and metrics see it.
+  cancelled: { status: 499, title: 'The client closed the request' },
   internal: { status: 500, title: 'Internal error' },
   overloaded: { status: 503, title: 'The service is overloaded' },
   unavailable: { status: 503, title: 'The service is shutting down' },
-  timeout: { status: 503, title: 'The computation took too long' },
+  timeout: { status: 504, title: 'The request took longer than REQUEST_TIMEOUT_MS' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;

@@ -10,6 +10,7 @@ import { PROBLEM_TYPE_BASE, ProblemError, type FieldError, type ProblemCode } fr
 import type { Problem } from '../schemas/problem.js';
 import { fieldErrorsFromAjv, type AjvErrorLike } from './ajv-errors.js';
 import { MAX_FIELD_ERRORS } from '../tensors/field-errors.js';
+import { logRequestLine } from './request-log.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -83,6 +84,11 @@ export default fp(
       // server errors get their own line with the stack.
       if (problem.status >= 500) request.log.error({ err }, 'request failed: %s', problem.code);
       request.problem = { code: problem.code, detail: problem.message };
+      if (problem.code === 'cancelled') {
+        // Nobody is listening: log the request's line here, and close quietly.
+        logRequestLine(request, reply, problem.status);
+        return reply.code(problem.status).send();
+      }
       return sendProblem(reply, request, problem);
     });
     app.setNotFoundHandler((request, reply) =>

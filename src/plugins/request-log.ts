@@ -1,8 +1,9 @@
 /**
  * One log line per request (instead of Fastify's two): id, route, status, duration and, for
- * loss requests, mode, N, C and the time spent computing in the worker.
+ * loss requests, mode, N, C and the time spent computing in the worker. A client that closes
+ * the connection before its answer is logged once too, with nginx's 499.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface ComputeInfo {
@@ -12,21 +13,35 @@ export interface ComputeInfo {
   computeMs: number;
 }
 
+export const CLIENT_CLOSED_REQUEST = 499;
+
+/** Writes the request's one line (once, whichever path gets there first). */
+export function logRequestLine(request: FastifyRequest, reply: FastifyReply, statusCode: number): void {
+  if (request.logged) return;
+  request.logged = true;
+  request.log.info(
+    {
+      method: request.method,
+      url: request.url,
+      statusCode,
+      durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      ...(request.compute ?? {}),
+      ...(request.problem ? { problem: request.problem.code, detail: request.problem.detail } : {}),
+    },
+    'request completed',
+  );
+}
+
 export default fp(
   async function requestLog(app: FastifyInstance) {
     app.decorateRequest('compute', null);
-    app.addHook('onResponse', async (request, reply) => {
-      request.log.info(
-        {
-          method: request.method,
-          url: request.url,
-          statusCode: reply.statusCode,
-          durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
-          ...(request.compute ?? {}),
-          ...(request.problem ? { problem: request.problem.code, detail: request.problem.detail } : {}),
-        },
-        'request completed',
-      );
+    app.decorateRequest('logged', false);
+    app.addHook('onResponse', async (request, reply) => logRequestLine(request, reply, reply.statusCode));
+    // A client gone while its body was still arriving; one gone later is logged by the error
+    // handler (Fastify runs no response hook for an answer that could not be sent).
+    app.addHook('onRequestAbort', async (request) => {
+      request.problem ??= { code: 'cancelled', detail: 'the client closed the connection before the answer' };
+      logRequestLine(request, request.reply ?? ({ elapsedTime: 0 } as FastifyReply), CLIENT_CLOSED_REQUEST);
     });
   },
   { name: 'request-log' },
@@ -35,5 +50,7 @@ export default fp(
 declare module 'fastify' {
   interface FastifyRequest {
     compute: ComputeInfo | null;
+    logged: boolean;
+    reply?: FastifyReply;
   }
 }

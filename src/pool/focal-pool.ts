@@ -1,7 +1,9 @@
 /**
  * The worker-thread pool that runs focal-loss kernels. Typed arrays go to the worker by
  * transfer and come back by transfer. A full queue is the client-visible "overloaded" problem
- * (503 + Retry-After), never piscina's own error.
+ * (503 + Retry-After), never piscina's own error; an aborted task (timeout, client gone) is
+ * removed from the queue or its worker is replaced; a worker that throws, exits or runs out
+ * of memory fails only its own task, and piscina starts a new worker.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,31 +19,42 @@ export const WORKER_URL = new URL(`../worker${ext}`, import.meta.url);
 export interface FocalPoolOptions {
   size: number;
   maxQueue: number;
+  /** Heap limit per worker in MiB (0: Node's default). */
+  maxOldGenerationMb?: number;
+  /** The worker module. Only tests pass another one (to inject faults); the service never does. */
+  workerUrl?: URL;
+  /** Called with errors of workers that are not tied to a task. */
+  onWorkerError?: (err: unknown) => void;
 }
 
 export class FocalPool {
   private readonly pool: Piscina;
+  private readonly maxQueue: number;
   private closing = false;
+  /** Tasks submitted and not yet settled (running or waiting). */
+  private inFlight = 0;
 
   constructor(options: FocalPoolOptions) {
     this.pool = new Piscina({
-      filename: WORKER_URL.href,
+      filename: (options.workerUrl ?? WORKER_URL).href,
       minThreads: options.size,
       maxThreads: options.size,
       maxQueue: options.maxQueue,
       idleTimeout: Infinity,
+      ...(options.maxOldGenerationMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationMb } } : {}),
       // Workers inherit the parent's execArgv (loaders under tap/tsx); nothing else is shared.
     });
-    // A worker that dies is replaced by piscina; its task's promise rejects on its own.
-    this.pool.on('error', () => {});
+    this.maxQueue = options.maxQueue;
+    this.pool.on('error', (err) => options.onWorkerError?.(err));
   }
 
   get size(): number {
     return this.pool.options.maxThreads;
   }
 
+  /** Tasks waiting for a worker. */
   get queueSize(): number {
-    return this.pool.queueSize;
+    return Math.max(0, this.inFlight - this.size);
   }
 
   get utilization(): number {
@@ -56,14 +69,32 @@ export class FocalPool {
     return this.closing;
   }
 
-  /** Runs a problem on a worker. The problem's arrays are transferred and unusable afterwards. */
+  /**
+   * Runs a problem on a worker. The problem's arrays are transferred and unusable afterwards.
+   * When `signal` aborts, the promise rejects with the signal's reason if it is a
+   * ProblemError (the caller decides: timeout, client gone), else with a timeout problem.
+   */
   async run(problem: FocalProblem, signal?: AbortSignal): Promise<FocalResult> {
-    if (this.closing) throw new ProblemError('unavailable', 'the service is shutting down; retry on another instance', { headers: { 'retry-after': '1' } });
+    if (this.closing) {
+      throw new ProblemError('unavailable', 'the service is shutting down; retry on another instance', {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    // The queue bound is kept here: piscina does not count tasks that carry an AbortSignal
+    // against its maxQueue (it parks them in a separate queue), and every task here has one.
+    if (this.inFlight >= this.size + this.maxQueue) throw overloaded(this.queueSize);
+    this.inFlight++;
     try {
       return (await this.pool.run(problem, { transferList: problemBuffers(problem), signal })) as FocalResult;
     } catch (err) {
-      if (err instanceof Error && /queue is at limit/i.test(err.message)) throw overloaded(this.pool.queueSize);
+      if (signal?.aborted) {
+        const reason: unknown = signal.reason;
+        throw reason instanceof ProblemError ? reason : new ProblemError('timeout', 'the computation was aborted: it took too long');
+      }
+      if (err instanceof Error && /queue is at limit/i.test(err.message)) throw overloaded(this.queueSize);
       throw err;
+    } finally {
+      this.inFlight--;
     }
   }
 

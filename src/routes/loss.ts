@@ -1,9 +1,12 @@
 /**
  * POST /loss: validate (schema) -> decode to typed arrays -> worker pool -> encode.
- * No math here.
+ * No math here. The computation is bounded by the request's deadline (REQUEST_TIMEOUT_MS
+ * from its first byte) and cancelled when the client goes away.
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { ProblemError } from '../errors/problem-error.js';
 import { LossRequestSchema } from '../schemas/loss-request.js';
 import { LossResponseSchema, type LossResponse } from '../schemas/loss-response.js';
 import { ProblemSchema } from '../schemas/problem.js';
@@ -12,6 +15,8 @@ import { encodeLossResponse } from '../tensors/encode-loss-response.js';
 
 export interface LossRouteOptions {
   maxElements: number;
+  maxClasses: number;
+  requestTimeoutMs: number;
 }
 
 const lossRoute: FastifyPluginAsyncTypebox<LossRouteOptions> = async (app, options) => {
@@ -23,18 +28,28 @@ const lossRoute: FastifyPluginAsyncTypebox<LossRouteOptions> = async (app, optio
         response: {
           200: LossResponseSchema,
           400: ProblemSchema,
+          401: ProblemSchema,
           413: ProblemSchema,
           415: ProblemSchema,
           422: ProblemSchema,
+          429: ProblemSchema,
           503: ProblemSchema,
+          504: ProblemSchema,
         },
       },
     },
     async (request, reply) => {
-      const decoded = decodeLossRequest(request.body, { maxElements: options.maxElements });
+      const decoded = decodeLossRequest(request.body, { maxElements: options.maxElements, maxClasses: options.maxClasses });
       const { mode, n, c } = decoded.meta;
       const started = performance.now();
-      const result = await app.focalPool.run(decoded.problem);
+      const { signal, release } = computeSignal(reply, options.requestTimeoutMs);
+      request.log.debug({ mode, n, c }, 'computing');
+      let result;
+      try {
+        result = await app.focalPool.run(decoded.problem, signal);
+      } finally {
+        release();
+      }
       request.compute = { mode, n, c, computeMs: Math.round((performance.now() - started) * 1000) / 1000 };
       const body = encodeLossResponse(decoded, result);
       // Serialised here, not by the response schema's compiled serializer: the body is already
@@ -44,5 +59,33 @@ const lossRoute: FastifyPluginAsyncTypebox<LossRouteOptions> = async (app, optio
     },
   );
 };
+
+/**
+ * An AbortSignal for one computation: it aborts when the request's deadline passes (504) or
+ * when the client closes the connection before its answer (the task is dropped from the queue,
+ * or its worker replaced, instead of computing for nobody).
+ */
+export function computeSignal(reply: FastifyReply, requestTimeoutMs: number): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const remaining = Math.max(1, requestTimeoutMs - reply.elapsedTime);
+  const timer = setTimeout(
+    () => controller.abort(new ProblemError('timeout', `the request did not finish within REQUEST_TIMEOUT_MS (${requestTimeoutMs} ms)`)),
+    remaining,
+  );
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new ProblemError('cancelled', 'the client closed the connection'));
+  };
+  // The client may already be gone (it left while its body was parsed): then abort at once.
+  const socket = reply.request.raw.socket as { destroyed?: boolean } | null;
+  if (socket === null || socket.destroyed === true) onClose();
+  else reply.raw.once('close', onClose);
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      reply.raw.off('close', onClose);
+    },
+  };
+}
 
 export default lossRoute;

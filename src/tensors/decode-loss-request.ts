@@ -27,6 +27,8 @@ export const DEFAULT_SIGMOID_ALPHA = 0.25;
 export interface DecodeLimits {
   /** Largest N x C accepted. */
   maxElements: number;
+  /** Largest C accepted. */
+  maxClasses: number;
 }
 
 export interface DecodedLossRequest {
@@ -59,6 +61,10 @@ export function decodeLossRequest(body: LossRequest, limits: DecodeLimits): Deco
   const c = logitsIsMatrix ? (logitsJson as JsonMatrix)[0].length : 1;
   if (c === 0) {
     errors.add(['logits', 0], 'must not be empty (C must be at least 1)');
+    errors.throwIfAny();
+  }
+  if (c > limits.maxClasses) {
+    errors.add(['logits', 0], `has ${c} classes; this service accepts at most ${limits.maxClasses} (MAX_CLASSES)`);
     errors.throwIfAny();
   }
   if (n * c > limits.maxElements) {

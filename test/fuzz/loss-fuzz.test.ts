@@ -1,0 +1,121 @@
+/**
+ * Fuzzing POST /loss through the real HTTP layer: thousands of malformed and adversarial
+ * requests (wrong types, NaN/Infinity smuggled as strings or overflowing literals, huge and tiny
+ * numbers, deep nesting, truncated bodies, wrong content types, mismatched shapes, oversized
+ * alpha lists, random bytes). Every answer is a 200 with a schema-valid, finite body or a 4xx
+ * problem+json; never a 5xx. Afterwards the service still answers correctly.
+ */
+import t from 'tap';
+import fc from 'fast-check';
+import { Value } from '@sinclair/typebox/value';
+import { LossResponseSchema } from '../../src/schemas/loss-response.js';
+import { buildTestApp } from '../helpers/app.js';
+import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
+
+const cases = [...loadCases('cases-regular.json'), ...loadCases('cases-extreme.json')];
+const FIELDS = ['mode', 'logits', 'targets', 'gamma', 'alpha', 'reduction', 'normalizer', 'weights', 'ignore_index', 'label_smoothing', 'class_names', 'outputs'];
+
+const nasty = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.constantFrom('NaN', 'Infinity', '-Infinity', '1e999', '', ' ', '0x10', '1_000', null, true, false, [], {}, [[]], [[[1]]]),
+  fc.constantFrom(1e308, -1e308, 5e-324, -5e-324, 0, -0, 2 ** 53, -(2 ** 31) - 1, 2 ** 31, 1e-300, 21, -1, 1.0000001),
+  fc.double(),
+  fc.array(fc.double({ noNaN: true }), { maxLength: 5000 }),
+);
+
+type Mutation = (req: Record<string, unknown>) => { body: string; contentType?: string };
+
+const mutations: fc.Arbitrary<Mutation>[] = [
+  // A field replaced by something nasty.
+  fc.tuple(fc.constantFrom(...FIELDS), nasty).map(([f, v]) => (r) => ({ body: JSON.stringify({ ...r, [f]: v }) })),
+  // A field removed, or an unknown one added.
+  fc.constantFrom(...FIELDS).map((f) => (r) => {
+    const c = { ...r };
+    delete c[f];
+    return { body: JSON.stringify(c) };
+  }),
+  fc.tuple(fc.string(), nasty).map(([k, v]) => (r) => ({ body: JSON.stringify({ ...r, [k]: v }) })),
+  // One element of logits or targets replaced.
+  fc.tuple(fc.constantFrom('logits', 'targets'), fc.nat(), fc.nat(), nasty).map(([f, i, j, v]) => (r) => {
+    const a = structuredClone(r[f]) as unknown[];
+    const row = i % a.length;
+    if (Array.isArray(a[row])) (a[row] as unknown[])[j % (a[row] as unknown[]).length] = v;
+    else a[row] = v;
+    return { body: JSON.stringify({ ...r, [f]: a }) };
+  }),
+  // Shapes that disagree: a row dropped from one array, a value added to one row.
+  fc.tuple(fc.constantFrom('logits', 'targets', 'weights'), fc.nat()).map(([f, i]) => (r) => {
+    const a = structuredClone((r[f] ?? (r.logits as unknown[]).map(() => 1)) as unknown[]);
+    if (i % 2 === 0) a.splice(i % a.length, 1);
+    else if (Array.isArray(a[0])) (a[i % a.length] as unknown[]).push(0.5);
+    else a.push(0.5);
+    return { body: JSON.stringify({ ...r, [f]: a }) };
+  }),
+  // Oversized or undersized alpha lists.
+  fc.integer({ min: 0, max: 20000 }).map((len) => (r) => ({ body: JSON.stringify({ ...r, alpha: new Array(len).fill(0.5) }) })),
+  // A literal that overflows float64, smuggled into the text.
+  fc.constantFrom('1e999', '-1e999', '1e-999', '123456789012345678901234567890e300').map((lit) => (r) => ({
+    body: JSON.stringify(r).replace(/(-?\d+\.?\d*(e[+-]?\d+)?)(?=[,\]])/, lit),
+  })),
+  // Truncated bodies.
+  fc.double({ min: 0, max: 1, noNaN: true }).map((frac) => (r) => {
+    const s = JSON.stringify(r);
+    return { body: s.slice(0, Math.floor(s.length * frac)) };
+  }),
+  // Deep nesting.
+  fc.integer({ min: 10, max: 5000 }).map((d) => (r) => ({ body: JSON.stringify({ ...r, logits: '#' }).replace('"#"', '['.repeat(d) + ']'.repeat(d)) })),
+  // Prototype poisoning.
+  fc.constantFrom('__proto__', 'constructor').map((k) => (r) => ({
+    body: JSON.stringify(r).replace(/^\{/, k === '__proto__' ? '{"__proto__":{"x":1},' : '{"constructor":{"prototype":{"x":1}},'),
+  })),
+  // Wrong content types.
+  fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/jsonx', '').map(
+    (ct) => (r) => ({ body: JSON.stringify(r), contentType: ct }),
+  ),
+  // Random bytes.
+  fc.uint8Array({ maxLength: 300 }).map((bytes) => () => ({ body: Buffer.from(bytes).toString('latin1') })),
+];
+
+function allFinite(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(allFinite);
+  if (v !== null && typeof v === 'object') return Object.values(v).every(allFinite);
+  return true;
+}
+
+t.test('thousands of adversarial requests: never a 5xx, always a clear answer', async (t) => {
+  const app = await buildTestApp(t, { MAX_ELEMENTS: '100000' });
+  const statuses = new Map<number, number>();
+  await fc.assert(
+    fc.asyncProperty(fc.nat({ max: cases.length - 1 }), fc.oneof(...mutations), async (ci, mutate) => {
+      const { body, contentType } = mutate(cases[ci].request);
+      const res = await app.inject({
+        method: 'POST',
+        url: '/loss',
+        headers: contentType === undefined ? { 'content-type': 'application/json' } : contentType === '' ? {} : { 'content-type': contentType },
+        payload: body,
+      });
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${body.slice(0, 300)}: ${res.body}`);
+      if (res.statusCode === 200) {
+        const json = res.json();
+        if (!Value.Check(LossResponseSchema, json) || !allFinite(json)) throw new Error(`bad 200 body for ${body.slice(0, 300)}`);
+        return;
+      }
+      if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) throw new Error(`not problem+json: ${res.statusCode}`);
+      const problem = res.json();
+      if (problem.status !== res.statusCode || typeof problem.code !== 'string' || typeof problem.detail !== 'string') {
+        throw new Error(`bad problem body: ${res.body}`);
+      }
+    }),
+    { numRuns: 3000 },
+  );
+  t.comment(`status histogram: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+  t.notOk([...statuses.keys()].some((s) => s >= 500), 'no 5xx');
+  t.ok((statuses.get(400) ?? 0) > 1000, 'most mutations are rejected with a 400');
+
+  for (const c of cases.slice(0, 20)) {
+    const res = await app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(c.request) });
+    t.same(compareToExpected(res.json(), c.expected), [], `afterwards, ${c.name} is still right`);
+  }
+});

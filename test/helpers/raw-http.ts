@@ -1,0 +1,51 @@
+/**
+ * Raw TCP conversations with the real server, for what fetch cannot do: a Content-Length that
+ * lies, a chunked body past the limit, headers or a body trickled byte by byte.
+ */
+import { connect, type Socket } from 'node:net';
+
+export interface RawExchange {
+  /** Everything the server sent before closing (or before `waitMs` passed). */
+  response: string;
+  /** True when the server closed the connection. */
+  closed: boolean;
+  elapsedMs: number;
+}
+
+/**
+ * Opens a connection, runs `talk` (which may write slowly) and collects the answer until the
+ * server closes or `waitMs` pass.
+ */
+export function rawExchange(url: string, talk: (socket: Socket) => Promise<void> | void, waitMs = 5000): Promise<RawExchange> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(Number(port), hostname);
+    let response = '';
+    let done = false;
+    const finish = (closed: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ response, closed, elapsedMs: Date.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('data', (d) => (response += d.toString('latin1')));
+    socket.on('close', () => finish(true));
+    socket.on('error', () => finish(true));
+    socket.on('connect', () => {
+      Promise.resolve(talk(socket)).catch(() => finish(true));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Writes `text` one chunk at a time, pausing between chunks, until the socket closes. */
+export async function trickle(socket: Socket, text: string, everyMs: number, chunk = 1): Promise<void> {
+  for (let i = 0; i < text.length && !socket.destroyed; i += chunk) {
+    socket.write(text.slice(i, i + chunk));
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Backpressure and time: a full queue is a 503 with Retry-After within milliseconds, load
+ * shedding on event-loop delay answers 503 while probes stay up, a request past its deadline is
+ * a 504 and its task is aborted, and a client that goes away has its task cancelled. After each,
+ * the pool serves the next request.
+ */
+import t from 'tap';
+import { performance } from 'node:perf_hooks';
+import { buildTestApp, postLoss } from '../helpers/app.js';
+import { startServer } from '../helpers/server-process.js';
+import { FAULT_SLOW } from '../helpers/fault-worker.js';
+import { sleep } from '../helpers/raw-http.js';
+
+const faultWorker = new URL('../helpers/fault-worker.ts', import.meta.url);
+const small = { mode: 'binary', logits: [0.5, -1], targets: [1, 0] };
+const slow = { mode: 'binary', logits: [FAULT_SLOW, 0], targets: [1, 0] };
+
+t.test('a full queue answers 503 + Retry-After at once, never piscina\'s error', async (t) => {
+  const app = await buildTestApp(t, { POOL_SIZE: '1', POOL_MAX_QUEUE: '1' }, { workerUrl: faultWorker });
+  await postLoss(app, small); // worker warm
+  const busy = [postLoss(app, slow), postLoss(app, slow)]; // one computing (2 s), one queued
+  for (let i = 0; i < 200 && app.focalPool.queueSize < 1; i++) await sleep(10);
+  t.equal(app.focalPool.queueSize, 1, 'one request computes, one waits: the queue is full');
+  const started = performance.now();
+  const refused = await postLoss(app, small);
+  const ms = performance.now() - started;
+  t.equal(refused.status, 503);
+  t.equal(refused.body.code, 'overloaded');
+  t.equal(refused.headers['retry-after'], '1');
+  t.match(refused.headers['content-type'], /application\/problem\+json/);
+  t.ok(ms < 200, `refused in ${ms.toFixed(1)} ms`);
+  const health = await app.inject({ method: 'GET', url: '/readyz' });
+  t.equal(health.statusCode, 200, '/readyz answers while every worker is busy');
+  const done = await Promise.all(busy);
+  t.same(done.map((r) => r.status), [200, 200], 'the accepted requests complete');
+  t.equal((await postLoss(app, small)).status, 200, 'and the next one is served');
+});
+
+t.test('event-loop delay sheds compute requests with 503 while probes answer', async (t) => {
+  const app = await buildTestApp(t, { PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '100' });
+  await postLoss(app, small);
+  // Keep the loop blocked in 200 ms slices across more than one sampling interval (1 s), so the
+  // sampled mean delay is far above the limit.
+  for (let i = 0; i < 12; i++) {
+    const until = Date.now() + 200;
+    while (Date.now() < until);
+    await new Promise((r) => setImmediate(r));
+  }
+  const shed = await postLoss(app, small);
+  t.equal(shed.status, 503);
+  t.equal(shed.body.code, 'overloaded');
+  t.match(shed.body.detail, /eventLoopDelay/);
+  t.equal(shed.headers['retry-after'], '1');
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'liveness is not shed');
+  await sleep(2500);
+  t.equal((await postLoss(app, small)).status, 200, 'served again once the loop is healthy');
+});
+
+t.test('heap pressure sheds compute requests too', async (t) => {
+  const app = await buildTestApp(t, { PRESSURE_MAX_HEAP_USED_BYTES: '1' });
+  await sleep(1200); // the first memory sample
+  const shed = await postLoss(app, small);
+  t.equal(shed.status, 503);
+  t.match(shed.body.detail, /heapUsedBytes/);
+  t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'readiness is not shed');
+});
+
+t.test('past REQUEST_TIMEOUT_MS: 504 problem, the task is aborted, the pool recovers', async (t) => {
+  const app = await buildTestApp(t, { POOL_SIZE: '1', REQUEST_TIMEOUT_MS: '300' }, { workerUrl: faultWorker });
+  await postLoss(app, small);
+  const started = performance.now();
+  const res = await postLoss(app, slow);
+  const ms = performance.now() - started;
+  t.equal(res.status, 504);
+  t.equal(res.body.code, 'timeout');
+  t.match(res.body.detail, /REQUEST_TIMEOUT_MS \(300 ms\)/);
+  t.ok(ms < 1500, `answered after ${ms.toFixed(0)} ms, not after the 2 s computation`);
+  // The aborted task's worker was replaced; a fresh one serves the next request once it has
+  // loaded (tens of ms compiled, seconds under the test loader, which the short deadline counts).
+  let next = await postLoss(app, small);
+  for (let i = 0; i < 40 && next.status === 504; i++) {
+    await sleep(250);
+    next = await postLoss(app, small);
+  }
+  t.equal(next.status, 200, 'the next request is served by a fresh worker');
+});
+
+t.test('a client that disconnects has its computation cancelled', async (t) => {
+  const server = await startServer({ POOL_SIZE: '1', LOG_LEVEL: 'debug' });
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const n = 3_000_000;
+  const body = JSON.stringify({ mode: 'binary', logits: new Array(n).fill(0.25), targets: new Array(n).fill(1), gamma: 1.5 });
+  const controller = new AbortController();
+  const pending = fetch(`${server.url}/loss`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'goes-away' },
+    body,
+    signal: controller.signal,
+  }).catch((err: Error) => err);
+  // Abort once the server has parsed the body and handed the task to the pool.
+  for (let i = 0; i < 1000 && !server.logs.some((l) => l.msg === 'computing' && l.reqId === 'goes-away'); i++) await sleep(20);
+  t.ok(server.logs.some((l) => l.msg === 'computing' && l.reqId === 'goes-away'), 'the server started computing');
+  controller.abort();
+  t.type(await pending, Error, 'the client gave up');
+  for (let i = 0; i < 100 && !server.logs.some((l) => l.reqId === 'goes-away' && l.msg === 'request completed'); i++) await sleep(20);
+  const line = server.logs.find((l) => l.reqId === 'goes-away' && l.msg === 'request completed');
+  t.match(line, { problem: 'cancelled', statusCode: 499 }, `logged as cancelled, not computed for nobody: ${JSON.stringify(server.logs.filter((l) => l.reqId === 'goes-away'))}`);
+  const next = await fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(small) });
+  t.equal(next.status, 200, 'the pool serves the next request');
+});
