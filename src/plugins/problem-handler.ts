@@ -86,7 +86,7 @@ export default fp(
       request.problem = { code: problem.code, detail: problem.message };
       if (problem.code === 'cancelled') {
         // Nobody is listening: log the request's line here, and close quietly.
-        logRequestLine(request, reply, problem.status);
+        logRequestLine(request, problem.status);
         return reply.code(problem.status).send();
       }
       return sendProblem(reply, request, problem);
