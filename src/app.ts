@@ -5,10 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Config } from './config.js';
+import { poolCloseTimeoutMs, type Config } from './config.js';
 import problemHandler from './plugins/problem-handler.js';
 import focalPool from './plugins/focal-pool.js';
 import requestLog from './plugins/request-log.js';
+import metrics from './plugins/metrics.js';
+import sharedSchemas from './plugins/shared-schemas.js';
+import openapi from './plugins/openapi.js';
+import metricsRoute from './routes/metrics.js';
 import lossRoute from './routes/loss.js';
 import healthRoutes from './routes/health.js';
 
@@ -68,8 +72,18 @@ export async function buildApp(config: Config, logger: FastifyServerOptions['log
 
   await app.register(problemHandler);
   await app.register(requestLog);
-  await app.register(focalPool, { size: config.POOL_SIZE, maxQueue: config.POOL_MAX_QUEUE });
+  await app.register(metrics);
+  await app.register(focalPool, {
+    size: config.POOL_SIZE,
+    maxQueue: config.POOL_MAX_QUEUE,
+    // Budgets nest: the pool's wait for orphaned tasks < the shutdown grace (server.ts).
+    closeTimeoutMs: poolCloseTimeoutMs(config.SHUTDOWN_GRACE_MS),
+  });
+  // Shared schemas and the OpenAPI plugin come before every route they describe.
+  await app.register(sharedSchemas);
+  await app.register(openapi);
   await app.register(healthRoutes);
+  await app.register(metricsRoute);
   await app.register(lossRoute, { maxElements: config.MAX_ELEMENTS });
   return app;
 }

@@ -71,6 +71,8 @@ export function problemBody(problem: ProblemError, requestId: string): Problem {
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): FastifyReply {
+  // Read by the request log line and the rejected-requests metric.
+  request.problem = { code: problem.code, detail: problem.message };
   for (const [k, v] of Object.entries(problem.headers)) reply.header(k, v);
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(problem, request.id)));
 }
@@ -82,7 +84,6 @@ export default fp(
       // Client errors are reported on the request's one log line (plugins/request-log.ts);
       // server errors get their own line with the stack.
       if (problem.status >= 500) request.log.error({ err }, 'request failed: %s', problem.code);
-      request.problem = { code: problem.code, detail: problem.message };
       return sendProblem(reply, request, problem);
     });
     app.setNotFoundHandler((request, reply) =>

@@ -17,11 +17,15 @@ export const WORKER_URL = new URL(`../worker${ext}`, import.meta.url);
 export interface FocalPoolOptions {
   size: number;
   maxQueue: number;
+  /** How long close() waits for running tasks before terminating the workers (default 30 s). */
+  closeTimeoutMs?: number;
 }
 
 export class FocalPool {
   private readonly pool: Piscina;
   private closing = false;
+  /** Tasks handed to piscina and not settled yet: running plus queued. */
+  private inFlight = 0;
 
   constructor(options: FocalPoolOptions) {
     this.pool = new Piscina({
@@ -30,6 +34,7 @@ export class FocalPool {
       maxThreads: options.size,
       maxQueue: options.maxQueue,
       idleTimeout: Infinity,
+      closeTimeout: options.closeTimeoutMs ?? 30_000,
       // Workers inherit the parent's execArgv (loaders under tap/tsx); nothing else is shared.
     });
     // A worker that dies is replaced by piscina; its task's promise rejects on its own.
@@ -44,8 +49,12 @@ export class FocalPool {
     return this.pool.queueSize;
   }
 
+  /**
+   * The share of workers computing right now, 0..1 (piscina's own `utilization` is a mean
+   * since start-up, which hides a saturated pool behind a quiet past).
+   */
   get utilization(): number {
-    return this.pool.utilization;
+    return Math.min(this.inFlight, this.size) / this.size;
   }
 
   get threads(): number {
@@ -59,11 +68,14 @@ export class FocalPool {
   /** Runs a problem on a worker. The problem's arrays are transferred and unusable afterwards. */
   async run(problem: FocalProblem, signal?: AbortSignal): Promise<FocalResult> {
     if (this.closing) throw new ProblemError('unavailable', 'the service is shutting down; retry on another instance', { headers: { 'retry-after': '1' } });
+    this.inFlight++;
     try {
       return (await this.pool.run(problem, { transferList: problemBuffers(problem), signal })) as FocalResult;
     } catch (err) {
       if (err instanceof Error && /queue is at limit/i.test(err.message)) throw overloaded(this.pool.queueSize);
       throw err;
+    } finally {
+      this.inFlight--;
     }
   }
 
