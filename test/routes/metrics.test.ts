@@ -11,13 +11,15 @@ import { PROBLEMS } from '../../src/errors/problem-error.js';
 import { REJECT_REASONS } from '../../src/plugins/metrics.js';
 import { occupyPool } from '../helpers/busy-pool.js';
 
+// One worker per app is enough here and starts faster on a busy CI machine.
+const ONE_WORKER = { POOL_SIZE: '1' };
 const binary = { mode: 'binary', logits: [0.5, -1, 2], targets: [1, 0, 1] };
 const multilabel = { mode: 'multilabel', logits: [[1, 2, 0], [0, 1, -1]], targets: [[1, 0, 1], [0, 1, 0]] };
 const rejected = (reason: string) => `focal_rejected_requests_total{reason="${reason}"}`;
 const lossDuration = (status: number) => `http_request_duration_seconds_count{method="POST",route="/loss",status_code="${status}"}`;
 
 t.test('Prometheus text format with every contracted metric and the default process metrics', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, ONE_WORKER);
   await postLoss(app, binary);
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   t.equal(res.statusCode, 200);
@@ -38,14 +40,14 @@ t.test('Prometheus text format with every contracted metric and the default proc
     t.match(res.body, new RegExp(`^# TYPE ${name} ${type}$`, 'm'), `${name} is a ${type}`);
   }
   const s = await scrape(app);
-  t.equal(value(s, 'focal_pool_workers'), 2, 'the pool size');
+  t.equal(value(s, 'focal_pool_workers'), 1, 'the pool size');
   t.equal(value(s, 'focal_pool_queue_depth'), 0);
   t.equal(value(s, 'focal_pool_utilization'), 0, 'idle pool');
   t.equal(value(s, 'http_requests_in_flight'), 1, 'only the scrape itself is in flight');
 });
 
 t.test('loss requests count their elements and pool time by mode, and their duration by route and status', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, ONE_WORKER);
   const before = await scrape(app);
   t.equal((await postLoss(app, binary)).status, 200);
   t.equal((await postLoss(app, multilabel)).status, 200);
@@ -64,7 +66,7 @@ t.test('loss requests count their elements and pool time by mode, and their dura
 });
 
 t.test('unmatched URLs are labelled not_found, never by their raw path', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, ONE_WORKER);
   for (const url of ['/nope', '/nope/123', '/loss/../x?y=1']) await app.inject({ method: 'GET', url });
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(text, /http_request_duration_seconds_count\{method="GET",route="not_found",status_code="404"\} 3/);
@@ -73,7 +75,7 @@ t.test('unmatched URLs are labelled not_found, never by their raw path', async (
 });
 
 t.test('rejected requests are counted by reason', async (t) => {
-  const app = await buildTestApp(t, { MAX_ELEMENTS: '4', BODY_LIMIT: '1024' });
+  const app = await buildTestApp(t, { ...ONE_WORKER, MAX_ELEMENTS: '4', BODY_LIMIT: '1024' });
   const before = await scrape(app);
   const post = (payload: string, contentType = 'application/json') =>
     app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': contentType }, payload });
@@ -130,8 +132,8 @@ t.test('every problem code has a rejection reason or is explicitly not a rejecti
 });
 
 t.test('two apps in one process keep separate registries', async (t) => {
-  const a = await buildTestApp(t);
-  const b = await buildTestApp(t);
+  const a = await buildTestApp(t, ONE_WORKER);
+  const b = await buildTestApp(t, ONE_WORKER);
   await postLoss(a, binary);
   t.equal(value(await scrape(a), 'focal_elements_total{mode="binary"}'), 3);
   t.equal(value(await scrape(b), 'focal_elements_total{mode="binary"}'), 0);
