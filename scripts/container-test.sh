@@ -136,9 +136,13 @@ wait_healthy() {
 
 run_container() {
   docker rm -f "$CONTAINER" >/dev/null 2>&1
-  # No POOL_SIZE: the pool must size itself from the 1-CPU quota. Only the health-check interval
-  # is shortened for the test; the check itself is the image's HEALTHCHECK command.
-  docker run -d --name "$CONTAINER" --cpus 1 --memory 1536m --health-interval 1s "$IMAGE" >/dev/null || return 1
+  # No POOL_SIZE: the pool must size itself from the 1-CPU quota. Locked down as the Kubernetes
+  # manifest runs it (read-only root file system with a writable /tmp, no capabilities, no
+  # privilege escalation). Only the health-check interval is shortened for the test; the check
+  # itself is the image's HEALTHCHECK command.
+  docker run -d --name "$CONTAINER" --cpus 1 --memory 1536m --health-interval 1s \
+    --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+    "$IMAGE" >/dev/null || return 1
   wait_healthy "$CONTAINER" || return 1
   # The health log must show the image's own command (node's fetch against /healthz).
   docker inspect -f '{{json .Config.Healthcheck.Test}}' "$CONTAINER" | grep -q '/healthz'
@@ -250,7 +254,7 @@ step "tools installed (docker.io, debootstrap, nginx, docker-compose, prometheus
 step "a Docker engine answers" start_docker
 step "base image $BASE_IMAGE (made locally, cached)" env CACHE_DIR="$CACHE_DIR" scripts/build-base-image.sh "$BASE_IMAGE"
 step "docker build of the Dockerfile" build_image
-step "the container becomes healthy by its HEALTHCHECK" run_container
+step "the container becomes healthy by its HEALTHCHECK (read-only root, no capabilities)" run_container
 step "POST /loss answers every reference case (tolerance 1e-9 + 1e-7*|e|)" checks reference "$(container_url)"
 step "the pool size follows the container's CPU quota (--cpus 1 -> 1 worker)" checks workers "$(container_url)" 1
 step "the service runs as a non-root uid, as PID 1 (node dist/server.js)" runs_as_non_root

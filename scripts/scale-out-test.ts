@@ -22,7 +22,7 @@ const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
 const LB_CONFIG = fileURLToPath(new URL('../deploy/nginx/focal-loss.conf', import.meta.url));
 const SMALL_CLIENTS = 5; // loops sending the reference cases
 const LARGE_CLIENTS = 1; // a loop sending 50k-element requests, so a drain has real work in flight
-const WARM_MS = 1500; // load before the first SIGTERM, and after each restart
+const WARM_MS = 2000; // load before the first SIGTERM, and after each restart
 
 const failures: string[] = [];
 function check(ok: boolean, message: string): void {
@@ -111,6 +111,7 @@ async function main(): Promise<void> {
     let stop = false;
     const smallMs: number[] = [];
     const largeMs: number[] = [];
+    const answered: { start: number; end: number }[] = []; // correct answers, by wall-clock time
     const client = async (requests: KnownAnswerRequest[], offset: number) => {
       for (let i = offset; !stop; i++) {
         const req = requests[i % requests.length];
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
             failures.push(`${req.name}: wrong answer ${JSON.stringify(r.mismatches.slice(0, 2))}`);
           } else {
             totals.ok++;
+            answered.push({ start: t0 + performance.timeOrigin, end: Date.now() });
           }
         } catch (err) {
           totals.failed++;
@@ -143,6 +145,7 @@ async function main(): Promise<void> {
     await sleep(WARM_MS);
     // Rolling restart: one replica at a time gets SIGTERM, drains, exits, and is started again.
     const drains: string[] = [];
+    const outages: { replica: number; signalled: number; back: number }[] = [];
     for (const [r, port] of replicaPorts.entries()) {
       const old = replicas[r].at(-1)!;
       const signalled = Date.now();
@@ -151,6 +154,7 @@ async function main(): Promise<void> {
       check(exit.code === 0 && exit.signal === null, `replica ${r} exited with ${JSON.stringify(exit)} after SIGTERM, not 0`);
       drains.push(`replica ${r} drained and exited ${exit.code} in ${Date.now() - signalled} ms`);
       replicas[r].push(await startServer(env(port)));
+      outages.push({ replica: r, signalled, back: Date.now() });
       await sleep(WARM_MS);
     }
     stop = true;
@@ -168,7 +172,15 @@ async function main(): Promise<void> {
     servedBy.forEach((generations, r) =>
       generations.forEach((n, g) => check(n > 0, `replica ${r} (${g === 0 ? 'before' : 'after'} its restart) served no request`)),
     );
-    check(totals.sent >= 200, `only ${totals.sent} requests were sent`);
+    // The load really was steady across each restart: requests were in flight when the SIGTERM
+    // came, and others were answered while that replica was draining or restarting.
+    for (const { replica, signalled, back } of outages) {
+      const inFlight = answered.filter((a) => a.start < signalled && a.end > signalled).length;
+      const duringOutage = answered.filter((a) => a.start >= signalled && a.end <= back).length;
+      drains.push(`replica ${replica}: ${inFlight} requests in flight at SIGTERM, ${duringOutage} answered while it was out (${back - signalled} ms)`);
+      check(inFlight > 0, `no request was in flight when replica ${replica} got SIGTERM`);
+      check(duringOutage > 0, `no request was answered while replica ${replica} was out`);
+    }
     check(lines.length === totals.sent, `nginx logged ${lines.length} POST /loss, the clients sent ${totals.sent}`);
 
     console.log(drains.join('\n'));
