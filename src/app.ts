@@ -11,6 +11,7 @@ import focalPool from './plugins/focal-pool.js';
 import requestLog from './plugins/request-log.js';
 import lossRoute from './routes/loss.js';
 import healthRoutes from './routes/health.js';
+import { EncodedTensorSchema } from './schemas/encoded-tensor.js';
 
 /** Incoming x-request-id values are echoed only when they look like ids, not arbitrary text. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -70,6 +71,8 @@ export async function buildApp(config: Config, logger: FastifyServerOptions['log
   await app.register(requestLog);
   await app.register(focalPool, { size: config.POOL_SIZE, maxQueue: config.POOL_MAX_QUEUE });
   await app.register(healthRoutes);
+  // Shared schemas referenced by $ref from route schemas (issue 4: encoded tensors).
+  app.addSchema(EncodedTensorSchema);
   await app.register(lossRoute, { maxElements: config.MAX_ELEMENTS });
   return app;
 }
