@@ -69,7 +69,7 @@ export async function buildApp(config: Config, logger: FastifyServerOptions['log
 
   await app.register(problemHandler);
   await app.register(requestLog);
-  await app.register(focalPool, { size: config.POOL_SIZE, maxQueue: config.POOL_MAX_QUEUE });
+  await app.register(focalPool, { size: config.POOL_SIZE, maxQueue: config.POOL_MAX_QUEUE, inlineMaxElements: config.INLINE_MAX_ELEMENTS });
   await app.register(healthRoutes);
   // Shared schemas referenced by $ref from route schemas (issue 4: encoded tensors).
   app.addSchema(EncodedTensorSchema);

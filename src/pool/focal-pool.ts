@@ -1,7 +1,9 @@
 /**
  * The worker-thread pool that runs focal-loss kernels. Typed arrays go to the worker by
  * transfer and come back by transfer. A full queue is the client-visible "overloaded" problem
- * (503 + Retry-After), never piscina's own error.
+ * (503 + Retry-After), never piscina's own error. Batches of at most `inlineMaxElements`
+ * elements are computed on the calling thread: for them the round trip to a worker (message,
+ * wake-up, transfer both ways, promise) takes longer than the kernel itself.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +11,7 @@ import { Piscina } from 'piscina';
 import { ProblemError } from '../errors/problem-error.js';
 import type { FocalProblem, FocalResult } from '../kernels/types.js';
 import { problemBuffers } from './focal-task.js';
+import { focalLoss } from '../kernels/focal.js';
 
 // worker.ts under tap/tsx, worker.js once compiled to dist/.
 const ext = path.extname(fileURLToPath(import.meta.url));
@@ -17,13 +20,17 @@ export const WORKER_URL = new URL(`../worker${ext}`, import.meta.url);
 export interface FocalPoolOptions {
   size: number;
   maxQueue: number;
+  /** Batches of at most this many elements run on the calling thread (default 0: none). */
+  inlineMaxElements?: number;
 }
 
 export class FocalPool {
   private readonly pool: Piscina;
+  private readonly inlineMaxElements: number;
   private closing = false;
 
   constructor(options: FocalPoolOptions) {
+    this.inlineMaxElements = options.inlineMaxElements ?? 0;
     this.pool = new Piscina({
       filename: WORKER_URL.href,
       minThreads: options.size,
@@ -59,6 +66,7 @@ export class FocalPool {
   /** Runs a problem on a worker. The problem's arrays are transferred and unusable afterwards. */
   async run(problem: FocalProblem, signal?: AbortSignal): Promise<FocalResult> {
     if (this.closing) throw new ProblemError('unavailable', 'the service is shutting down; retry on another instance', { headers: { 'retry-after': '1' } });
+    if (problem.n * problem.c <= this.inlineMaxElements) return focalLoss(problem);
     try {
       return (await this.pool.run(problem, { transferList: problemBuffers(problem), signal })) as FocalResult;
     } catch (err) {

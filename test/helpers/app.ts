@@ -6,8 +6,12 @@ import type { Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
+/**
+ * Route tests send every batch to the worker pool (INLINE_MAX_ELEMENTS=0) so that they exercise
+ * the transfer both ways; test/pool covers the inline path.
+ */
 export async function buildTestApp(t: Test, env: Record<string, string> = {}) {
-  const config = loadConfig({ POOL_SIZE: '2', ...env });
+  const config = loadConfig({ POOL_SIZE: '2', INLINE_MAX_ELEMENTS: '0', ...env });
   const app = await buildApp(config);
   t.teardown(() => app.close());
   return app;
