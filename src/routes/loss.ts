@@ -8,7 +8,7 @@ import { LossRequestSchema } from '../schemas/loss-request.js';
 import { LossResponseSchema, type LossResponse } from '../schemas/loss-response.js';
 import { ProblemSchema } from '../schemas/problem.js';
 import { decodeLossRequest } from '../tensors/decode-loss-request.js';
-import { encodeLossResponse } from '../tensors/encode-loss-response.js';
+import { encodeLossResponse, serializeLossResponse } from '../tensors/encode-loss-response.js';
 
 export interface LossRouteOptions {
   maxElements: number;
@@ -40,7 +40,7 @@ const lossRoute: FastifyPluginAsyncTypebox<LossRouteOptions> = async (app, optio
       // Serialised here, not by the response schema's compiled serializer: the body is already
       // checked to be finite, and JSON.stringify is the fastest writer for large arrays.
       // Fastify sends a string payload as it is.
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as unknown as LossResponse);
+      return reply.type('application/json; charset=utf-8').send(serializeLossResponse(body) as unknown as LossResponse);
     },
   );
 };

@@ -37,24 +37,62 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
 function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding): number[] | number[][] | EncodedTensor {
   if (encoding !== 'json') return encodeTensor(flat, shape, encoding);
   if (shape.length === 1) return Array.from(flat);
+  // Plain loops: Array.from over one subarray per row costs several times as much for small rows.
   const [n, c] = shape;
   const rows: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) rows[i] = Array.from(flat.subarray(i * c, (i + 1) * c));
+  for (let i = 0; i < n; i++) {
+    const row: number[] = new Array(c);
+    for (let j = 0, off = i * c; j < c; j++) row[j] = flat[off + j];
+    rows[i] = row;
+  }
   return rows;
 }
 
-/** A float64 result as an encoded tensor of `dtype`; float32 must hold every value finitely. */
+/**
+ * A float64 result as an encoded tensor of `dtype`; float32 must hold every value finitely.
+ * float32 is narrowed in place, into the first half of the float64 array's own buffer (value i
+ * is written at byte 4i after being read from byte 8i, so nothing unread is overwritten): a
+ * large result needs no second array. The float64 array is consumed.
+ */
 export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float32' | 'float64'): EncodedTensor {
   if (dtype === 'float64') return { dtype, shape, data: encodeBase64(flat) };
-  const narrow = new Float32Array(flat);
-  for (let i = 0; i < narrow.length; i++) {
-    const v = narrow[i];
-    if (v - v !== 0) {
-      throw new ProblemError(
-        'result-not-finite',
-        `a result of ${flat[i]} is beyond the float32 range; ask for dtype "float64" or scale the inputs down`,
-      );
-    }
+  const narrow = new Float32Array(flat.buffer, flat.byteOffset, flat.length);
+  let finiteCheck = 0;
+  for (let i = 0; i < flat.length; i++) {
+    const v = Math.fround(flat[i]);
+    narrow[i] = v;
+    finiteCheck += v - v; // 0 unless v overflowed float32 to an infinity
+  }
+  if (finiteCheck !== 0) {
+    throw new ProblemError('result-not-finite', 'a result is beyond the float32 range; ask for dtype "float64" or scale the inputs down');
   }
   return { dtype, shape, data: encodeBase64(narrow) };
+}
+
+/**
+ * The response body as JSON text. Same text as JSON.stringify(body), but an encoded tensor's
+ * base64 data (tens of megabytes for a large batch) is spliced in rather than copied: the rest
+ * is stringified with short placeholders, and the data strings are concatenated around it
+ * (base64 needs no JSON escaping). One copy of a large result less, on the main thread.
+ */
+export function serializeLossResponse(body: LossResponse): string {
+  const data: string[] = [];
+  const placeholder = (t: unknown) => {
+    if (t === undefined || Array.isArray(t)) return t;
+    data.push((t as EncodedTensor).data);
+    return { ...(t as EncodedTensor), data: `\u0000tensor ${data.length - 1}` };
+  };
+  const json = JSON.stringify({ ...body, gradient: placeholder(body.gradient), losses: placeholder(body.losses) });
+  if (data.length === 0) return json;
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < data.length; k++) {
+    // JSON.stringify writes NUL as the escape \u0000. Only a class name could hold the same
+    // text, and stats come after gradient and losses, so the first match is the placeholder.
+    const marker = `"\\u0000tensor ${k}"`;
+    const at = json.indexOf(marker, from);
+    out += json.slice(from, at) + '"' + data[k] + '"';
+    from = at + marker.length;
+  }
+  return out + json.slice(from);
 }
