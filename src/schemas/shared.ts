@@ -9,8 +9,17 @@ import { LossRequestSchema } from './loss-request.js';
 import { LossResponseSchema } from './loss-response.js';
 import { ProblemSchema } from './problem.js';
 import { HealthSchema, ReadinessSchema } from './health.js';
+import { EncodedTensorSchema } from './encoded-tensor.js';
 
-export const SHARED_SCHEMAS: readonly TSchema[] = [LossRequestSchema, LossResponseSchema, ProblemSchema, HealthSchema, ReadinessSchema];
+// EncodedTensor first: the request and response schemas refer to it by $id.
+export const SHARED_SCHEMAS: readonly TSchema[] = [
+  EncodedTensorSchema,
+  LossRequestSchema,
+  LossResponseSchema,
+  ProblemSchema,
+  HealthSchema,
+  ReadinessSchema,
+];
 
 /**
  * A `$ref` to a shared schema, typed as the schema itself so the type provider still infers

@@ -1,26 +1,19 @@
 /**
  * A schema-valid POST /loss body -> a flat, typed focal-loss problem plus what the response
- * needs (outputs, class names, the conventions applied). Every semantic check lives here, once:
- * shapes, N/C agreement, value ranges, class ids, probability rows, option combinations.
+ * needs (outputs, class names, encoding, the conventions applied). Every semantic check lives
+ * here, once, for JSON arrays and encoded tensors alike: shapes, N/C agreement, dtypes, value
+ * ranges, class ids, probability rows, option combinations.
  */
-import type { FloatArray, FocalProblem } from '../kernels/types.js';
+import type { FloatArray, FocalProblem, TargetArray } from '../kernels/types.js';
 import type { LossRequest, Mode, Output } from '../schemas/loss-request.js';
 import type { Meta } from '../schemas/loss-response.js';
+import { FLOAT_DTYPES, TENSOR_DTYPES, type FloatDtype } from '../schemas/encoded-tensor.js';
 import { ProblemError } from '../errors/problem-error.js';
 import { FieldErrors } from './field-errors.js';
-import {
-  ANY_FINITE,
-  isMatrix,
-  NON_NEGATIVE,
-  readMatrix,
-  readVector,
-  UNIT_INTERVAL,
-  type JsonMatrix,
-  type JsonVector,
-} from './json-arrays.js';
+import { declaredShape, isEncoded, readField, shapePath, type FieldTensor, type FieldValue } from './field-tensor.js';
+import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
 
-/** Probability rows must sum to 1 within this tolerance. */
-export const ROW_SUM_TOLERANCE = 1e-6;
+export { ROW_SUM_TOLERANCE } from './value-checks.js';
 export const DEFAULT_GAMMA = 2;
 export const DEFAULT_SIGMOID_ALPHA = 0.25;
 
@@ -31,10 +24,14 @@ export interface DecodeLimits {
   maxClasses: number;
 }
 
+/** How gradient and losses go back: JSON number arrays, or encoded tensors of a float dtype. */
+export type ResponseEncoding = 'json' | FloatDtype;
+
 export interface DecodedLossRequest {
   problem: FocalProblem;
   outputs: ReadonlySet<Output>;
   classNames: string[] | null;
+  encoding: ResponseEncoding;
   /** The conventions applied, minus what only the kernel knows (count, denominator). */
   meta: Omit<Meta, 'count' | 'denominator'>;
 }
@@ -44,25 +41,9 @@ export function decodeLossRequest(body: LossRequest, limits: DecodeLimits): Deco
   const mode: Mode = body.mode;
   const sigmoid = mode !== 'multiclass';
 
-  // Shape of the logits decides N and C; everything else must agree with it.
-  const logitsJson = body.logits as JsonVector | JsonMatrix;
-  if (logitsJson.length === 0) {
-    errors.add(['logits'], 'must not be empty (the batch has no rows)');
-    errors.throwIfAny();
-  }
-  const logitsIsMatrix = isMatrix(logitsJson);
-  if (mode === 'binary' && logitsIsMatrix) {
-    errors.add(['logits'], 'must be a flat array number[N] in binary mode (use multilabel for number[N][C])');
-  } else if (mode !== 'binary' && !logitsIsMatrix) {
-    errors.add(['logits'], `must be an array of rows number[N][C] in ${mode} mode`);
-  }
-  errors.throwIfAny();
-  const n = logitsJson.length;
-  const c = logitsIsMatrix ? (logitsJson as JsonMatrix)[0].length : 1;
-  if (c === 0) {
-    errors.add(['logits', 0], 'must not be empty (C must be at least 1)');
-    errors.throwIfAny();
-  }
+  // The shape of the logits decides N and C; everything else must agree with it. Shapes are
+  // checked before any data is decoded, so a wrong or oversized request costs nothing.
+  const { n, c } = logitsShape(mode, body.logits as FieldValue, errors);
   if (c > limits.maxClasses) {
     errors.add(['logits', 0], `has ${c} classes; this service accepts at most ${limits.maxClasses} (MAX_CLASSES)`);
     errors.throwIfAny();
@@ -75,62 +56,62 @@ export function decodeLossRequest(body: LossRequest, limits: DecodeLimits): Deco
       { errors: [{ pointer: '#/logits', detail: `must have at most ${limits.maxElements} elements` }] },
     );
   }
-  const logits = logitsIsMatrix
-    ? readMatrix(logitsJson as JsonMatrix, c, 'logits', ANY_FINITE, errors)
-    : readVector(logitsJson as JsonVector, 'logits', ANY_FINITE, errors);
-
-  // Targets.
-  const targetsJson = body.targets as JsonVector | JsonMatrix;
-  const targetsIsMatrix = isMatrix(targetsJson);
-  let targets: Float64Array | null = null;
-  let labels: Int32Array | null = null;
-  const ignoreIndex = body.ignore_index ?? null;
-  if (targetsJson.length !== n) {
-    errors.add(['targets'], `has ${targetsJson.length} rows; logits has ${n} (N must agree)`);
-  } else if (mode === 'binary') {
-    if (targetsIsMatrix) errors.add(['targets'], 'must be a flat array number[N] in binary mode');
-    else targets = readVector(targetsJson as JsonVector, 'targets', UNIT_INTERVAL, errors);
-  } else if (mode === 'multilabel') {
-    if (!targetsIsMatrix) errors.add(['targets'], 'must be an array of rows number[N][C] in multilabel mode');
-    else targets = readMatrix(targetsJson as JsonMatrix, c, 'targets', UNIT_INTERVAL, errors);
-  } else if (targetsIsMatrix) {
-    targets = readMatrix(targetsJson as JsonMatrix, c, 'targets', NON_NEGATIVE, errors);
-    if (errors.empty) checkProbabilityRows(targets, n, c, errors);
-  } else {
-    labels = readClassIds(targetsJson as JsonVector, c, ignoreIndex, errors);
+  const targetsValue = body.targets as FieldValue;
+  const targetsShape = declaredShape(targetsValue);
+  checkTargetsShape(mode, targetsValue, targetsShape, n, c, errors);
+  const weightsValue = body.weights as FieldValue | undefined;
+  if (weightsValue !== undefined) checkVectorShape('weights', weightsValue, 'N', n, errors);
+  const alphaValue = body.alpha;
+  const alphaIsList = alphaValue !== undefined && alphaValue !== null && typeof alphaValue !== 'number';
+  if (alphaIsList) checkVectorShape('alpha', alphaValue as FieldValue, 'C', c, errors);
+  if (body.class_names !== undefined && body.class_names.length !== c) {
+    errors.add(['class_names'], `has ${body.class_names.length} names; must have one per class (C = ${c})`);
   }
-
-  if (ignoreIndex !== null && !(mode === 'multiclass' && !targetsIsMatrix)) {
+  const classIdTargets = mode === 'multiclass' && targetsShape.length === 1;
+  const ignoreIndex = body.ignore_index ?? null;
+  if (ignoreIndex !== null && !classIdTargets) {
     errors.add(['ignore_index'], 'applies only to multiclass mode with integer class-id targets');
   }
+  if (body.dtype !== undefined && body.encoding !== 'base64') {
+    errors.add(['dtype'], 'applies only with encoding "base64" (JSON numbers are float64)');
+  }
+  if (body.normalizer !== undefined && !Number.isFinite(body.normalizer)) {
+    errors.add(['normalizer'], 'must be a finite number > 0');
+  }
+  errors.throwIfAny();
 
-  // Weights: one per row.
-  let weights: FloatArray | null = null;
-  if (body.weights !== undefined) {
-    if (body.weights.length !== n) errors.add(['weights'], `has ${body.weights.length} values; logits has ${n} rows (N must agree)`);
-    else weights = readVector(body.weights, 'weights', NON_NEGATIVE, errors);
+  // Values: decoded (base64) or copied (JSON) into flat typed arrays, then checked.
+  const logits = readField('logits', body.logits as FieldValue, FLOAT_DTYPES, c, errors);
+  if (logits !== null) checkRange(logits, ANY_FINITE, errors);
+
+  const targets = readField('targets', targetsValue, TENSOR_DTYPES, c, errors);
+  let labels: Int32Array | null = null;
+  if (targets !== null) {
+    if (classIdTargets) labels = readClassIds(targets, c, ignoreIndex, errors);
+    else checkRange(targets, sigmoid ? UNIT_INTERVAL : NON_NEGATIVE, errors);
+    // Row sums mean something only once every row is complete and every value >= 0.
+    if (mode === 'multiclass' && !classIdTargets && errors.empty) checkProbabilityRows(targets, errors);
+  }
+
+  let weights: FieldTensor | null = null;
+  if (weightsValue !== undefined) {
+    weights = readField('weights', weightsValue, FLOAT_DTYPES, 1, errors);
+    if (weights !== null) checkRange(weights, NON_NEGATIVE, errors);
   }
 
   // Alpha: absent -> the mode's default; null -> no weighting; number -> every class; list -> per class.
   let alphaEcho: number | number[] | null;
-  if (body.alpha === undefined) alphaEcho = sigmoid ? DEFAULT_SIGMOID_ALPHA : null;
-  else alphaEcho = body.alpha;
-  let alpha: Float64Array | null = null;
-  if (Array.isArray(alphaEcho)) {
-    if (alphaEcho.length !== c) {
-      errors.add(['alpha'], `has ${alphaEcho.length} values; must have one per class (C = ${c})`);
-    } else {
-      alpha = readVector(alphaEcho, 'alpha', sigmoid ? UNIT_INTERVAL : NON_NEGATIVE, errors);
+  let alpha: FloatArray | null = null;
+  if (alphaIsList) {
+    const list = readField('alpha', alphaValue as FieldValue, FLOAT_DTYPES, 1, errors);
+    if (list !== null) {
+      checkRange(list, sigmoid ? UNIT_INTERVAL : NON_NEGATIVE, errors);
+      alpha = list.values as FloatArray;
     }
-  } else if (typeof alphaEcho === 'number') {
-    alpha = new Float64Array(c).fill(alphaEcho);
-  }
-
-  if (body.normalizer !== undefined && !Number.isFinite(body.normalizer)) {
-    errors.add(['normalizer'], 'must be a finite number > 0');
-  }
-  if (body.class_names !== undefined && body.class_names.length !== c) {
-    errors.add(['class_names'], `has ${body.class_names.length} names; must have one per class (C = ${c})`);
+    alphaEcho = alpha === null ? null : Array.from(alpha);
+  } else {
+    alphaEcho = alphaValue === undefined ? (sigmoid ? DEFAULT_SIGMOID_ALPHA : null) : (alphaValue as number | null);
+    if (typeof alphaEcho === 'number') alpha = new Float64Array(c).fill(alphaEcho);
   }
   errors.throwIfAny();
 
@@ -143,8 +124,8 @@ export function decodeLossRequest(body: LossRequest, limits: DecodeLimits): Deco
   const common = {
     n,
     c,
-    logits,
-    weights,
+    logits: (logits as FieldTensor).values as FloatArray,
+    weights: weights === null ? null : (weights.values as FloatArray),
     alpha,
     gamma,
     labelSmoothing,
@@ -153,15 +134,17 @@ export function decodeLossRequest(body: LossRequest, limits: DecodeLimits): Deco
     wantGradient: outputs.has('gradient'),
     wantLosses: outputs.has('losses'),
   };
+  const targetValues = (targets as FieldTensor).values;
   const problem: FocalProblem =
     mode === 'multiclass'
-      ? { mode, ...common, labels, probabilities: labels === null ? targets : null }
-      : { mode, ...common, targets: targets as Float64Array };
+      ? { mode, ...common, labels, probabilities: labels === null ? asFloats(targetValues) : null }
+      : { mode, ...common, targets: targetValues as TargetArray };
 
   return {
     problem,
     outputs,
     classNames: body.class_names ?? null,
+    encoding: body.encoding === 'base64' ? (body.dtype ?? 'float64') : 'json',
     meta: {
       mode,
       reduction,
@@ -178,35 +161,48 @@ export function decodeLossRequest(body: LossRequest, limits: DecodeLimits): Deco
   };
 }
 
-/** Integer class ids in [0, C), or ignore_index (stored as -1: the kernel skips negative labels). */
-function readClassIds(values: JsonVector, c: number, ignoreIndex: number | null, errors: FieldErrors): Int32Array {
-  const out = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === ignoreIndex) {
-      out[i] = -1;
-    } else if (!Number.isInteger(v)) {
-      errors.add(['targets', i], 'must be an integer class id in multiclass mode (or give probability rows number[N][C])');
-    } else if (v < 0 || v >= c) {
-      errors.add(
-        ['targets', i],
-        `class id ${v} is out of range [0, ${c})` + (ignoreIndex === null ? '' : ` and is not ignore_index (${ignoreIndex})`),
-      );
-    } else {
-      out[i] = v;
-    }
-    if (errors.full) break;
+/** N and C from the logits, whose rank must match the mode; throws when they cannot be known. */
+function logitsShape(mode: Mode, value: FieldValue, errors: FieldErrors): { n: number; c: number } {
+  const shape = declaredShape(value);
+  const at = shapePath('logits', value);
+  const form = isEncoded(value) ? (mode === 'binary' ? '[N]' : '[N, C]') : mode === 'binary' ? 'a flat array number[N]' : 'an array of rows number[N][C]';
+  if (shape[0] === 0) {
+    errors.add(at, 'must not be empty (the batch has no rows)');
+  } else if (mode === 'binary' && shape.length !== 1) {
+    errors.add(at, `must be ${form} in binary mode (use multilabel for ${isEncoded(value) ? '[N, C]' : 'number[N][C]'})`);
+  } else if (mode !== 'binary' && shape.length !== 2) {
+    errors.add(at, `must be ${form} in ${mode} mode`);
+  } else if (shape.length === 2 && shape[1] === 0) {
+    errors.add(isEncoded(value) ? at : ['logits', 0], 'must not be empty (C must be at least 1)');
   }
-  return out;
+  errors.throwIfAny();
+  return { n: shape[0], c: shape.length === 2 ? shape[1] : 1 };
 }
 
-function checkProbabilityRows(rows: Float64Array, n: number, c: number, errors: FieldErrors): void {
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < c; j++) s += rows[i * c + j];
-    if (Math.abs(s - 1) > ROW_SUM_TOLERANCE) {
-      errors.add(['targets', i], `is a probability row summing to ${s}; it must sum to 1 (within ${ROW_SUM_TOLERANCE})`);
-      if (errors.full) return;
-    }
+function checkTargetsShape(mode: Mode, value: FieldValue, shape: number[], n: number, c: number, errors: FieldErrors): void {
+  const at = shapePath('targets', value);
+  const encoded = isEncoded(value);
+  if (shape[0] !== n) {
+    errors.add(at, `has ${shape[0]} rows; logits has ${n} (N must agree)`);
+  } else if (mode === 'binary' && shape.length !== 1) {
+    errors.add(at, `must be ${encoded ? '[N]' : 'a flat array number[N]'} in binary mode`);
+  } else if (mode === 'multilabel' && shape.length !== 2) {
+    errors.add(at, `must be ${encoded ? '[N, C]' : 'an array of rows number[N][C]'} in multilabel mode`);
+  } else if (encoded && shape.length === 2 && shape[1] !== c) {
+    // (JSON rows are checked one by one as they are read, naming the row.)
+    errors.add(at, `has C = ${shape[1]}; logits has C = ${c} (C must agree)`);
   }
+}
+
+/** weights [N] and alpha lists [C]: one value per row or per class. */
+function checkVectorShape(field: string, value: FieldValue, dim: 'N' | 'C', length: number, errors: FieldErrors): void {
+  const shape = declaredShape(value);
+  const rule = dim === 'N' ? `logits has ${length} rows (N must agree)` : `must have one per class (C = ${length})`;
+  if (shape.length !== 1) errors.add(shapePath(field, value), `must be a flat list [${dim}]`);
+  else if (shape[0] !== length) errors.add(shapePath(field, value), `has ${shape[0]} values; ${rule}`);
+}
+
+/** Probability rows for the softmax kernel: float dtypes as they are, integer ones (one-hot rows) as float64. */
+function asFloats(values: FieldTensor['values']): FloatArray {
+  return values instanceof Float64Array || values instanceof Float32Array ? values : Float64Array.from(values);
 }

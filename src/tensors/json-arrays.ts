@@ -1,8 +1,8 @@
 /**
- * JSON arrays (already type-checked by the schema) -> flat Float64Array, with the checks a
- * schema cannot express: vector vs. matrix, ragged rows, finiteness (JSON.parse turns 1e999
- * into Infinity) and value ranges. Each returned array owns its buffer, so it can be
- * transferred to a worker.
+ * JSON arrays (already type-checked by the schema) -> flat Float64Array, with the one check
+ * that belongs to their form: every row of a matrix has C values. Value checks (finite, in
+ * range) are the same for JSON and encoded tensors and live in value-checks.ts. Each returned
+ * array owns its buffer, so it can be transferred to a worker.
  */
 import type { FieldErrors } from './field-errors.js';
 
@@ -13,33 +13,13 @@ export function isMatrix(value: JsonVector | JsonMatrix): value is JsonMatrix {
   return value.length > 0 && Array.isArray(value[0]);
 }
 
-export interface Range {
-  min: number;
-  max: number;
-  /** Reason text when out of range, e.g. "must be in [0, 1]". */
-  reason: string;
+/** Copies a flat vector. */
+export function flattenVector(values: JsonVector): Float64Array {
+  return new Float64Array(values);
 }
 
-export const ANY_FINITE: Range = { min: -Infinity, max: Infinity, reason: 'must be a finite number' };
-export const UNIT_INTERVAL: Range = { min: 0, max: 1, reason: 'must be a finite number in [0, 1]' };
-export const NON_NEGATIVE: Range = { min: 0, max: Infinity, reason: 'must be a finite number >= 0' };
-
-/** Copies a flat vector, checking each value. */
-export function readVector(values: JsonVector, field: string, range: Range, errors: FieldErrors): Float64Array {
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!(v >= range.min && v <= range.max) || v - v !== 0) {
-      errors.add([field, i], range.reason);
-      if (errors.full) break;
-    }
-    out[i] = v;
-  }
-  return out;
-}
-
-/** Copies an n x c matrix row-major, checking row lengths and each value. */
-export function readMatrix(rows: JsonMatrix, c: number, field: string, range: Range, errors: FieldErrors): Float64Array {
+/** Copies an n x c matrix row-major; a row without c values is an error naming that row. */
+export function flattenMatrix(rows: JsonMatrix, c: number, field: string, errors: FieldErrors): Float64Array {
   const n = rows.length;
   const out = new Float64Array(n * c);
   for (let i = 0; i < n; i++) {
@@ -50,14 +30,7 @@ export function readMatrix(rows: JsonMatrix, c: number, field: string, range: Ra
       continue;
     }
     const off = i * c;
-    for (let j = 0; j < c; j++) {
-      const v = row[j];
-      if (!(v >= range.min && v <= range.max) || v - v !== 0) {
-        errors.add([field, i, j], range.reason);
-        if (errors.full) return out;
-      }
-      out[off + j] = v;
-    }
+    for (let j = 0; j < c; j++) out[off + j] = row[j];
   }
   return out;
 }
