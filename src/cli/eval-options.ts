@@ -65,6 +65,38 @@ output:
   --max-loss X              exit ${3} when the loss is above X (a CI gate)
   --no-progress             no progress bar (it is only drawn on a terminal anyway)`;
 
+const OPTIONS = {
+  logits: { type: 'string' },
+  targets: { type: 'string' },
+  mode: { type: 'string' },
+  gamma: { type: 'string' },
+  alpha: { type: 'string' },
+  reduction: { type: 'string' },
+  normalizer: { type: 'string' },
+  'ignore-index': { type: 'string' },
+  'label-smoothing': { type: 'string' },
+  weights: { type: 'string' },
+  'class-names': { type: 'string' },
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  'chunk-rows': { type: 'string' },
+  concurrency: { type: 'string' },
+  wire: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'gradient-out': { type: 'string' },
+  html: { type: 'string' },
+  'max-loss': { type: 'string' },
+  'no-progress': { type: 'boolean', default: false },
+} as const;
+
+/** Flags that take a value. */
+const VALUED_FLAGS = new Set(
+  Object.entries(OPTIONS)
+    .filter(([, o]) => o.type === 'string')
+    .map(([name]) => `--${name}`),
+);
+
 function number(flag: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite, rule = 'a finite number'): number | undefined {
   if (text === undefined) return undefined;
   const v = text.trim() === '' ? NaN : Number(text);
@@ -91,37 +123,32 @@ function parseAlpha(text: string | undefined): number | number[] | null | undefi
   return parts.length === 1 ? values[0] : (values as number[]);
 }
 
+/**
+ * parseArgs reads "--ignore-index -100" as two flags; a value that is a negative number is
+ * joined to its flag ("--ignore-index=-100") first.
+ */
+function joinNegativeValues(argv: string[], valued: Set<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (valued.has(argv[i]) && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
 export function parseEvalOptions(argv: string[], env: Record<string, string | undefined>): EvalOptions {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, VALUED_FLAGS),
       strict: true,
       allowPositionals: false,
-      options: {
-        logits: { type: 'string' },
-        targets: { type: 'string' },
-        mode: { type: 'string' },
-        gamma: { type: 'string' },
-        alpha: { type: 'string' },
-        reduction: { type: 'string' },
-        normalizer: { type: 'string' },
-        'ignore-index': { type: 'string' },
-        'label-smoothing': { type: 'string' },
-        weights: { type: 'string' },
-        'class-names': { type: 'string' },
-        url: { type: 'string' },
-        'api-key': { type: 'string' },
-        'chunk-rows': { type: 'string' },
-        concurrency: { type: 'string' },
-        wire: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'gradient-out': { type: 'string' },
-        html: { type: 'string' },
-        'max-loss': { type: 'string' },
-        'no-progress': { type: 'boolean', default: false },
-      },
+      options: OPTIONS,
     });
   } catch (err) {
     throw new CliError((err as Error).message.split('\n')[0], USAGE);

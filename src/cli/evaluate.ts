@@ -3,12 +3,12 @@
  * or sent, computes chunks locally (worker pool) or on a service (several requests in flight),
  * and merges them exactly into one result shaped like a /loss response.
  */
-import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openSource } from '../files/open-source.js';
 import { NpyWriter } from '../files/npy-writer.js';
 import { FileFormatError, rowWidth, type RowSource } from '../files/row-source.js';
+import type { FocalPool } from '../pool/focal-pool.js';
 import type { RawClassStats } from '../kernels/types.js';
 import type { LossResponse } from '../schemas/loss-response.js';
 import { ResultMerger, type PartialResult } from '../tensors/merge-results.js';
@@ -35,6 +35,8 @@ export interface EvalResult {
 export interface EvalHooks {
   /** Called after each chunk with the rows done and the total. */
   onProgress?: (rowsDone: number, rows: number) => void;
+  /** Local compute on this pool (left open) instead of a pool of its own, e.g. for many evaluations in one process. */
+  pool?: FocalPool;
 }
 
 interface Shapes {
@@ -120,7 +122,7 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
     const chunkRows = options.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_ELEMENTS / c));
     backend =
       options.url === undefined
-        ? new LocalBackend(options.mode, c, options.reduction, settings, wantGradient, options.concurrency ?? Math.max(1, Math.min(8, availableParallelism())))
+        ? new LocalBackend(options.mode, c, options.reduction, settings, wantGradient, options.concurrency, hooks.pool)
         : new RemoteBackend(options.mode, c, options.reduction, settings, wantGradient, {
             url: options.url,
             apiKey: options.apiKey,

@@ -2,6 +2,7 @@
  * Computes chunks on this machine with the service's own kernels and worker pool (FocalPool):
  * each chunk's arrays are transferred to a worker thread, several chunks run at once.
  */
+import { availableParallelism } from 'node:os';
 import { FocalPool } from '../pool/focal-pool.js';
 import type { FloatArray, FocalProblem, Mode } from '../kernels/types.js';
 import type { Reduction } from '../schemas/loss-request.js';
@@ -12,18 +13,25 @@ import type { Settings } from './settings.js';
 export class LocalBackend implements Backend {
   readonly retries = 0;
   readonly description: string;
+  readonly concurrency: number;
   private readonly pool: FocalPool;
+  private readonly ownPool: boolean;
 
+  /** With `pool`, chunks run on that pool (kept open); otherwise on a new one of `concurrency` threads. */
   constructor(
     private readonly mode: Mode,
     private readonly c: number,
     private readonly reduction: Reduction,
     private readonly settings: Settings,
     private readonly wantGradient: boolean,
-    readonly concurrency: number,
+    concurrency: number | undefined,
+    pool?: FocalPool,
   ) {
-    this.pool = new FocalPool({ size: concurrency, maxQueue: concurrency });
-    this.description = `local, ${concurrency} worker thread${concurrency === 1 ? '' : 's'}`;
+    this.ownPool = pool === undefined;
+    this.concurrency = concurrency ?? pool?.size ?? Math.max(1, Math.min(8, availableParallelism()));
+    this.pool = pool ?? new FocalPool({ size: this.concurrency, maxQueue: this.concurrency });
+    const threads = this.pool.size;
+    this.description = `local, ${threads} worker thread${threads === 1 ? '' : 's'}`;
   }
 
   async run(chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
@@ -68,6 +76,6 @@ export class LocalBackend implements Backend {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    if (this.ownPool) await this.pool.close();
   }
 }

@@ -9,12 +9,15 @@ import { EVAL_USAGE, parseEvalOptions } from './eval-options.js';
 import { evaluate } from './evaluate.js';
 import { formatTable } from './format-table.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
+import type { FocalPool } from '../pool/focal-pool.js';
 import { renderReport } from '../report/html-report.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: ProgressStream;
   env: Record<string, string | undefined>;
+  /** Local evaluations run on this worker pool instead of starting one each (embedding, tests). */
+  pool?: FocalPool;
 }
 
 export const USAGE_TEXT = `usage: focal-loss <command>
@@ -56,7 +59,7 @@ async function runEval(argv: string[], io: CliIo): Promise<number> {
   const bar = new ProgressBar(io.stderr, options.progress);
   let result;
   try {
-    result = await evaluate(options, { onProgress: (done, total) => bar.update(done, total) });
+    result = await evaluate(options, { onProgress: (done, total) => bar.update(done, total), pool: io.pool });
   } finally {
     bar.finish();
   }

@@ -3,7 +3,7 @@
  * kernel's result over the whole batch (sums within 1e-12 relative, counters exactly), for every
  * mode and reduction; and the raw counters survive a round trip through a /loss response.
  */
-import t from 'tap';
+import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { focalLoss } from '../../src/kernels/focal.js';
 import type { FocalProblem, Mode, Reduction } from '../../src/kernels/types.js';
@@ -53,12 +53,12 @@ function slice(p: FocalProblem, a: number, b: number): FocalProblem {
   return { ...base, mode: p.mode, targets: p.targets.slice(a * c, b * c) };
 }
 
-function close(t: Tap.Test, actual: number, expected: number, what: string, rel = 1e-12) {
+function close(t: Test, actual: number, expected: number, what: string, rel = 1e-12) {
   const err = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
   t.ok(actual === expected || err <= rel, `${what}: ${actual} vs ${expected} (relative error ${err})`);
 }
 
-function mergedEqualsWhole(t: Tap.Test, p: FocalProblem, cuts: number[]) {
+function mergedEqualsWhole(t: Test, p: FocalProblem, cuts: number[]) {
   const whole = focalLoss(p);
   const merger = new ResultMerger(p.mode, p.c);
   const gradient = new Float64Array(p.n * p.c);
