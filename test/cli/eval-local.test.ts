@@ -4,31 +4,13 @@
  * every mode and file format; shapes and values are checked before anything is computed; every
  * error is one line with a non-zero exit code.
  */
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { LossResponseSchema } from '../../src/schemas/loss-response.js';
 import { buildTestApp, postLoss } from '../helpers/app.js';
-import { Fixtures, lcg, runCli as runCliWith } from '../helpers/cli.js';
+import { Fixtures, lcg, near, runCli as runCliWith, type Json } from '../helpers/cli.js';
 import { openNpy } from '../../src/files/npy.js';
-
-type Json = Record<string, any>;
-
-/** Every number in `actual` within `rel` of `expected` (same structure otherwise). */
-function near(t: Test, actual: unknown, expected: unknown, rel: number, where = ''): void {
-  if (typeof expected === 'number') {
-    const a = actual as number;
-    const ok = a === expected || Math.abs(a - expected) <= rel * Math.max(Math.abs(expected), 1e-300);
-    if (!ok) t.fail(`${where}: ${a} vs ${expected}`);
-    return;
-  }
-  if (Array.isArray(expected) || (typeof expected === 'object' && expected !== null)) {
-    t.same(Object.keys(actual as object), Object.keys(expected as object), `${where} keys`);
-    for (const k of Object.keys(expected as object)) near(t, (actual as Json)[k], (expected as Json)[k], rel, `${where}/${k}`);
-    return;
-  }
-  t.equal(actual, expected, where);
-}
 
 async function readNpy(file: string): Promise<Float64Array> {
   const src = await openNpy(file);

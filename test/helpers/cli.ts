@@ -84,3 +84,22 @@ export function lcg(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
+
+export type Json = Record<string, any>;
+
+/** Every number in `actual` within `rel` of `expected` (same structure otherwise). */
+export function near(t: Test, actual: unknown, expected: unknown, rel: number, where = ''): void {
+  if (typeof expected === 'number') {
+    const a = actual as number;
+    const ok = a === expected || Math.abs(a - expected) <= rel * Math.max(Math.abs(expected), 1e-300);
+    if (!ok) t.fail(`${where}: ${a} vs ${expected}`);
+    return;
+  }
+  if (Array.isArray(expected) || (typeof expected === 'object' && expected !== null)) {
+    t.same(Object.keys(actual as object), Object.keys(expected as object), `${where} keys`);
+    for (const k of Object.keys(expected as object)) near(t, (actual as Json)[k], (expected as Json)[k], rel, `${where}/${k}`);
+    return;
+  }
+  t.equal(actual, expected, where);
+}
+
