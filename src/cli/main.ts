@@ -63,7 +63,7 @@ async function runEval(argv: string[], io: CliIo): Promise<number> {
   } finally {
     bar.finish();
   }
-  if (options.html !== undefined) await writeFile(options.html, renderReport(result));
+  if (options.html !== undefined) await writeFile(options.html, renderReport(result, { logits: options.logits, targets: options.targets }));
   io.stdout.write(options.json ? `${JSON.stringify(result.response, null, 2)}\n` : formatTable(result));
   if (options.maxLoss !== undefined && result.response.loss > options.maxLoss) {
     io.stderr.write(`focal-loss: loss ${result.response.loss} is above --max-loss ${options.maxLoss}\n`);

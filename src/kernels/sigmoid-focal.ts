@@ -19,6 +19,7 @@
 import { modulatingPower } from './power.js';
 import type { FocalResult, RawClassStats, SigmoidProblem } from './types.js';
 import { CompensatedSum } from './compensated-sum.js';
+import { PT_BINS, ptBin } from './pt-histogram.js';
 
 export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
   const { n, c, logits, targets, weights, alpha, gamma, labelSmoothing: eps } = problem;
@@ -37,6 +38,7 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
     tp: new Float64Array(c),
     fp: new Float64Array(c),
     fn: new Float64Array(c),
+    ptHistogram: new Float64Array(c * PT_BINS),
   };
   const posLossSum = stats.posLossSum as Float64Array;
   const negLossSum = stats.negLossSum as Float64Array;
@@ -91,6 +93,7 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
       stats.lossSum[j] += loss;
       const positive = y >= 0.5;
       const predicted = z >= 0;
+      stats.ptHistogram[j * PT_BINS + ptBin(positive ? p : q)]++;
       if (positive) {
         stats.support[j]++;
         posLossSum[j] += loss;

@@ -22,6 +22,7 @@
 import { modulatingPower } from './power.js';
 import type { FocalResult, RawClassStats, SoftmaxProblem } from './types.js';
 import { CompensatedSum } from './compensated-sum.js';
+import { PT_BINS, ptBin } from './pt-histogram.js';
 
 export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
   const { n, c, logits, labels, probabilities, weights, alpha, gamma, labelSmoothing: eps } = problem;
@@ -45,6 +46,7 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
     tp: new Float64Array(c),
     fp: new Float64Array(c),
     fn: new Float64Array(c),
+    ptHistogram: new Float64Array(c * PT_BINS),
   };
   // Per-row scratch: exp(z_k - z_max), then the weighted B_k of soft rows.
   const ex = new Float64Array(c);
@@ -151,6 +153,7 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
     if (losses !== null) losses[i] = rowLoss;
     sum.add(rowLoss);
     stats.support[cls]++;
+    stats.ptHistogram[cls * PT_BINS + ptBin(ex[cls] * invZ)]++;
     stats.lossSum[cls] += rowLoss;
     if (kmax === cls) stats.tp[cls]++;
     else {

@@ -10,6 +10,7 @@ import { gradientScale, lossDenominator, reduceLossSum } from '../kernels/reduct
 import type { Mode, RawClassStats, Reduction } from '../kernels/types.js';
 import type { Stats } from '../schemas/loss-response.js';
 import { reportStats } from './class-stats.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
 
 /** What one chunk contributes: computed with reduction `sum` (or `none`), never `mean`. */
 export interface PartialResult {
@@ -30,7 +31,7 @@ export interface MergedResult {
   stats: Stats;
 }
 
-const COUNTERS = ['support', 'lossSum', 'posLossSum', 'negLossSum', 'tp', 'fp', 'fn'] as const;
+const COUNTERS = ['support', 'lossSum', 'posLossSum', 'negLossSum', 'tp', 'fp', 'fn', 'ptHistogram'] as const;
 
 export function emptyRawStats(mode: Mode, c: number): RawClassStats {
   const sigmoid = mode !== 'multiclass';
@@ -42,6 +43,7 @@ export function emptyRawStats(mode: Mode, c: number): RawClassStats {
     tp: new Float64Array(c),
     fp: new Float64Array(c),
     fn: new Float64Array(c),
+    ptHistogram: new Float64Array(c * PT_BINS),
   };
 }
 
@@ -69,6 +71,7 @@ export function rawStatsFromReport(mode: Mode, stats: Stats): RawClassStats {
     raw.tp[k] = s.tp;
     raw.fp[k] = s.fp;
     raw.fn[k] = s.fn;
+    raw.ptHistogram.set(s.pt_histogram, k * PT_BINS);
   });
   return raw;
 }
