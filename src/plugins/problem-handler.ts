@@ -72,6 +72,8 @@ export function problemBody(problem: ProblemError, requestId: string): Problem {
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): FastifyReply {
+  // Read by the request log line and the rejected-requests metric.
+  request.problem = { code: problem.code, detail: problem.message };
   for (const [k, v] of Object.entries(problem.headers)) reply.header(k, v);
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(problem, request.id)));
 }
@@ -86,7 +88,7 @@ export default fp(
       request.problem = { code: problem.code, detail: problem.message };
       if (problem.code === 'cancelled') {
         // Nobody is listening: log the request's line here, and close quietly.
-        logRequestLine(request, reply, problem.status);
+        logRequestLine(request, problem.status);
         return reply.code(problem.status).send();
       }
       return sendProblem(reply, request, problem);
