@@ -3,6 +3,7 @@
  * or sent, computes chunks locally (worker pool) or on a service (several requests in flight),
  * and merges them exactly into one result shaped like a /loss response.
  */
+import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { openSource } from '../files/open-source.js';
@@ -139,6 +140,8 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
     const partials: PartialResult[] = [];
     const inFlight = new Set<Promise<void>>();
     const abort = new AbortController();
+    // Every chunk in flight listens to this signal (its request or worker task, its retry wait).
+    setMaxListeners(backend.concurrency * 4 + 10, abort.signal);
     let failure: unknown = null;
     let rowsDone = 0;
     let index = 0;

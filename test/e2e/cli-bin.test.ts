@@ -40,7 +40,9 @@ t.test('serve: the service, configured from the environment, until SIGTERM', asy
   t.teardown(() => void child.kill('SIGKILL'));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
-  for (let i = 0; i < 200 && !/listening/i.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+  // A busy CI machine can take many seconds to start it: wait for the log line, up to a minute.
+  for (let i = 0; i < 600 && !/listening/i.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+  t.match(out, /listening/i, 'it logs that it listens');
   const res = await fetch(`http://127.0.0.1:${port}/healthz`);
   t.equal(res.status, 200);
   child.kill('SIGTERM');
