@@ -87,7 +87,9 @@ export class RemoteBackend implements Backend {
       if (signal.aborted) throw err;
       throw new CliError(`service error on rows ${chunk.row0}..${chunk.row0 + chunk.rows - 1}: ${(err as Error).message}`);
     }
-    if (res.stats === undefined) throw new CliError('the service answered without stats');
+    if (res.stats === undefined || res.stats.classes.some((k) => k.pt_histogram === undefined)) {
+      throw new CliError(`the service at ${this.options.url} answered without stats.classes[].pt_histogram: it is older than this command`);
+    }
     return {
       partial: { lossSum: res.loss, count: res.meta.count, stats: rawStatsFromReport(mode, res.stats) },
       gradient: res.gradient === undefined ? null : toFloat64(res.gradient as Wire),

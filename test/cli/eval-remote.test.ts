@@ -95,3 +95,22 @@ t.test('a service error stops the run with the rows and the reason', async (t) =
   t.match(run.stderr, /^focal-loss: service error on rows \d+\.\.\d+: 413 too-many-elements: logits has 300 x 5 = 1500 elements; this service accepts at most 1000 per request .*\n$/);
   t.equal(run.stdout, '');
 });
+
+t.test('a service too old to report the p_t histogram is named, not merged wrongly', async (t) => {
+  const { createServer } = await import('node:http');
+  const old = createServer((req, res) => {
+    req.resume();
+    req.on('end', () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ loss: 1, stats: { count: 1, classes: [{ class: 0, support: 1, loss_sum: 1, tp: 1, fp: 0, fn: 0, precision: 1, recall: 1, suggested_alpha: 1 }] }, meta: { count: 1 } }),
+      ),
+    );
+  });
+  old.listen(0, '127.0.0.1');
+  await new Promise((r) => old.once('listening', r));
+  t.teardown(() => old.close());
+  const url = `http://127.0.0.1:${(old.address() as { port: number }).port}`;
+  const run = await runCli(['eval', ...files, '--url', url]);
+  t.equal(run.code, 1);
+  t.equal(run.stderr, `focal-loss: the service at ${url} answered without stats.classes[].pt_histogram: it is older than this command\n`);
+});
