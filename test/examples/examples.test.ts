@@ -18,6 +18,12 @@ t.teardown(() => void server.child.kill('SIGKILL'));
 const ENCODING_PENDING = 'needs the base64 tensor encoding of POST /loss (issue 4), not merged yet';
 const env = { PATH: process.env.PATH, FOCAL_LOSS_URL: server.url, FOCAL_LOSS_API_KEY: 'example-key' };
 
+// Checked before any test starts: a subtest cannot be added once the others have finished.
+const python = await run('python3', ['-c', 'import numpy, requests']).then(
+  () => true,
+  () => false,
+);
+
 t.test('curl with JSON arrays', async (t) => {
   const { stdout } = await run('bash', [`${EXAMPLES}curl/json.sh`], { env });
   const body = JSON.parse(stdout);
@@ -34,10 +40,6 @@ t.test('curl with binary-encoded tensors: the same loss, the gradient decoded fr
   t.same(decoded, [-0.002577754806837606, 0.04971358044990465, 0]);
 });
 
-const python = await run('python3', ['-c', 'import numpy, requests']).then(
-  () => true,
-  () => false,
-);
 t.test('the Python client (requests + numpy, base64 tensors)', { skip: python ? false : 'python3 with numpy and requests is not installed', todo: ENCODING_PENDING }, async (t) => {
   const { stdout } = await run('python3', [`${EXAMPLES}python/focal_loss_client.py`], { env, timeout: 120_000 });
   const service = Number(/focal loss \(service\) ([\d.]+)/.exec(stdout)![1]);
