@@ -38,3 +38,14 @@ export async function launchBrowser(t: Test, viewport = { width: 900, height: 12
   t.teardown(() => context.close());
   return context;
 }
+
+/**
+ * A tap test that needs Chromium: run when the browser is there; otherwise skipped with the
+ * reason, or failed under CI=true (a CI machine must have it).
+ */
+export function browserTest(t: Test, name: string, fn: (t: Test) => Promise<void>): void {
+  const missing = missingBrowser();
+  if (missing === null) void t.test(name, fn);
+  else if (process.env.CI === 'true') t.fail(`the browser test cannot run: ${missing}`);
+  else void t.test(name, { skip: `no browser: ${missing}` }, async () => {});
+}

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Fixtures, lcg, runCli, sharedPool } from '../helpers/cli.js';
-import { launchBrowser, missingBrowser, TEST_OUTPUT } from '../helpers/chromium.js';
+import { browserTest, launchBrowser, TEST_OUTPUT } from '../helpers/chromium.js';
 import { MAX_CHART_CLASSES } from '../../src/report/html-report.js';
 
 /** The part of SVGGraphicsElement used here (the type checker has no DOM library). */
@@ -57,52 +57,46 @@ t.test('more classes than fit: the charts show the largest, the table all', asyn
   t.equal((many.match(/<tr><td>class /g) ?? []).length, MAX_CHART_CLASSES + 5);
 });
 
-const missing = missingBrowser();
-if (missing !== null) {
-  if (process.env.CI === 'true') t.fail(`the browser test cannot run: ${missing}`);
-  else t.test('Chromium draws the report\'s charts', { skip: `no browser: ${missing}` }, async () => {});
-} else {
-  t.test('Chromium draws the report\'s charts', async (t) => {
-    const context = await launchBrowser(t);
-    const page = context.pages()[0] ?? (await context.newPage());
-    const requested: string[] = [];
-    page.on('request', (r) => requested.push(r.url()));
-    const url = pathToFileURL(file).href;
-    await page.goto(url);
-    const charts = await page.$$eval('svg', (svgs) =>
-      svgs.map((svg) => {
-        const box = svg.getBoundingClientRect();
-        const marks = [...svg.querySelectorAll('rect, polyline')].map((m) => (m as unknown as Graphic).getBBox());
-        return {
-          label: svg.getAttribute('aria-label'),
-          width: box.width,
-          height: box.height,
-          marks: marks.length,
-          // A flat line (gamma = 0) has no height: drawn means a width or a height.
-          visible: marks.filter((b) => b.width > 0 || b.height > 0).length,
-          texts: svg.querySelectorAll('text').length,
-        };
-      }),
-    );
-    t.same(charts.map((c) => c.label), ['Share of the loss by class', 'Support against suggested alpha', 'Easy vs hard examples per class', 'The focal modulating factor']);
-    for (const c of charts) {
-      t.ok(c.width > 300 && c.height > 100, `${c.label}: ${c.width} x ${c.height} px on screen`);
-      t.ok(c.visible > 0, `${c.label}: ${c.visible} of ${c.marks} bars or curves have an area`);
-      t.ok(c.texts > 3, `${c.label}: labelled`);
-    }
-    t.equal(charts[0].visible, 5, 'one loss bar per class');
-    t.equal(charts[1].visible, 10, 'a support and an alpha bar per class');
-    t.ok(charts[2].visible >= 5 + 10, 'histogram segments per class and the 10-bin legend');
-    t.equal(charts[3].visible, 2, 'the gamma curve and the gamma = 0 line');
-    const curves = await page.$$eval('svg[aria-label="The focal modulating factor"] polyline', (ps) =>
-      ps.map((p) => {
-        const b = (p as unknown as Graphic).getBBox();
-        return { width: b.width, height: b.height };
-      }),
-    );
-    t.same(curves, [{ width: 420, height: 0 }, { width: 420, height: 240 }], 'gamma = 0 is flat at 1; gamma = 2 falls from 1 to 0 across the plot');
-    t.same(requested, [url], 'nothing but the file itself was loaded');
-    mkdirSync(TEST_OUTPUT, { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
-  });
-}
+browserTest(t, 'Chromium draws the report\'s charts', async (t) => {
+  const context = await launchBrowser(t);
+  const page = context.pages()[0] ?? (await context.newPage());
+  const requested: string[] = [];
+  page.on('request', (r) => requested.push(r.url()));
+  const url = pathToFileURL(file).href;
+  await page.goto(url);
+  const charts = await page.$$eval('svg', (svgs) =>
+    svgs.map((svg) => {
+      const box = svg.getBoundingClientRect();
+      const marks = [...svg.querySelectorAll('rect, polyline')].map((m) => (m as unknown as Graphic).getBBox());
+      return {
+        label: svg.getAttribute('aria-label'),
+        width: box.width,
+        height: box.height,
+        marks: marks.length,
+        // A flat line (gamma = 0) has no height: drawn means a width or a height.
+        visible: marks.filter((b) => b.width > 0 || b.height > 0).length,
+        texts: svg.querySelectorAll('text').length,
+      };
+    }),
+  );
+  t.same(charts.map((c) => c.label), ['Share of the loss by class', 'Support against suggested alpha', 'Easy vs hard examples per class', 'The focal modulating factor']);
+  for (const c of charts) {
+    t.ok(c.width > 300 && c.height > 100, `${c.label}: ${c.width} x ${c.height} px on screen`);
+    t.ok(c.visible > 0, `${c.label}: ${c.visible} of ${c.marks} bars or curves have an area`);
+    t.ok(c.texts > 3, `${c.label}: labelled`);
+  }
+  t.equal(charts[0].visible, 5, 'one loss bar per class');
+  t.equal(charts[1].visible, 10, 'a support and an alpha bar per class');
+  t.ok(charts[2].visible >= 5 + 10, 'histogram segments per class and the 10-bin legend');
+  t.equal(charts[3].visible, 2, 'the gamma curve and the gamma = 0 line');
+  const curves = await page.$$eval('svg[aria-label="The focal modulating factor"] polyline', (ps) =>
+    ps.map((p) => {
+      const b = (p as unknown as Graphic).getBBox();
+      return { width: b.width, height: b.height };
+    }),
+  );
+  t.same(curves, [{ width: 420, height: 0 }, { width: 420, height: 240 }], 'gamma = 0 is flat at 1; gamma = 2 falls from 1 to 0 across the plot');
+  t.same(requested, [url], 'nothing but the file itself was loaded');
+  mkdirSync(TEST_OUTPUT, { recursive: true });
+  await page.screenshot({ path: SCREENSHOT, fullPage: true });
+});
