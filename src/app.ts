@@ -18,6 +18,8 @@ import jsonBody from './plugins/json-body.js';
 import { registerComputeGuards } from './plugins/compute-guards.js';
 import lossRoute from './routes/loss.js';
 import healthRoutes from './routes/health.js';
+import oipMetadataRoutes from './routes/v2/metadata.js';
+import oipInferRoute from './routes/v2/infer.js';
 
 /** Incoming x-request-id values are echoed only when they look like ids, not arbitrary text. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -101,12 +103,21 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   await app.register(healthRoutes);
+  // Open Inference Protocol: metadata and probes open like /healthz, inference behind the guards.
+  await app.register(oipMetadataRoutes, { prefix: '/v2' });
   await app.register(async function computeScope(scope) {
     await registerComputeGuards(scope, config);
     await scope.register(lossRoute, {
       maxElements: config.MAX_ELEMENTS,
       maxClasses: config.MAX_CLASSES,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    });
+    await scope.register(oipInferRoute, {
+      prefix: '/v2',
+      maxElements: config.MAX_ELEMENTS,
+      maxClasses: config.MAX_CLASSES,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      maxJsonDepth: config.MAX_JSON_DEPTH,
     });
   });
   return app;

@@ -9,13 +9,18 @@ import type { LossResponse } from '../schemas/loss-response.js';
 import type { DecodedLossRequest } from './decode-loss-request.js';
 import { reportStats } from './class-stats.js';
 
-export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalResult): LossResponse {
+/** A result with a non-finite number can only come from float64 overflow of the inputs' scale (422). */
+export function assertFiniteResult(result: FocalResult): void {
   if (result.nonFinite > 0) {
     throw new ProblemError(
       'result-not-finite',
       'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer',
     );
   }
+}
+
+export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalResult): LossResponse {
+  assertFiniteResult(result);
   const { meta, outputs, classNames } = decoded;
   const { n, c } = meta;
   const body = { loss: result.loss } as LossResponse;
