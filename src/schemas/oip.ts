@@ -199,3 +199,15 @@ export type RequestOutput = Static<typeof RequestOutputSchema>;
 export type InferenceResponse = Static<typeof InferenceResponseSchema>;
 export type ResponseOutput = Static<typeof ResponseOutputSchema>;
 export type OipModelMetadata = Static<typeof OipModelMetadataSchema>;
+
+/** The schemas with an `$id`, for whoever registers shared schemas (e.g. for OpenAPI components). */
+export const OIP_SCHEMAS = [
+  OipErrorSchema,
+  OipServerMetadataSchema,
+  OipLiveSchema,
+  OipReadySchema,
+  OipModelReadySchema,
+  OipModelMetadataSchema,
+  InferenceRequestSchema,
+  InferenceResponseSchema,
+] as const;
