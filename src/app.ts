@@ -10,12 +10,18 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
-import type { Config } from './config.js';
+import { apiKeys, poolCloseTimeoutMs, type Config } from './config.js';
 import problemHandler from './plugins/problem-handler.js';
 import focalPool from './plugins/focal-pool.js';
 import requestLog from './plugins/request-log.js';
 import jsonBody from './plugins/json-body.js';
+import metrics from './plugins/metrics.js';
+import sharedSchemas from './plugins/shared-schemas.js';
+import openapi from './plugins/openapi.js';
 import { registerComputeGuards } from './plugins/compute-guards.js';
+import { apiKeyHook } from './plugins/api-key-auth.js';
+import metricsRoute from './routes/metrics.js';
+import docsRoutes from './routes/docs.js';
 import lossRoute from './routes/loss.js';
 import healthRoutes from './routes/health.js';
 import oipMetadataRoutes from './routes/v2/metadata.js';
@@ -89,22 +95,44 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(problemHandler);
   await app.register(requestLog);
   await app.register(jsonBody, { maxDepth: config.MAX_JSON_DEPTH });
-  await app.register(helmet, { global: true });
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: {
+      // Plain-HTTP deployments behind a load balancer are common; upgrading the docs page's
+      // requests to https would break "Try it out" there.
+      directives: { 'upgrade-insecure-requests': null },
+    },
+  });
   if (config.CORS_ORIGINS.trim() !== '') {
     const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());
     await app.register(cors, { origin: origins.includes('*') ? '*' : origins });
   }
+  await app.register(metrics);
   await app.register(focalPool, {
     size: config.POOL_SIZE,
     maxQueue: config.POOL_MAX_QUEUE,
     maxOldGenerationMb: config.WORKER_MAX_OLD_GENERATION_MB,
+    // Budgets nest: the pool's wait for orphaned tasks < the shutdown grace (server.ts).
+    closeTimeoutMs: poolCloseTimeoutMs(config.SHUTDOWN_GRACE_MS),
     workerUrl: options.workerUrl,
     onWorkerError: (err: unknown) => app.log.error({ err }, 'worker error'),
   });
+  // Shared schemas and the OpenAPI plugin come before every route they describe.
+  await app.register(sharedSchemas);
+  await app.register(openapi);
 
+  // Probes: always open, never shed.
   await app.register(healthRoutes);
-  // Open Inference Protocol: metadata and probes open like /healthz, inference behind the guards.
+  // Operations: metrics and docs, behind the API keys only when AUTH_PROTECT_OPS is set.
+  await app.register(async function opsScope(scope) {
+    const keys = apiKeys(config);
+    if (config.AUTH_PROTECT_OPS && keys.length > 0) scope.addHook('onRequest', apiKeyHook(keys));
+    await scope.register(docsRoutes);
+    await scope.register(metricsRoute);
+  });
+  // Open Inference Protocol: metadata and probes open like /healthz, inference in the compute scope.
   await app.register(oipMetadataRoutes, { prefix: '/v2' });
+  // Compute: API keys, rate limit and load shedding in front of the pool.
   await app.register(async function computeScope(scope) {
     await registerComputeGuards(scope, config);
     await scope.register(lossRoute, {

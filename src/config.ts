@@ -146,3 +146,13 @@ export function usableCpus(cpuMaxFile = '/sys/fs/cgroup/cpu.max'): number {
   }
   return cpus;
 }
+
+/**
+ * How long closing the worker pool may wait for tasks still running (those whose clients have
+ * gone; answered requests have finished theirs) before it terminates the workers. Budgets nest:
+ * this < SHUTDOWN_GRACE_MS < the orchestrator's stop period, so a stuck task cannot turn a clean
+ * shutdown into the grace timer's exit 1.
+ */
+export function poolCloseTimeoutMs(shutdownGraceMs: number): number {
+  return Math.floor(shutdownGraceMs / 2);
+}

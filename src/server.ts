@@ -1,10 +1,13 @@
 /**
  * Process entry: read the configuration, build the app, listen, and shut down gracefully on
- * SIGTERM/SIGINT (stop accepting, let in-flight requests finish within SHUTDOWN_GRACE_MS,
- * close the pool, exit 0). The only file that touches process signals.
+ * SIGTERM/SIGINT (readiness 503, stop accepting, let in-flight requests finish within
+ * SHUTDOWN_GRACE_MS, close the pool, exit 0; a second signal exits at once with 128 + its
+ * number). The only file that touches process signals.
  */
+import { constants as osConstants } from 'node:os';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { loggerOptions } from './logger.js';
 
 let config: Config;
 try {
@@ -14,11 +17,15 @@ try {
   process.exit(78); // EX_CONFIG
 }
 
-const app = await buildApp(config, { logger: { level: config.LOG_LEVEL } });
+const app = await buildApp(config, { logger: loggerOptions(config.LOG_LEVEL) });
 
 let shuttingDown = false;
-async function shutdown(signal: string): Promise<void> {
-  if (shuttingDown) return;
+async function shutdown(signal: NodeJS.Signals): Promise<void> {
+  if (shuttingDown) {
+    // A second signal means "now": skip the drain, exit with the signal's conventional code.
+    app.log.warn({ signal }, 'second signal: exiting at once without draining');
+    process.exit(128 + (osConstants.signals[signal] ?? 15));
+  }
   shuttingDown = true;
   app.log.info({ signal }, 'shutting down: draining in-flight requests');
   const timer = setTimeout(() => {

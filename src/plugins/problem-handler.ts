@@ -72,6 +72,8 @@ export function problemBody(problem: ProblemError, requestId: string): Problem {
 }
 
 export function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: ProblemError): FastifyReply {
+  // Read by the request log line and the rejected-requests metric.
+  request.problem = { code: problem.code, detail: problem.message };
   for (const [k, v] of Object.entries(problem.headers)) reply.header(k, v);
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(problem, request.id)));
 }
@@ -89,7 +91,7 @@ export function prepareErrorReply(err: unknown, request: FastifyRequest, reply: 
   request.problem = { code: problem.code, detail: problem.message };
   if (problem.code === 'cancelled') {
     // Nobody is listening: log the request's line here, and close quietly.
-    logRequestLine(request, reply, problem.status);
+    logRequestLine(request, problem.status);
     reply.code(problem.status).send();
     return null;
   }

@@ -3,7 +3,8 @@
  * loss requests, mode, N, C and the time spent computing in the worker. A client that closes
  * the connection before its answer is logged once too, with nginx's 499.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface ComputeInfo {
@@ -16,7 +17,7 @@ export interface ComputeInfo {
 export const CLIENT_CLOSED_REQUEST = 499;
 
 /** Writes the request's one line (once, whichever path gets there first). */
-export function logRequestLine(request: FastifyRequest, reply: FastifyReply, statusCode: number): void {
+export function logRequestLine(request: FastifyRequest, statusCode: number): void {
   if (request.logged) return;
   request.logged = true;
   request.log.info(
@@ -24,7 +25,7 @@ export function logRequestLine(request: FastifyRequest, reply: FastifyReply, sta
       method: request.method,
       url: request.url,
       statusCode,
-      durationMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      durationMs: Math.round((performance.now() - request.startedAt) * 1000) / 1000,
       ...(request.compute ?? {}),
       ...(request.problem ? { problem: request.problem.code, detail: request.problem.detail } : {}),
     },
@@ -36,12 +37,16 @@ export default fp(
   async function requestLog(app: FastifyInstance) {
     app.decorateRequest('compute', null);
     app.decorateRequest('logged', false);
-    app.addHook('onResponse', async (request, reply) => logRequestLine(request, reply, reply.statusCode));
+    app.decorateRequest('startedAt', 0);
+    app.addHook('onRequest', async (request) => {
+      request.startedAt = performance.now();
+    });
+    app.addHook('onResponse', async (request, reply) => logRequestLine(request, reply.statusCode));
     // A client gone while its body was still arriving; one gone later is logged by the error
     // handler (Fastify runs no response hook for an answer that could not be sent).
     app.addHook('onRequestAbort', async (request) => {
       request.problem ??= { code: 'cancelled', detail: 'the client closed the connection before the answer' };
-      logRequestLine(request, request.reply ?? ({ elapsedTime: 0 } as FastifyReply), CLIENT_CLOSED_REQUEST);
+      logRequestLine(request, CLIENT_CLOSED_REQUEST);
     });
   },
   { name: 'request-log' },
@@ -51,6 +56,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     compute: ComputeInfo | null;
     logged: boolean;
-    reply?: FastifyReply;
+    /** performance.now() when the request arrived. */
+    startedAt: number;
   }
 }

@@ -25,6 +25,8 @@ export interface FocalPoolOptions {
   workerUrl?: URL;
   /** Called with errors of workers that are not tied to a task. */
   onWorkerError?: (err: unknown) => void;
+  /** How long close() waits for running tasks before terminating the workers (default 30 s). */
+  closeTimeoutMs?: number;
 }
 
 export class FocalPool {
@@ -42,6 +44,7 @@ export class FocalPool {
       maxQueue: options.maxQueue,
       idleTimeout: Infinity,
       ...(options.maxOldGenerationMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationMb } } : {}),
+      closeTimeout: options.closeTimeoutMs ?? 30_000,
       // Workers inherit the parent's execArgv (loaders under tap/tsx); nothing else is shared.
     });
     this.maxQueue = options.maxQueue;
@@ -57,8 +60,12 @@ export class FocalPool {
     return Math.max(0, this.inFlight - this.size);
   }
 
+  /**
+   * The share of workers computing right now, 0..1 (piscina's own `utilization` is a mean
+   * since start-up, which hides a saturated pool behind a quiet past).
+   */
   get utilization(): number {
-    return this.pool.utilization;
+    return Math.min(this.inFlight, this.size) / this.size;
   }
 
   get threads(): number {

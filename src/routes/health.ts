@@ -3,19 +3,43 @@
  * so they stay fast while every worker is busy.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { ProblemError } from '../errors/problem-error.js';
-
-const HealthSchema = Type.Object({ status: Type.String() });
+import { HealthSchema, ReadinessSchema } from '../schemas/health.js';
+import { problemResponse, refTo } from '../schemas/shared.js';
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.get('/healthz', { schema: { response: { 200: HealthSchema } } }, async () => ({
-    status: 'ok',
-  }));
-  app.get('/readyz', {}, async () => {
-    if (app.draining || app.focalPool.isClosing) throw new ProblemError('unavailable', 'the service is shutting down', { headers: { 'retry-after': '1' } });
-    return { status: 'ready', workers: app.focalPool.threads, queued: app.focalPool.queueSize };
-  });
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        summary: 'Liveness',
+        description: 'Always 200 while the process runs; use it as the liveness probe. It never waits for a worker.',
+        tags: ['operations'],
+        response: { 200: refTo(HealthSchema) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness',
+        description:
+          '200 while the worker pool runs and the service accepts work; 503 `unavailable` from the moment a SIGTERM ' +
+          'or SIGINT starts the drain, so a load balancer stops sending new requests. It never waits for a worker.',
+        tags: ['operations'],
+        response: {
+          200: refTo(ReadinessSchema),
+          503: problemResponse('The service is shutting down (`unavailable`, with `Retry-After`).'),
+        },
+      },
+    },
+    async () => {
+      if (app.draining || app.focalPool.isClosing) throw new ProblemError('unavailable', 'the service is shutting down', { headers: { 'retry-after': '1' } });
+      return { status: 'ready' as const, workers: app.focalPool.threads, queued: app.focalPool.queueSize };
+    },
+  );
 };
 
 export default healthRoutes;

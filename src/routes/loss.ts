@@ -7,9 +7,8 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { ProblemError } from '../errors/problem-error.js';
-import { LossRequestSchema } from '../schemas/loss-request.js';
-import { LossResponseSchema, type LossResponse } from '../schemas/loss-response.js';
-import { ProblemSchema } from '../schemas/problem.js';
+import { LossOperationSchema } from '../schemas/loss-operation.js';
+import type { LossResponse } from '../schemas/loss-response.js';
 import { decodeLossRequest, type DecodedLossRequest } from '../tensors/decode-loss-request.js';
 import type { FocalResult } from '../kernels/types.js';
 import { encodeLossResponse } from '../tensors/encode-loss-response.js';
@@ -23,22 +22,7 @@ export interface LossRouteOptions {
 const lossRoute: FastifyPluginAsyncTypebox<LossRouteOptions> = async (app, options) => {
   app.post(
     '/loss',
-    {
-      schema: {
-        body: LossRequestSchema,
-        response: {
-          200: LossResponseSchema,
-          400: ProblemSchema,
-          401: ProblemSchema,
-          413: ProblemSchema,
-          415: ProblemSchema,
-          422: ProblemSchema,
-          429: ProblemSchema,
-          503: ProblemSchema,
-          504: ProblemSchema,
-        },
-      },
-    },
+    { schema: LossOperationSchema },
     async (request, reply) => {
       const decoded = decodeLossRequest(request.body, { maxElements: options.maxElements, maxClasses: options.maxClasses });
       const result = await computeOnPool(reply, decoded, options.requestTimeoutMs);

@@ -107,7 +107,8 @@ export const LossRequestSchema = Type.Object(
       minItems: 1,
       description:
         'Which results to return. Default: `loss`, `gradient` and `stats`, plus `losses` when reduction is `none`. ' +
-        '`loss` and `meta` are always returned.',
+        '`loss` and `meta` are always returned. `gradient` is d(`loss`)/d(`logits`), the derivative of the returned ' +
+        '(reduced) loss, shaped like `logits` (for reduction `none`, of the sum of `losses`).',
     })),
   },
   {

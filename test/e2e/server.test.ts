@@ -45,6 +45,25 @@ t.test('SIGTERM during a large request lets it finish, then exits 0', async (t) 
   t.ok(server.logs.some((l) => l.msg === 'shut down cleanly'));
 });
 
+t.test('a second signal during the drain exits at once, without waiting for the request', async (t) => {
+  const server = await startServer({ SHUTDOWN_GRACE_MS: '60000' });
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const n = 3_000_000;
+  const body = JSON.stringify({ mode: 'binary', logits: Array.from({ length: n }, (_, i) => ((i % 200) - 100) / 10), targets: Array.from({ length: n }, (_, i) => i % 2), gamma: 1.5 });
+  const pending = fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+    (r) => r.status,
+    () => 'connection closed',
+  );
+  await new Promise((r) => setTimeout(r, 150));
+  server.child.kill('SIGTERM');
+  // Wait for the drain to begin, then insist.
+  while (!server.logs.some((l) => String(l.msg).startsWith('shutting down'))) await new Promise((r) => setTimeout(r, 5));
+  server.child.kill('SIGINT');
+  t.same(await server.exited, { code: 130, signal: null }, 'exits 128 + SIGINT');
+  t.equal(await pending, 'connection closed', 'the in-flight request was not waited for');
+  t.ok(server.logs.some((l) => l.signal === 'SIGINT' && /second signal/.test(String(l.msg))), 'the log says why');
+});
+
 t.test('a bad configuration stops start-up with the variable named and exit code 78', async (t) => {
   const r = spawnSync(process.execPath, [SERVER_JS], { env: { PATH: process.env.PATH, POOL_SIZE: 'many' }, encoding: 'utf8' });
   t.equal(r.status, 78);

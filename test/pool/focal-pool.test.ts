@@ -74,3 +74,33 @@ t.test('a closing pool refuses new work with 503 unavailable', async (t) => {
     { code: 'unavailable', status: 503 },
   );
 });
+
+t.test('close() waits for a running task at most closeTimeoutMs, then terminates the worker', async (t) => {
+  const n = 2_000_000;
+  const big = () =>
+    toKernelProblem({ mode: 'binary', n, c: 1, logits: new Array(n).fill(0.5), targets: new Array(n).fill(1), classIds: false, weights: null, alpha: null, gamma: 1.5, eps: 0, reduction: 'mean' });
+  async function closeWhileRunning(closeTimeoutMs: number): Promise<string> {
+    const pool = new FocalPool({ size: 1, maxQueue: 1, closeTimeoutMs });
+    const settled = pool.run(big()).then(() => 'completed', () => 'terminated');
+    await new Promise((r) => setTimeout(r, 50)); // let the task reach the worker
+    await pool.close();
+    return settled;
+  }
+  t.equal(await closeWhileRunning(60_000), 'completed', 'with time to wait, the task finishes');
+  t.equal(await closeWhileRunning(0), 'terminated', 'with no time, the worker is terminated');
+});
+
+t.test('utilization is the share of workers computing now, not a mean since start-up', async (t) => {
+  const pool = new FocalPool({ size: 2, maxQueue: 10 });
+  t.teardown(() => pool.close());
+  t.equal(pool.utilization, 0);
+  const n = 1_000_000;
+  const big = () =>
+    toKernelProblem({ mode: 'binary', n, c: 1, logits: new Array(n).fill(0.5), targets: new Array(n).fill(1), classIds: false, weights: null, alpha: null, gamma: 1.5, eps: 0, reduction: 'mean' });
+  const one = pool.run(big());
+  t.equal(pool.utilization, 0.5, 'one of two workers');
+  const more = [pool.run(big()), pool.run(big())];
+  t.equal(pool.utilization, 1, 'capped at 1 with work queued');
+  await Promise.all([one, ...more]);
+  t.equal(pool.utilization, 0, 'back to 0 when idle');
+});

@@ -107,4 +107,7 @@ t.test('a client that disconnects has its computation cancelled', async (t) => {
   t.match(line, { problem: 'cancelled', statusCode: 499 }, `logged as cancelled, not computed for nobody: ${JSON.stringify(server.logs.filter((l) => l.reqId === 'goes-away'))}`);
   const next = await fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(small) });
   t.equal(next.status, 200, 'the pool serves the next request');
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  t.match(metrics, /^focal_rejected_requests_total\{reason="cancelled"\} 1$/m, 'the cancellation is counted');
+  t.match(metrics, /^http_requests_in_flight 1$/m, 'and no longer in flight (the one in flight is this scrape)');
 });

@@ -3,6 +3,8 @@
  */
 import t from 'tap';
 import { buildTestApp } from '../helpers/app.js';
+import { occupyPool } from '../helpers/busy-pool.js';
+import { value, waitForMetrics } from '../helpers/metrics.js';
 
 t.test('/healthz and /readyz answer while the pool is running', async (t) => {
   const app = await buildTestApp(t);
@@ -12,6 +14,21 @@ t.test('/healthz and /readyz answer while the pool is running', async (t) => {
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 200);
   t.match(ready.json(), { status: 'ready', workers: Number, queued: 0 });
+});
+
+t.test('/healthz and /readyz answer while every worker is busy and work is queued', async (t) => {
+  const app = await buildTestApp(t, { POOL_SIZE: '1' });
+  const busy = occupyPool(app, 2);
+  await waitForMetrics(app, (s) => value(s, 'focal_pool_utilization') === 1 && value(s, 'focal_pool_queue_depth') === 1);
+  const started = performance.now();
+  const live = await app.inject({ method: 'GET', url: '/healthz' });
+  const ready = await app.inject({ method: 'GET', url: '/readyz' });
+  const ms = performance.now() - started;
+  t.equal(live.statusCode, 200);
+  t.equal(ready.statusCode, 200);
+  t.match(ready.json(), { status: 'ready', workers: 1, queued: 1 }, 'readiness reports the queue');
+  t.comment(`both answered in ${ms.toFixed(1)} ms while the worker computed`);
+  await Promise.all(busy);
 });
 
 t.test('/readyz is 503 once the pool is closing', async (t) => {

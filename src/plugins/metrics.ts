@@ -1,0 +1,135 @@
+/**
+ * Prometheus metrics for the service, on a registry of its own (several apps in one process,
+ * as in the tests, do not collide): request durations by route and status, requests in flight,
+ * the worker pool's queue, utilisation and size, elements computed and time spent in the pool
+ * by mode, rejected requests by reason, and prom-client's default process metrics.
+ * The names are a contract with the dashboards: change them only together.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ProblemCode } from '../errors/problem-error.js';
+
+/** The `reason` label of focal_rejected_requests_total for each problem code; null: not a rejection. */
+export const REJECT_REASONS: Record<ProblemCode, string | null> = {
+  'invalid-request': 'validation',
+  'malformed-body': 'validation',
+  'payload-too-large': 'too_large',
+  'too-many-elements': 'too_large',
+  'unsupported-media-type': 'unsupported_media_type',
+  overloaded: 'overloaded',
+  unavailable: 'unavailable',
+  timeout: 'timeout',
+  unauthorized: 'unauthorized',
+  'rate-limited': 'rate_limited',
+  'result-not-finite': 'not_finite',
+  cancelled: 'cancelled',
+  // Not rejections of work: a wrong URL or method, or a bug (seen in the status_code label).
+  'not-found': null,
+  'method-not-allowed': null,
+  internal: null,
+};
+
+/** The `route` label of requests that matched no route: never the raw URL (unbounded cardinality). */
+export const UNMATCHED_ROUTE = 'not_found';
+
+// Seconds. From a health check (sub-millisecond) to a large batch near the request timeout.
+const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const KERNEL_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export default fp(
+  async function metrics(app: FastifyInstance) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry });
+
+    const requestDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from the request arriving to its response being sent, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: REQUEST_BUCKETS,
+      registers: [registry],
+    });
+    const inFlight = new Gauge({
+      name: 'http_requests_in_flight',
+      help: 'HTTP requests received and not yet answered (or abandoned by their client).',
+      registers: [registry],
+    });
+    new Gauge({
+      name: 'focal_pool_queue_depth',
+      help: 'Loss computations waiting for a free worker thread.',
+      registers: [registry],
+      collect() {
+        this.set(app.focalPool.queueSize);
+      },
+    });
+    new Gauge({
+      name: 'focal_pool_utilization',
+      help: 'Share of worker threads computing right now (0..1).',
+      registers: [registry],
+      collect() {
+        this.set(app.focalPool.utilization);
+      },
+    });
+    new Gauge({
+      name: 'focal_pool_workers',
+      help: 'Worker threads running.',
+      registers: [registry],
+      collect() {
+        this.set(app.focalPool.threads);
+      },
+    });
+    const elements = new Counter({
+      name: 'focal_elements_total',
+      help: 'Elements (N x C) whose loss was computed, by mode.',
+      labelNames: ['mode'] as const,
+      registers: [registry],
+    });
+    const kernelDuration = new Histogram({
+      name: 'focal_kernel_duration_seconds',
+      help: 'Time a loss request spent in the worker pool (queue wait, transfer and compute), by mode.',
+      labelNames: ['mode'] as const,
+      buckets: KERNEL_BUCKETS,
+      registers: [registry],
+    });
+    const rejected = new Counter({
+      name: 'focal_rejected_requests_total',
+      help: 'Requests refused with a problem response, by reason (validation, too_large, overloaded, ...).',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    });
+
+    app.decorate('metricsRegistry', registry);
+
+    app.addHook('onRequest', async (_request, reply) => {
+      inFlight.inc();
+      // 'close' fires exactly once per response, whether it was sent or its client went away.
+      reply.raw.once('close', () => {
+        inFlight.dec();
+        // Closed before any answer was sent: the client went away, and no response hook will run.
+        if (!reply.sent) rejected.inc({ reason: 'cancelled' });
+      });
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      requestDuration.observe(
+        { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+      if (request.compute) {
+        const { mode, n, c, computeMs } = request.compute;
+        elements.inc({ mode }, n * c);
+        kernelDuration.observe({ mode }, computeMs / 1000);
+      }
+      const reason = request.problem ? REJECT_REASONS[request.problem.code] : null;
+      if (reason) rejected.inc({ reason });
+    });
+  },
+  { name: 'metrics', dependencies: ['request-log'] },
+);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The service's Prometheus registry (GET /metrics). */
+    metricsRegistry: Registry;
+  }
+}

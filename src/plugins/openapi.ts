@@ -1,0 +1,90 @@
+/**
+ * The OpenAPI 3.1 document and the docs page. @fastify/swagger builds the document from the
+ * routes' own schemas (shared ones by `$id`, see schemas/shared.ts); the worked examples recorded
+ * from real responses (schemas/loss-examples.generated.ts) are added to their operations.
+ * Registered at the root before any route, so every route is in the document; the pages that
+ * serve it are routes/docs.ts. Nothing in the document depends on the environment.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import { PROBLEM_MEDIA_TYPE } from '../schemas/shared.js';
+import type { RecordedExample } from '../schemas/recorded-example.js';
+import { recordedExamples } from '../schemas/loss-examples.generated.js';
+
+export const OPENAPI_VERSION = '3.1.0';
+export const DOCS_PREFIX = '/docs';
+
+export interface OpenapiOptions {
+  /** Worked examples to show; the recorded ones by default (scripts/openapi.ts passes fresh ones). */
+  examples?: readonly RecordedExample[];
+}
+
+/** The package version (package.json sits two levels above both src/plugins and dist/plugins). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const INFO = {
+  title: 'Focal loss service',
+  description:
+    'Exact focal loss (binary, multilabel, multiclass), its gradient with respect to the logits and per-class ' +
+    'statistics for a batch, computed in float64 on a pool of worker threads. Every error is RFC 9457 ' +
+    '`application/problem+json`. Operations: `/healthz` (liveness), `/readyz` (readiness), `/metrics` (Prometheus).',
+};
+
+const TAGS = [
+  { name: 'loss', description: 'Focal loss, gradient and per-class statistics.' },
+  { name: 'operations', description: 'Health, readiness and metrics for whoever runs the service.' },
+];
+
+type Operation = OpenAPIV3_1.OperationObject;
+type Media = OpenAPIV3_1.MediaTypeObject;
+
+/** Adds each recorded example to its operation: the request body and the response of its status. */
+export function addExamples(document: OpenAPIV3_1.Document, examples: readonly RecordedExample[]): OpenAPIV3_1.Document {
+  for (const ex of examples) {
+    const operation = document.paths?.[ex.url]?.[ex.method.toLowerCase() as 'get' | 'post'] as Operation | undefined;
+    if (operation === undefined) throw new Error(`example ${ex.name}: no operation ${ex.method} ${ex.url} in the document`);
+    const summary = { summary: ex.summary, ...(ex.description === undefined ? {} : { description: ex.description }) };
+    if (ex.status < 300) {
+      const body = (operation.requestBody as OpenAPIV3_1.RequestBodyObject | undefined)?.content[ex.request.contentType];
+      if (body !== undefined) addExample(body, ex.name, { ...summary, value: ex.request.body });
+    }
+    const response = operation.responses?.[String(ex.status)] as OpenAPIV3_1.ResponseObject | undefined;
+    const mediaType = ex.status < 300 ? 'application/json' : PROBLEM_MEDIA_TYPE;
+    const media = response?.content?.[mediaType];
+    if (media === undefined) throw new Error(`example ${ex.name}: ${ex.method} ${ex.url} documents no ${ex.status} ${mediaType} response`);
+    addExample(media, ex.name, { ...summary, value: ex.response });
+  }
+  return document;
+}
+
+function addExample(media: Media, name: string, example: OpenAPIV3_1.ExampleObject): void {
+  media.examples = { ...(media.examples ?? {}), [name]: example };
+}
+
+export default fp(
+  async function openapi(app: FastifyInstance, options: OpenapiOptions) {
+    const examples = options.examples ?? recordedExamples;
+    await app.register(swagger, {
+      openapi: {
+        openapi: OPENAPI_VERSION,
+        info: { ...INFO, version: packageVersion() },
+        tags: TAGS,
+      },
+      // Shared schemas keep their $id as component name (the default would number them).
+      refResolver: {
+        buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+      },
+      transformObject: (documentObject) =>
+        'openapiObject' in documentObject
+          ? addExamples(documentObject.openapiObject as OpenAPIV3_1.Document, examples)
+          : documentObject.swaggerObject,
+    });
+  },
+  { name: 'openapi', dependencies: ['shared-schemas'] },
+);

@@ -1,0 +1,24 @@
+/**
+ * GET /openapi.json serves the OpenAPI document (plugins/openapi.ts builds it); GET /docs serves
+ * Swagger UI from the package's own assets (no CDN), with "Try it out" calling this same service
+ * (the document names no server, so the page uses its own origin).
+ */
+import type { FastifyInstance } from 'fastify';
+import swaggerUi from '@fastify/swagger-ui';
+import { DOCS_PREFIX } from '../plugins/openapi.js';
+
+export default async function docsRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(swaggerUi, {
+    routePrefix: DOCS_PREFIX,
+    uiConfig: {
+      docExpansion: 'list',
+      deepLinking: true,
+      displayRequestDuration: true,
+      defaultModelsExpandDepth: 1,
+      defaultModelExpandDepth: 3,
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('application/json; charset=utf-8').send(app.swagger()),
+  );
+}
