@@ -54,12 +54,14 @@ export const OipModelMetadataSchema = Type.Object(
   { $id: 'OipModelMetadata' },
 );
 
-/** Path parameters of every model route: /v2/models/{model_name}[/versions/{model_version}]/... */
-export const ModelParamsSchema = Type.Object(
-  {
-    model_name: Type.String({ description: '`focal_loss_binary`, `focal_loss_multilabel` or `focal_loss_multiclass`.' }),
-    model_version: Type.Optional(Type.String({ description: 'Only `1` exists; any other version is a 400.' })),
-  },
+const MODEL_NAME = Type.String({ description: '`focal_loss_binary`, `focal_loss_multilabel` or `focal_loss_multiclass`.' });
+
+/** Path parameters of /v2/models/{model_name}/... */
+export const ModelParamsSchema = Type.Object({ model_name: MODEL_NAME }, { additionalProperties: false });
+
+/** Path parameters of /v2/models/{model_name}/versions/{model_version}/... */
+export const ModelVersionParamsSchema = Type.Object(
+  { model_name: MODEL_NAME, model_version: Type.String({ description: 'Only `1` exists; any other version is a 400.' }) },
   { additionalProperties: false },
 );
 

@@ -9,8 +9,16 @@ import { LossRequestSchema } from './loss-request.js';
 import { LossResponseSchema } from './loss-response.js';
 import { ProblemSchema } from './problem.js';
 import { HealthSchema, ReadinessSchema } from './health.js';
+import { OIP_SCHEMAS } from './oip.js';
 
-export const SHARED_SCHEMAS: readonly TSchema[] = [LossRequestSchema, LossResponseSchema, ProblemSchema, HealthSchema, ReadinessSchema];
+export const SHARED_SCHEMAS: readonly TSchema[] = [
+  LossRequestSchema,
+  LossResponseSchema,
+  ProblemSchema,
+  HealthSchema,
+  ReadinessSchema,
+  ...OIP_SCHEMAS,
+];
 
 /**
  * A `$ref` to a shared schema, typed as the schema itself so the type provider still infers

@@ -14,7 +14,8 @@ import { selectOutputs } from '../../oip/select-outputs.js';
 import { toLossInput } from '../../oip/to-loss-input.js';
 import { ProblemError } from '../../errors/problem-error.js';
 import { useInferenceBodyParser } from '../../plugins/oip-body.js';
-import { InferenceRequestSchema, InferenceResponseSchema, type InferenceResponse, ModelParamsSchema, OipErrorSchema } from '../../schemas/oip.js';
+import type { InferenceResponse } from '../../schemas/oip.js';
+import { inferOperation } from '../../schemas/oip-operations.js';
 import { decodeLossInput } from '../../tensors/decode-loss-request.js';
 import { computeOnPool } from '../loss.js';
 import { useOipErrors } from './oip-errors.js';
@@ -26,39 +27,30 @@ export interface InferRouteOptions {
   maxJsonDepth: number;
 }
 
-const ERROR_STATUSES = [400, 401, 413, 422, 429, 503, 504] as const;
-
 const oipInferRoute: FastifyPluginAsyncTypebox<InferRouteOptions> = async (app, options) => {
   useOipErrors(app, { notFound: false });
   useInferenceBodyParser(app, options.maxJsonDepth);
   const limits = { maxElements: options.maxElements, maxClasses: options.maxClasses };
 
-  for (const version of ['', '/versions/:model_version']) {
+  for (const versioned of [false, true]) {
     app.post(
-      `/models/:model_name${version}/infer`,
-      {
-        schema: {
-          params: ModelParamsSchema,
-          body: InferenceRequestSchema,
-          consumes: ['application/json', 'application/octet-stream'],
-          produces: ['application/json', 'application/octet-stream'],
-          response: { 200: InferenceResponseSchema, ...Object.fromEntries(ERROR_STATUSES.map((s) => [s, OipErrorSchema])) },
-        },
-      },
+      versioned ? '/models/:model_name/versions/:model_version/infer' : '/models/:model_name/infer',
+      { schema: inferOperation(versioned) },
       async (request, reply) => {
         const body = request.body;
-        const model = resolveModel(request.params.model_name, request.params.model_version);
+        const params = request.params as { model_name: string; model_version?: string };
+        const model = resolveModel(params.model_name, params.model_version);
         if (body.model_name !== undefined && body.model_name !== model.name) {
           throw new ProblemError('invalid-request', `model_name "${body.model_name.slice(0, 100)}" in the body does not match the URL's ${model.name}`);
         }
         if (body.model_version !== undefined && body.model_version !== MODEL_VERSION) {
           throw new ProblemError('invalid-request', `model_version "${body.model_version.slice(0, 100)}" in the body: the only version is ${MODEL_VERSION}`);
         }
-        const params = body.parameters ?? {};
-        const outputs = selectOutputs(model, body.outputs, params.binary_data_output ?? false);
+        const settings = body.parameters ?? {};
+        const outputs = selectOutputs(model, body.outputs, settings.binary_data_output ?? false);
         const inputs = decodeInputs(model, body.inputs, request.inferenceBinary ?? null, options.maxElements);
         const logitsShape = [...inputs.logits!.shape];
-        const decoded = decodeLossInput(toLossInput(model, inputs, params, outputs), limits);
+        const decoded = decodeLossInput(toLossInput(model, inputs, settings, outputs), limits);
 
         const result = await computeOnPool(reply, decoded, options.requestTimeoutMs);
 

@@ -8,14 +8,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ProblemError } from '../../errors/problem-error.js';
 import { modelMetadata, resolveModel } from '../../oip/models.js';
 import {
-  ModelParamsSchema,
-  OipErrorSchema,
-  OipLiveSchema,
-  OipModelMetadataSchema,
-  OipModelReadySchema,
-  OipReadySchema,
-  OipServerMetadataSchema,
-} from '../../schemas/oip.js';
+  liveOperation,
+  modelMetadataOperation,
+  modelReadyOperation,
+  readyOperation,
+  serverMetadataOperation,
+} from '../../schemas/oip-operations.js';
 import { useOipErrors } from './oip-errors.js';
 
 // The same path from src/routes/v2 (tsx, tap) and dist/routes/v2 (compiled).
@@ -23,41 +21,40 @@ const PACKAGE = JSON.parse(readFileSync(new URL('../../../package.json', import.
 
 export const SERVER_EXTENSIONS = ['binary_tensor_data'];
 
+type ModelPath = { model_name: string; model_version?: string };
+
 const oipMetadataRoutes: FastifyPluginAsyncTypebox = async (app) => {
   useOipErrors(app, { notFound: true });
 
-  app.get('/', { schema: { response: { 200: OipServerMetadataSchema } } }, async () => ({
+  app.get('', { schema: serverMetadataOperation }, async () => ({
     name: PACKAGE.name,
     version: PACKAGE.version,
     extensions: SERVER_EXTENSIONS,
   }));
 
-  app.get('/health/live', { schema: { response: { 200: OipLiveSchema } } }, async () => ({ live: true }));
+  app.get('/health/live', { schema: liveOperation }, async () => ({ live: true }));
 
   const ready = (): boolean => !app.draining && !app.focalPool.isClosing;
   const notReady = () => new ProblemError('unavailable', 'the service is shutting down', { headers: { 'retry-after': '1' } });
 
-  app.get('/health/ready', { schema: { response: { 200: OipReadySchema, 503: OipErrorSchema } } }, async () => {
+  app.get('/health/ready', { schema: readyOperation }, async () => {
     if (!ready()) throw notReady();
     return { ready: true };
   });
 
   // Every model route also answers under /versions/{model_version}.
-  for (const version of ['', '/versions/:model_version']) {
-    app.get(
-      `/models/:model_name${version}`,
-      { schema: { params: ModelParamsSchema, response: { 200: OipModelMetadataSchema, 400: OipErrorSchema } } },
-      async (request) => modelMetadata(resolveModel(request.params.model_name, request.params.model_version)),
-    );
-    app.get(
-      `/models/:model_name${version}/ready`,
-      { schema: { params: ModelParamsSchema, response: { 200: OipModelReadySchema, 400: OipErrorSchema, 503: OipErrorSchema } } },
-      async (request) => {
-        const model = resolveModel(request.params.model_name, request.params.model_version);
-        if (!ready()) throw notReady();
-        return { name: model.name, ready: true };
-      },
-    );
+  for (const versioned of [false, true]) {
+    const path = versioned ? '/models/:model_name/versions/:model_version' : '/models/:model_name';
+    app.get(path, { schema: modelMetadataOperation(versioned) }, async (request) => {
+      const params = request.params as ModelPath;
+      return modelMetadata(resolveModel(params.model_name, params.model_version));
+    });
+    app.get(`${path}/ready`, { schema: modelReadyOperation(versioned) }, async (request) => {
+      const params = request.params as ModelPath;
+      const model = resolveModel(params.model_name, params.model_version);
+      if (!ready()) throw notReady();
+      return { name: model.name, ready: true };
+    });
   }
 };
 
