@@ -33,7 +33,9 @@ for (const file of ['cases-regular.json', 'cases-extreme.json'] as const) {
       const viaBinary = await inferBinary(app, model, binary.header, binary.chunks);
       t.equal(viaBinary.status, 200, `${c.name}: /v2 binary 200`);
       t.equal(viaBinary.headers['content-type'], 'application/octet-stream', `${c.name}: binary response`);
-      t.same(toLossShape(viaBinary, mode), lossBody, `${c.name}: /v2 binary = /loss, number for number`);
+      const fromBinary = toLossShape(viaBinary, mode);
+      t.same(fromBinary, lossBody, `${c.name}: /v2 binary = /loss, number for number`);
+      t.same(compareToExpected(fromBinary, c.expected), [], `${c.name}: /v2 binary within the reference tolerance`);
     }
   });
 }
