@@ -39,9 +39,6 @@ export function isIntegerDatatype(value: SupportedDatatype): value is IntegerDat
   return value === 'UINT8' || value === 'INT32' || value === 'INT64';
 }
 
-/** A decoded tensor's values: FP16/BF16 arrive widened to float32, INT64 as int32 (or float64 past 2^31). */
-export type { TensorValues };
-
 /** Why a value cannot be represented in a datatype, or null when it can. */
 export type ValueProblem = string | null;
 
@@ -50,7 +47,8 @@ export type ValueProblem = string | null;
 // worker) and is read with explicit little-endian loads where the host order could matter.
 
 /**
- * Decodes `bytes` (exactly count x item size of them, checked by the caller) into a typed array.
+ * Decodes `bytes` (exactly count x item size of them, checked by the caller) into a typed array:
+ * FP16/BF16 widened to float32, INT64 as int32 (or float64 when a value is past 2^31).
  * INT64 values must be safe integers (|v| < 2^53) to be read exactly; a larger one is reported
  * through `onBadValue` with its index, and decoding stops.
  */

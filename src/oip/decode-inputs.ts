@@ -18,8 +18,8 @@ import {
   jsonValueProblem,
   OIP_DATATYPES,
   type SupportedDatatype,
-  type TensorValues,
 } from './datatypes.js';
+import type { TensorValues } from '../tensors/tensor.js';
 import { INPUT_NAMES, type InputName, type OipModel } from './models.js';
 
 export interface DecodedTensor {
