@@ -130,21 +130,45 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 /**
- * CPUs this process may use: os.availableParallelism() capped by a cgroup v2 CPU quota
- * (cpu.max), which Node 20 ignores, so a container limited to 2 CPUs does not start 64 workers.
+ * CPUs this process may use: os.availableParallelism() capped by the container's CPU quota,
+ * which Node 20 ignores, so a container limited to 2 CPUs does not start 64 workers. The quota
+ * is read from cgroup v2 (cpu.max: "QUOTA PERIOD" or "max PERIOD") and, on hosts still on
+ * cgroup v1, from cpu.cfs_quota_us / cpu.cfs_period_us (quota -1 = no limit).
  */
-export function usableCpus(cpuMaxFile = '/sys/fs/cgroup/cpu.max'): number {
+export function usableCpus(cpuMaxFile = '/sys/fs/cgroup/cpu.max', cfsDir = '/sys/fs/cgroup/cpu'): number {
   const cpus = availableParallelism();
+  const limit = cgroupV2Limit(cpuMaxFile) ?? cgroupV1Limit(cfsDir);
+  return limit === undefined ? cpus : Math.min(cpus, limit);
+}
+
+/** Whole CPUs a quota allows (rounded up: 1.5 CPUs keep 2 workers busy part-time), if any. */
+function cpusFromQuota(quota: number, period: number): number | undefined {
+  if (!(quota > 0 && period > 0)) return undefined;
+  const limit = Math.ceil(quota / period);
+  return Number.isFinite(limit) && limit >= 1 ? limit : undefined;
+}
+
+function cgroupV2Limit(cpuMaxFile: string): number | undefined {
+  const text = readOptional(cpuMaxFile);
+  if (text === undefined) return undefined;
+  const [quota, period] = text.trim().split(/\s+/);
+  return quota === 'max' ? undefined : cpusFromQuota(Number(quota), Number(period));
+}
+
+function cgroupV1Limit(cfsDir: string): number | undefined {
+  const quota = readOptional(`${cfsDir}/cpu.cfs_quota_us`);
+  const period = readOptional(`${cfsDir}/cpu.cfs_period_us`);
+  if (quota === undefined || period === undefined) return undefined;
+  return cpusFromQuota(Number(quota.trim()), Number(period.trim()));
+}
+
+function readOptional(file: string): string | undefined {
   try {
-    const [quota, period] = readFileSync(cpuMaxFile, 'utf8').trim().split(/\s+/);
-    if (quota !== 'max') {
-      const limit = Math.ceil(Number(quota) / Number(period));
-      if (Number.isFinite(limit) && limit >= 1) return Math.min(cpus, limit);
-    }
+    return readFileSync(file, 'utf8');
   } catch {
-    // No cgroup v2 CPU controller visible: use the CPU count.
+    // No such cgroup file: this controller is not visible here.
+    return undefined;
   }
-  return cpus;
 }
 
 /**

@@ -51,3 +51,20 @@ t.test('usableCpus honours a cgroup v2 CPU quota', async (t) => {
   t.equal(usableCpus(file), availableParallelism(), 'no quota');
   t.equal(usableCpus(path.join(dir, 'missing')), availableParallelism(), 'no cgroup file');
 });
+
+t.test('usableCpus honours a cgroup v1 CFS quota when there is no cgroup v2 file', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cfs-'));
+  const noV2 = path.join(dir, 'no-cpu.max');
+  writeFileSync(path.join(dir, 'cpu.cfs_period_us'), '100000\n');
+  writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), '100000\n');
+  t.equal(usableCpus(noV2, dir), 1, 'a quota of one CPU');
+  writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), '150000\n');
+  t.equal(usableCpus(noV2, dir), Math.min(2, availableParallelism()), '1.5 CPUs round up');
+  writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), '-1\n');
+  t.equal(usableCpus(noV2, dir), availableParallelism(), 'quota -1 is no limit');
+  t.equal(usableCpus(noV2, path.join(dir, 'missing')), availableParallelism(), 'no cgroup v1 files');
+  const v2 = path.join(dir, 'cpu.max');
+  writeFileSync(v2, 'max 100000\n');
+  writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), '100000\n');
+  t.equal(usableCpus(v2, dir), 1, 'cgroup v2 "max" falls through to a v1 quota');
+});

@@ -27,8 +27,9 @@ export interface RunningServer {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** Starts a server; `env.PORT` pins the port (a restarted replica keeps its address). */
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [SERVER_JS], {
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', POOL_SIZE: '2', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,39 @@
+# The focal-loss service as a container image (multi-stage).
+#   build:   all dependencies, TypeScript compiled to dist/
+#   runtime: production dependencies only + dist/, run as a non-root user (uid 1000)
+# The base image is a build argument so a mirror or a pinned digest can be used:
+#   docker build --build-arg BASE_IMAGE=node:24-bookworm-slim@sha256:... -t focal-loss .
+# PID 1 is node itself: the server handles SIGTERM/SIGINT (drain, then exit 0), and it starts no
+# child processes, so there are no zombies to reap. `docker run --init` / compose `init: true`
+# (tini) is still recommended so that signals also reach a process that is stuck starting up.
+ARG BASE_IMAGE=node:24-bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
+WORKDIR /app
+# Dependencies first: this layer is reused until package*.json change.
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --update-notifier=false
+COPY tsconfig.json ./
+COPY src ./src
+# The `prepare` script is the build (tsc -> dist/).
+RUN npm run build
+
+FROM ${BASE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only; no lifecycle scripts (prepare would need TypeScript).
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --update-notifier=false --cache /tmp/npm-cache \
+    && rm -rf /tmp/npm-cache
+COPY --from=build /app/dist ./dist
+# Files stay owned by root and read-only to the service; it writes nothing to disk.
+# A numeric user, so Kubernetes' runAsNonRoot can verify it without a runAsUser.
+USER 1000:1000
+EXPOSE 3000
+# Liveness from inside the container with Node's own fetch (no curl in a slim image).
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 3000}/healthz`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Never `npm start`: npm does not pass SIGTERM on to the server.
+CMD ["node", "dist/server.js"]
