@@ -98,6 +98,31 @@ output's \`datatype\` parameter asks) and INT64 for counts.
 follow the response's JSON header the same way, and the response then has \`Inference-Header-Content-Length\`.
 
 Errors are the protocol's \`{"error": "..."}\` with the stable \`code\` of \`POST /loss\`'s problems.
+
+**curl with a binary body** (\`body.bin\` = the JSON header, then the FP32 logits and INT64 targets bytes;
+the README shows the numpy script that writes it):
+
+\`\`\`sh
+curl -s -X POST "$HOST/v2/models/focal_loss_multiclass/infer" -H 'Content-Type: application/octet-stream' \\
+  -H "Inference-Header-Content-Length: $JSON_HEADER_BYTES" --data-binary @body.bin -D headers.txt -o reply.bin
+\`\`\`
+
+**Python with tritonclient** (written against \`tritonclient.http\`, not run in this project's tests):
+
+\`\`\`python
+import numpy as np, tritonclient.http as httpclient
+client = httpclient.InferenceServerClient(url=SERVICE)  # "host:port" of this service
+logits = np.random.randn(4096, 80).astype(np.float32)
+targets = np.random.randint(0, 80, size=4096).astype(np.int64)
+inputs = [httpclient.InferInput("logits", list(logits.shape), "FP32"),
+          httpclient.InferInput("targets", list(targets.shape), "INT64")]
+inputs[0].set_data_from_numpy(logits, binary_data=True)
+inputs[1].set_data_from_numpy(targets, binary_data=True)
+outputs = [httpclient.InferRequestedOutput("loss", binary_data=False),
+           httpclient.InferRequestedOutput("gradient", binary_data=True)]
+result = client.infer("focal_loss_multiclass", inputs, outputs=outputs, parameters={"gamma": 2.0})
+loss, gradient = result.as_numpy("loss")[0], result.as_numpy("gradient")   # float64
+\`\`\`
 `.trim();
 
 export function inferOperation(versioned: boolean) {
