@@ -56,7 +56,8 @@ for (const [name, magic] of [
 }
 
 t.test('many different concurrent requests never mix results', async (t) => {
-  const app = await buildTestApp(t, { POOL_SIZE: '2', POOL_MAX_QUEUE: '1000' });
+  // A long deadline: 160 requests queue behind 2 workers, on whatever machine runs the suite.
+  const app = await buildTestApp(t, { POOL_SIZE: '2', POOL_MAX_QUEUE: '1000', REQUEST_TIMEOUT_MS: '600000' });
   const cases = [...loadCases('cases-regular.json'), ...loadCases('cases-extreme.json')];
   const answers = await Promise.all(cases.map((c) => postLoss(app, c.request)));
   answers.forEach((res, i) => {
