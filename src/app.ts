@@ -112,6 +112,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     size: config.POOL_SIZE,
     maxQueue: config.POOL_MAX_QUEUE,
     maxOldGenerationMb: config.WORKER_MAX_OLD_GENERATION_MB,
+    inlineMaxElements: config.INLINE_MAX_ELEMENTS,
     // Budgets nest: the pool's wait for orphaned tasks < the shutdown grace (server.ts).
     closeTimeoutMs: poolCloseTimeoutMs(config.SHUTDOWN_GRACE_MS),
     workerUrl: options.workerUrl,

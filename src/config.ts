@@ -28,6 +28,14 @@ export const ConfigSchema = Type.Object({
     default: 64,
     description: 'Requests waiting for a worker before new ones get 503 + Retry-After.',
   }),
+  INLINE_MAX_ELEMENTS: Type.Integer({
+    minimum: 0,
+    maximum: 1048576,
+    default: 4096,
+    description:
+      'Batches of at most this many elements (N x C) are computed on the main thread instead of a worker: below it ' +
+      'the worker round trip costs more than the kernel. 0 sends every batch to a worker.',
+  }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024, description: 'Largest request body in bytes (413 above).' }),
   MAX_ELEMENTS: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024, description: 'Largest N x C per request (413 above).' }),
   REQUEST_TIMEOUT_MS: Type.Integer({

@@ -14,6 +14,7 @@ t.test('defaults', async (t) => {
   t.equal(c.HOST, '0.0.0.0');
   t.equal(c.LOG_LEVEL, 'info');
   t.equal(c.BODY_LIMIT, 64 * 1024 * 1024);
+  t.equal(c.INLINE_MAX_ELEMENTS, 4096);
   t.equal(c.POOL_SIZE, usableCpus());
   t.ok(c.POOL_SIZE >= 1);
 });
@@ -34,6 +35,7 @@ t.test('bad values are rejected with the variable named', async (t) => {
     ['POOL_SIZE', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT', '-1'],
+    ['INLINE_MAX_ELEMENTS', '-1'],
   ]) {
     t.throws(() => loadConfig({ [k]: v }), { name: 'ConfigError', message: new RegExp(k) }, `${k}=${v}`);
   }

@@ -18,13 +18,20 @@
  *   finite logit give a finite result; where o underflows to 0 the limit h = 1 is used.
  * - For one-hot rows (T = y'_t a_t B_t) the gradient reduces exactly to w a_t B_t (p_j - [j=t])
  *   with p_t - 1 taken as -o_t.
+ *
+ * Speed: exp is inlined (fast-math.ts); the exponentials are written straight into the row's
+ * gradient and scaled in place; the sum of the exponentials is taken in two loops around the
+ * arg-max instead of testing k against it at every element; rows are processed in chunks by a
+ * function that touches only typed arrays and numbers (see sigmoid-focal.ts on why).
  */
-import { modulatingPower } from './power.js';
-import type { FocalResult, RawClassStats, SoftmaxProblem } from './types.js';
+import { expNonPositive } from './fast-math.js';
+import { modulatingPower, powerKind, type PowerKind } from './power.js';
+import type { FloatArray, FocalResult, RawClassStats, SoftmaxProblem } from './types.js';
 import { CompensatedSum } from './compensated-sum.js';
+import { nextChunkRows } from './sigmoid-focal.js';
 
 export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
-  const { n, c, logits, labels, probabilities, weights, alpha, gamma, labelSmoothing: eps } = problem;
+  const { n, c, labels, gamma } = problem;
   let count = 0;
   if (labels !== null) {
     for (let i = 0; i < n; i++) if (labels[i] >= 0) count++;
@@ -46,24 +53,64 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
     fp: new Float64Array(c),
     fn: new Float64Array(c),
   };
-  // Per-row scratch: exp(z_k - z_max), then the weighted B_k of soft rows.
+  // Per-row scratch: exp(z_k - z_max) when no gradient is written, and the weighted B_k of soft rows.
   const ex = new Float64Array(c);
   const coef = new Float64Array(c);
+  const kind = powerKind(gamma, false);
   const sum = new CompensatedSum();
+  for (let row = 0, rows = 1; row < n; row += rows, rows = nextChunkRows(rows, c)) {
+    const rowEnd = Math.min(n, row + rows);
+    sum.add(softmaxRows(problem, kind, scale, gradient, losses, stats, ex, coef, row, rowEnd));
+  }
+
+  // NaN when a gradient value was not finite (see softmaxRows).
+  const lossSum = sum.value();
+  const loss = problem.reduction === 'mean' ? (denominator > 0 ? lossSum / denominator : 0) : lossSum;
+  let finiteCheck = loss - loss;
+  for (let k = 0; k < c; k++) finiteCheck += stats.lossSum[k] - stats.lossSum[k];
+  return { loss, lossSum, count, denominator, gradient, losses, stats, nonFinite: finiteCheck === 0 ? 0 : 1 };
+}
+
+/**
+ * Rows [rowStart, rowEnd): writes their gradient and losses, adds their statistics, and
+ * returns their loss sum, or NaN if a gradient value is not finite.
+ */
+function softmaxRows(
+  problem: SoftmaxProblem,
+  kind: PowerKind,
+  scale: number,
+  gradient: Float64Array | null,
+  losses: Float64Array | null,
+  stats: RawClassStats,
+  ex: Float64Array,
+  coef: Float64Array,
+  rowStart: number,
+  rowEnd: number,
+): number {
+  const { logits, labels, probabilities, weights, alpha } = problem;
+  const { support, lossSum: classLoss, tp, fp, fn } = stats;
+  // Local copies and fixed machine types, outside the loops (see sigmoid-focal.ts).
+  const exp = expNonPositive;
+  const c = problem.c | 0;
+  const gamma = +problem.gamma;
+  const k0 = (kind | 0) as PowerKind;
+  const sc = +scale;
+  const eps = +problem.labelSmoothing;
   const smoothOffset = eps / c;
   const smoothScale = 1 - eps;
   const oneHot = labels !== null && eps === 0;
-  let nonFinite = 0;
+  let block = 0;
 
-  for (let i = 0; i < n; i++) {
+  const stop = rowEnd | 0;
+  for (let i = rowStart | 0; i < stop; i++) {
     const label = labels === null ? 0 : labels[i];
     if (label < 0) continue; // ignored row: no loss, zero gradient, not counted
     const off = i * c;
-    const w = weights === null ? 1 : weights[i];
+    const w = weights === null ? 1 : +weights[i];
 
     // Arg-max (lowest index on ties) and the log-sum-exp split around it.
     let kmax = 0;
-    let zmax = logits[off];
+    let zmax = +logits[off];
     for (let k = 1; k < c; k++) {
       const z = logits[off + k];
       if (z > zmax) {
@@ -71,11 +118,20 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
         kmax = k;
       }
     }
+    // exp(z_k - z_max), straight into the gradient row when there is one (scaled below).
+    const e = gradient === null ? ex : gradient;
+    const eo = gradient === null ? 0 : off;
     let s = 0;
-    for (let k = 0; k < c; k++) {
-      const v = k === kmax ? 1 : Math.exp(logits[off + k] - zmax);
-      ex[k] = v;
-      if (k !== kmax) s += v;
+    for (let k = 0; k < kmax; k++) {
+      const v = exp(logits[off + k] - zmax);
+      e[eo + k] = v;
+      s += v;
+    }
+    e[eo + kmax] = 1;
+    for (let k = kmax + 1; k < c; k++) {
+      const v = exp(logits[off + k] - zmax);
+      e[eo + k] = v;
+      s += v;
     }
     const logZ = Math.log1p(s); // log sum_k exp(z_k - z_max)
     const invZ = 1 / (1 + s);
@@ -83,7 +139,7 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
     // The row's class for the statistics: its label, or the arg-max of its probability row.
     let cls = label;
     if (labels === null) {
-      const pr = probabilities as Float64Array;
+      const pr = probabilities as FloatArray;
       let best = pr[off];
       cls = 0;
       for (let k = 1; k < c; k++) {
@@ -97,74 +153,66 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
     let rowLoss = 0;
     if (oneHot) {
       const t = label;
-      const pt = ex[t] * invZ;
+      const pt = e[eo + t] * invZ;
       const ot = t === kmax ? s * invZ : 1 - pt;
       const logpt = logits[off + t] - zmax - logZ;
       const a = alpha === null ? 1 : alpha[t];
-      const og = modulatingPower(ot, gamma);
+      const og = modulatingPower(ot, gamma, k0);
       rowLoss = -w * a * og * logpt;
       if (gradient !== null) {
         const h = ot > 0 ? -logpt / ot : 1;
-        const b = gamma === 0 ? 1 : og * (1 + gamma * pt * h);
-        const f = w * a * b * scale;
-        for (let k = 0; k < c; k++) {
-          const g = k === t ? -f * ot : f * ex[k] * invZ;
-          gradient[off + k] = g;
-          if (g - g !== 0) nonFinite++;
-        }
+        const b = k0 === 0 ? 1 : og * (1 + gamma * pt * h);
+        const f = w * a * b * sc;
+        const fz = f * invZ;
+        for (let k = 0; k < c; k++) gradient[off + k] *= fz;
+        const gt = -f * ot;
+        gradient[off + t] = gt;
+        block += gt - gt + (fz - fz);
       }
     } else {
       // Soft rows: label smoothing or probability targets; every class may contribute.
       let total = 0;
       for (let k = 0; k < c; k++) {
-        const yk = labels !== null ? (k === label ? 1 : 0) : (probabilities as Float64Array)[off + k];
+        const yk = labels !== null ? (k === label ? 1 : 0) : (probabilities as FloatArray)[off + k];
         const ys = yk * smoothScale + smoothOffset;
         if (ys === 0) {
           coef[k] = 0;
           continue;
         }
-        const pk = ex[k] * invZ;
+        const pk = e[eo + k] * invZ;
         const ok = k === kmax ? s * invZ : 1 - pk;
         const logpk = logits[off + k] - zmax - logZ;
         const a = alpha === null ? 1 : alpha[k];
-        const og = modulatingPower(ok, gamma);
+        const og = modulatingPower(ok, gamma, k0);
         rowLoss -= ys * a * og * logpk;
         const h = ok > 0 ? -logpk / ok : 1;
-        const b = gamma === 0 ? 1 : og * (1 + gamma * pk * h);
+        const b = k0 === 0 ? 1 : og * (1 + gamma * pk * h);
         const yab = ys * a * b;
         coef[k] = yab;
         total += yab;
       }
       rowLoss *= w;
       if (gradient !== null) {
-        const f = w * scale;
+        const f = w * sc;
         for (let k = 0; k < c; k++) {
-          const pk = ex[k] * invZ;
+          const pk = gradient[off + k] * invZ;
           const ok = k === kmax ? s * invZ : 1 - pk;
           const g = f * (pk * (total - coef[k]) - ok * coef[k]);
           gradient[off + k] = g;
-          if (g - g !== 0) nonFinite++;
+          block += g - g;
         }
       }
     }
 
     if (losses !== null) losses[i] = rowLoss;
-    sum.add(rowLoss);
-    stats.support[cls]++;
-    stats.lossSum[cls] += rowLoss;
-    if (kmax === cls) stats.tp[cls]++;
+    block += rowLoss;
+    support[cls]++;
+    classLoss[cls] += rowLoss;
+    if (kmax === cls) tp[cls]++;
     else {
-      stats.fp[kmax]++;
-      stats.fn[cls]++;
+      fp[kmax]++;
+      fn[cls]++;
     }
   }
-
-  const lossSum = sum.value();
-  const loss = problem.reduction === 'mean' ? (denominator > 0 ? lossSum / denominator : 0) : lossSum;
-  if (loss - loss !== 0) nonFinite++;
-  for (let k = 0; k < c; k++) {
-    const v = stats.lossSum[k];
-    if (v - v !== 0) nonFinite++;
-  }
-  return { loss, lossSum, count, denominator, gradient, losses, stats, nonFinite };
+  return block;
 }

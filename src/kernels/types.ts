@@ -9,6 +9,12 @@ export type Reduction = 'mean' | 'sum' | 'none';
 /** Float arrays a kernel can read directly (float32 input is read without widening it first). */
 export type FloatArray = Float64Array | Float32Array;
 
+/**
+ * Sigmoid targets as decoded: floats, or integer labels (0/1) from an encoded uint8/int32
+ * tensor, read as they are instead of being widened into a new float array.
+ */
+export type TargetArray = FloatArray | Uint8Array | Int32Array;
+
 /** What every focal-loss problem has: an n x c batch of logits and the loss settings. */
 interface ProblemBase {
   n: number;
@@ -36,7 +42,7 @@ interface ProblemBase {
  */
 export interface SigmoidProblem extends ProblemBase {
   mode: 'binary' | 'multilabel';
-  targets: FloatArray;
+  targets: TargetArray;
 }
 
 /**
@@ -80,6 +86,6 @@ export interface FocalResult {
   /** Per-element (binary, multilabel) or per-row (multiclass) losses, or null. */
   losses: Float64Array | null;
   stats: RawClassStats;
-  /** Number of non-finite values produced (overflow); 0 for every valid, in-range input. */
+  /** 0 when every value produced is finite; > 0 when any overflowed (how many is not counted). */
   nonFinite: number;
 }

@@ -5,7 +5,7 @@
  * datatype's precision (a JSON FP16 tensor means the FP16 values nearest to those numbers,
  * exactly as its binary form would). Pure functions, no I/O.
  */
-import type { TensorValues } from '../tensors/tensor.js';
+import type { TensorValues } from '../tensors/field-tensor.js';
 
 /** Every datatype the protocol defines; only some are accepted per input (see oip/models.ts). */
 export const OIP_DATATYPES = [

@@ -19,7 +19,7 @@ import {
   OIP_DATATYPES,
   type SupportedDatatype,
 } from './datatypes.js';
-import type { TensorValues } from '../tensors/tensor.js';
+import type { TensorValues } from '../tensors/field-tensor.js';
 import { INPUT_NAMES, type InputName, type OipModel } from './models.js';
 
 export interface DecodedTensor {

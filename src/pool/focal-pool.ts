@@ -3,7 +3,9 @@
  * transfer and come back by transfer. A full queue is the client-visible "overloaded" problem
  * (503 + Retry-After), never piscina's own error; an aborted task (timeout, client gone) is
  * removed from the queue or its worker is replaced; a worker that throws, exits or runs out
- * of memory fails only its own task, and piscina starts a new worker.
+ * of memory fails only its own task, and piscina starts a new worker. Batches of at most
+ * `inlineMaxElements` elements are computed on the calling thread: for them the round trip to
+ * a worker (message, wake-up, transfer both ways, promise) takes longer than the kernel itself.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,7 @@ import { Piscina } from 'piscina';
 import { ProblemError } from '../errors/problem-error.js';
 import type { FocalProblem, FocalResult } from '../kernels/types.js';
 import { problemBuffers } from './focal-task.js';
+import { focalLoss } from '../kernels/focal.js';
 
 // worker.ts under tap/tsx, worker.js once compiled to dist/.
 const ext = path.extname(fileURLToPath(import.meta.url));
@@ -27,16 +30,20 @@ export interface FocalPoolOptions {
   onWorkerError?: (err: unknown) => void;
   /** How long close() waits for running tasks before terminating the workers (default 30 s). */
   closeTimeoutMs?: number;
+  /** Batches of at most this many elements run on the calling thread (default 0: none). */
+  inlineMaxElements?: number;
 }
 
 export class FocalPool {
   private readonly pool: Piscina;
   private readonly maxQueue: number;
+  private readonly inlineMaxElements: number;
   private closing = false;
   /** Tasks submitted and not yet settled (running or waiting). */
   private inFlight = 0;
 
   constructor(options: FocalPoolOptions) {
+    this.inlineMaxElements = options.inlineMaxElements ?? 0;
     this.pool = new Piscina({
       filename: (options.workerUrl ?? WORKER_URL).href,
       minThreads: options.size,
@@ -87,6 +94,7 @@ export class FocalPool {
         headers: { 'retry-after': '1' },
       });
     }
+    if (problem.n * problem.c <= this.inlineMaxElements) return focalLoss(problem);
     // The queue bound is kept here: piscina does not count tasks that carry an AbortSignal
     // against its maxQueue (it parks them in a separate queue), and every task here has one.
     if (this.inFlight >= this.size + this.maxQueue) throw overloaded(this.queueSize);

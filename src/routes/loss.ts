@@ -11,7 +11,7 @@ import { LossOperationSchema } from '../schemas/loss-operation.js';
 import type { LossResponse } from '../schemas/loss-response.js';
 import { decodeLossRequest, type DecodedLossRequest } from '../tensors/decode-loss-request.js';
 import type { FocalResult } from '../kernels/types.js';
-import { encodeLossResponse } from '../tensors/encode-loss-response.js';
+import { encodeLossResponse, serializeLossResponse } from '../tensors/encode-loss-response.js';
 
 export interface LossRouteOptions {
   maxElements: number;
@@ -30,7 +30,7 @@ const lossRoute: FastifyPluginAsyncTypebox<LossRouteOptions> = async (app, optio
       // Serialised here, not by the response schema's compiled serializer: the body is already
       // checked to be finite, and JSON.stringify is the fastest writer for large arrays.
       // Fastify sends a string payload as it is.
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body) as unknown as LossResponse);
+      return reply.type('application/json; charset=utf-8').send(serializeLossResponse(body) as unknown as LossResponse);
     },
   );
 };

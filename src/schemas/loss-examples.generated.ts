@@ -122,8 +122,8 @@ export const recordedExamples: RecordedExample[] = [
       "loss": 0.03911027693868905,
       "gradient": [
         [
-          -0.001420233072836599,
-          0.013630120421679973,
+          -0.0014202330728366,
+          0.013630120421679978,
           -0.000039358980811035184
         ],
         [
@@ -139,8 +139,8 @@ export const recordedExamples: RecordedExample[] = [
             "class": 0,
             "name": "person",
             "support": 1,
-            "loss_sum": 0.00623206397005397,
-            "pos_loss_sum": 0.0035267197171934073,
+            "loss_sum": 0.0062320639700539715,
+            "pos_loss_sum": 0.003526719717193409,
             "neg_loss_sum": 0.0027053442528605625,
             "tp": 1,
             "fp": 0,
@@ -242,7 +242,7 @@ export const recordedExamples: RecordedExample[] = [
           0.0024887104805030582
         ],
         [
-          0.02943452057926628,
+          0.029434520579266273,
           -0.5643817764667151,
           0.5349472558874486
         ]

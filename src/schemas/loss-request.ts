@@ -4,10 +4,12 @@
  * N/C agreement, class ids in range, finite values) are checked once in tensors/.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { EncodedTensorRef, FLOAT_DTYPES } from './encoded-tensor.js';
 
 export const MODES = ['binary', 'multilabel', 'multiclass'] as const;
 export const REDUCTIONS = ['mean', 'sum', 'none'] as const;
 export const OUTPUTS = ['loss', 'losses', 'gradient', 'stats'] as const;
+export const ENCODINGS = ['json', 'base64'] as const;
 
 export const ModeSchema = Type.Union(
   MODES.map((m) => Type.Literal(m)),
@@ -38,16 +40,17 @@ const NumberMatrix = Type.Array(Type.Array(Type.Number()));
 export const LossRequestSchema = Type.Object(
   {
     mode: ModeSchema,
-    logits: Type.Union([NumberVector, NumberMatrix], {
+    logits: Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
       description:
-        'Raw scores (before sigmoid or softmax), finite float64. `number[N]` in binary mode, `number[N][C]` (rows of ' +
-        'equal length) in multilabel and multiclass mode.',
+        'Raw scores (before sigmoid or softmax), finite. `number[N]` in binary mode, `number[N][C]` (rows of equal ' +
+        'length) in multilabel and multiclass mode; or an encoded tensor (`float32` or `float64`) of that shape.',
     }),
-    targets: Type.Union([NumberVector, NumberMatrix], {
+    targets: Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
       description:
         'binary: `number[N]` in [0, 1] (soft labels allowed). multilabel: `number[N][C]` in [0, 1]. multiclass: integer ' +
         'class ids `number[N]` in [0, C) (or equal to `ignore_index`), or probability rows `number[N][C]` (each value ' +
-        '>= 0, each row summing to 1 within 1e-6).',
+        '>= 0, each row summing to 1 within 1e-6). Or an encoded tensor of that shape, any dtype (e.g. `uint8` labels ' +
+        'or class ids).',
     }),
     gamma: Type.Optional(Type.Number({
       minimum: 0,
@@ -62,6 +65,7 @@ export const LossRequestSchema = Type.Object(
         Type.Number({ minimum: 0, maximum: 1 }),
         Type.Null(),
         Type.Array(Type.Number({ minimum: 0 })),
+        EncodedTensorRef,
       ],
       {
         description:
@@ -69,7 +73,8 @@ export const LossRequestSchema = Type.Object(
           '1 - alpha the negatives, a_t = alpha y + (1 - alpha)(1 - y); default 0.25, which gives positives LESS weight ' +
           '(see `stats.classes[].suggested_alpha`); a list gives one alpha per label (length C, each in [0, 1]). ' +
           'multiclass: one number weights every class equally, a list of length C weights class k by alpha[k] (each ' +
-          'finite and >= 0); default null. `null`: no weighting (a_t = 1).',
+          'finite and >= 0); default null. `null`: no weighting (a_t = 1). A list may be an encoded tensor ' +
+          '(`float32` or `float64`, shape `[C]`).',
       },
     )),
     reduction: Type.Optional(ReductionSchema),
@@ -79,10 +84,11 @@ export const LossRequestSchema = Type.Object(
         'With reduction `mean`, divide the sum by this number instead of the count (for example the number of ' +
         'positive anchors, as in RetinaNet). Must be finite and > 0.',
     })),
-    weights: Type.Optional(Type.Array(Type.Number({ minimum: 0 }), {
+    weights: Type.Optional(Type.Union([Type.Array(Type.Number({ minimum: 0 })), EncodedTensorRef], {
       description:
         'Per-example weights `number[N]`, finite and >= 0, multiplying every loss of that example (each of its C ' +
-        'elements in multilabel mode). They do not change the mean\'s denominator.',
+        'elements in multilabel mode); or an encoded tensor (`float32` or `float64`, shape `[N]`). They do not ' +
+        'change the mean\'s denominator.',
     })),
     ignore_index: Type.Optional(Type.Integer({
       minimum: -2147483648,
@@ -110,6 +116,18 @@ export const LossRequestSchema = Type.Object(
         '`loss` and `meta` are always returned. `gradient` is d(`loss`)/d(`logits`), the derivative of the returned ' +
         '(reduced) loss, shaped like `logits` (for reduction `none`, of the sum of `losses`).',
     })),
+    encoding: Type.Optional(Type.Union(ENCODINGS.map((e) => Type.Literal(e)), {
+      default: 'json',
+      description:
+        'How `gradient` and `losses` are returned: `json` (default) as number arrays, `base64` as encoded tensors of ' +
+        'dtype `dtype` (much faster to produce and to parse for large batches).',
+    })),
+    dtype: Type.Optional(Type.Union(FLOAT_DTYPES.map((d) => Type.Literal(d)), {
+      default: 'float64',
+      description:
+        'With `encoding: "base64"` only: the dtype of the returned tensors, `float64` (default, exact) or `float32` ' +
+        '(half the bytes; a value beyond the float32 range is a 422).',
+    })),
   },
   {
     $id: 'LossRequest',
@@ -122,3 +140,4 @@ export type LossRequest = Static<typeof LossRequestSchema>;
 export type Mode = (typeof MODES)[number];
 export type Reduction = (typeof REDUCTIONS)[number];
 export type Output = (typeof OUTPUTS)[number];
+export type Encoding = (typeof ENCODINGS)[number];

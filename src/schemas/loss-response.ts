@@ -4,6 +4,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, ReductionSchema } from './loss-request.js';
+import { EncodedTensorRef } from './encoded-tensor.js';
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -85,13 +86,17 @@ export const LossResponseSchema = Type.Object(
   {
     loss: Type.Number({ description: 'The reduced loss (for `none`, the sum of `losses`).' }),
     gradient: Type.Optional(
-      Type.Union([NumberVector, NumberMatrix], {
-        description: 'd(loss)/d(logits), the same shape as `logits` (for reduction `none`, of the sum).',
+      Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+        description:
+          'd(loss)/d(logits), the same shape as `logits` (for reduction `none`, of the sum). An encoded tensor ' +
+          '(`float64` or `float32`, shape `[N]` or `[N, C]`) with `encoding: "base64"`.',
       }),
     ),
     losses: Type.Optional(
-      Type.Union([NumberVector, NumberMatrix], {
-        description: 'Unreduced losses: `number[N]` (binary, multiclass) or `number[N][C]` (multilabel).',
+      Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+        description:
+          'Unreduced losses: `number[N]` (binary, multiclass) or `number[N][C]` (multilabel); an encoded tensor of that ' +
+          'shape with `encoding: "base64"`.',
       }),
     ),
     stats: Type.Optional(StatsSchema),

@@ -9,9 +9,12 @@ import { LossRequestSchema } from './loss-request.js';
 import { LossResponseSchema } from './loss-response.js';
 import { ProblemSchema } from './problem.js';
 import { HealthSchema, ReadinessSchema } from './health.js';
+import { EncodedTensorSchema } from './encoded-tensor.js';
 import { OIP_SCHEMAS } from './oip.js';
 
+// EncodedTensor first: the request and response schemas refer to it by $id.
 export const SHARED_SCHEMAS: readonly TSchema[] = [
+  EncodedTensorSchema,
   LossRequestSchema,
   LossResponseSchema,
   ProblemSchema,

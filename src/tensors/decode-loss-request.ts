@@ -1,21 +1,20 @@
 /**
- * A focal-loss request -> a flat, typed focal-loss problem plus what the response needs
- * (outputs, class names, the conventions applied). Every semantic check lives here, once, for
- * every endpoint: shapes, N/C agreement, value ranges and finiteness, class ids, probability
- * rows, option combinations. POST /loss reaches it through decodeLossRequest (JSON arrays are
- * read into typed arrays first); the Open Inference Protocol routes call decodeLossInput with
- * the typed arrays they decoded from JSON or binary tensor data.
+ * A schema-valid POST /loss body (or an Open Inference Protocol request with its tensors already
+ * decoded) -> a flat, typed focal-loss problem plus what the response needs (outputs, class
+ * names, encoding, the conventions applied). Every semantic check lives here, once, for JSON
+ * arrays, encoded and decoded tensors alike: shapes, N/C agreement, dtypes, value ranges, class
+ * ids, probability rows, option combinations.
  */
-import type { FloatArray, FocalProblem } from '../kernels/types.js';
-import type { LossRequest, Mode, Output, Reduction } from '../schemas/loss-request.js';
+import type { FloatArray, FocalProblem, TargetArray } from '../kernels/types.js';
+import type { LossRequest, Mode, Output } from '../schemas/loss-request.js';
 import type { Meta } from '../schemas/loss-response.js';
+import { FLOAT_DTYPES, TENSOR_DTYPES, type FloatDtype } from '../schemas/encoded-tensor.js';
 import { ProblemError } from '../errors/problem-error.js';
 import { FieldErrors } from './field-errors.js';
-import { readJsonTensor, type JsonMatrix, type JsonVector } from './json-arrays.js';
-import { ANY_FINITE, asFloatArray, checkValues, NON_NEGATIVE, UNIT_INTERVAL, type Tensor } from './tensor.js';
+import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
+import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
 
-/** Probability rows must sum to 1 within this tolerance. */
-export const ROW_SUM_TOLERANCE = 1e-6;
+export { ROW_SUM_TOLERANCE } from './value-checks.js';
 export const DEFAULT_GAMMA = 2;
 export const DEFAULT_SIGMOID_ALPHA = 0.25;
 
@@ -26,72 +25,39 @@ export interface DecodeLimits {
   maxClasses: number;
 }
 
-/**
- * A request with its tensors already typed: what POST /loss and the Open Inference Protocol
- * routes have in common. Optional settings take their defaults here.
- */
-export interface LossInput {
-  mode: Mode;
-  logits: Tensor;
-  targets: Tensor;
-  weights?: Tensor;
-  /** absent: the mode's default; null: no weighting; a number: every class; a tensor: per class. */
-  alpha?: number | null | Tensor;
-  gamma?: number;
-  reduction?: Reduction;
-  normalizer?: number;
-  ignore_index?: number;
-  label_smoothing?: number;
-  class_names?: string[];
-  outputs?: Output[];
-}
+/** How gradient and losses go back: JSON number arrays, or encoded tensors of a float dtype. */
+export type ResponseEncoding = 'json' | FloatDtype;
 
 export interface DecodedLossRequest {
   problem: FocalProblem;
   outputs: ReadonlySet<Output>;
   classNames: string[] | null;
+  encoding: ResponseEncoding;
   /** The conventions applied, minus what only the kernel knows (count, denominator). */
   meta: Omit<Meta, 'count' | 'denominator'>;
 }
 
-/** POST /loss: a schema-valid body -> typed arrays (rows of equal length) -> decodeLossInput. */
-export function decodeLossRequest(body: LossRequest, limits: DecodeLimits): DecodedLossRequest {
-  const errors = new FieldErrors();
-  const logits = readJsonTensor(body.logits as JsonVector | JsonMatrix, 'logits', errors);
-  const targets = readJsonTensor(body.targets as JsonVector | JsonMatrix, 'targets', errors);
-  const weights = body.weights === undefined ? undefined : readJsonTensor(body.weights, 'weights', errors);
-  const alpha = Array.isArray(body.alpha) ? readJsonTensor(body.alpha, 'alpha', errors) : body.alpha;
-  errors.throwIfAny();
-  const { mode, gamma, reduction, normalizer, ignore_index, label_smoothing, class_names, outputs } = body;
-  return decodeLossInput(
-    { mode, logits, targets, weights, alpha, gamma, reduction, normalizer, ignore_index, label_smoothing, class_names, outputs },
-    limits,
-  );
-}
+/**
+ * A POST /loss body, or the same request from another protocol whose tensors are already
+ * decoded to typed arrays (the Open Inference Protocol routes: oip/to-loss-input.ts).
+ */
+export type LossInput =
+  | LossRequest
+  | (Omit<LossRequest, 'logits' | 'targets' | 'weights' | 'alpha'> & {
+      logits: DecodedTensor;
+      targets: DecodedTensor;
+      weights?: DecodedTensor;
+      alpha?: number | null | DecodedTensor;
+    });
 
-export function decodeLossInput(input: LossInput, limits: DecodeLimits): DecodedLossRequest {
+export function decodeLossRequest(body: LossInput, limits: DecodeLimits): DecodedLossRequest {
   const errors = new FieldErrors();
-  const mode = input.mode;
+  const mode: Mode = body.mode;
   const sigmoid = mode !== 'multiclass';
 
-  // Shape of the logits decides N and C; everything else must agree with it.
-  const logitsShape = input.logits.shape;
-  if (logitsShape.length > 0 && logitsShape[0] === 0) {
-    errors.add(['logits'], 'must not be empty (the batch has no rows)');
-    errors.throwIfAny();
-  }
-  if (mode === 'binary' && logitsShape.length !== 1) {
-    errors.add(['logits'], 'must be a flat array number[N] in binary mode (use multilabel for number[N][C])');
-  } else if (mode !== 'binary' && logitsShape.length !== 2) {
-    errors.add(['logits'], `must be an array of rows number[N][C] in ${mode} mode`);
-  }
-  errors.throwIfAny();
-  const n = logitsShape[0];
-  const c = mode === 'binary' ? 1 : logitsShape[1];
-  if (c === 0) {
-    errors.add(['logits', 0], 'must not be empty (C must be at least 1)');
-    errors.throwIfAny();
-  }
+  // The shape of the logits decides N and C; everything else must agree with it. Shapes are
+  // checked before any data is decoded, so a wrong or oversized request costs nothing.
+  const { n, c } = logitsShape(mode, body.logits as FieldValue, errors);
   if (c > limits.maxClasses) {
     errors.add(['logits', 0], `has ${c} classes; this service accepts at most ${limits.maxClasses} (MAX_CLASSES)`);
     errors.throwIfAny();
@@ -104,88 +70,76 @@ export function decodeLossInput(input: LossInput, limits: DecodeLimits): Decoded
       { errors: [{ pointer: '#/logits', detail: `must have at most ${limits.maxElements} elements` }] },
     );
   }
-  checkValues(input.logits, 'logits', ANY_FINITE, errors);
-  const logits = asFloatArray(input.logits.values);
-
-  // Targets.
-  const targetsShape = input.targets.shape;
-  const targetsIsMatrix = targetsShape.length === 2;
-  let targets: FloatArray | null = null;
-  let labels: Int32Array | null = null;
-  const ignoreIndex = input.ignore_index ?? null;
-  if (targetsShape.length === 0 || targetsShape.length > 2) {
-    errors.add(['targets'], `must be number[N] or number[N][C] (it has ${targetsShape.length} dimensions)`);
-  } else if (targetsShape[0] !== n) {
-    errors.add(['targets'], `has ${targetsShape[0]} rows; logits has ${n} (N must agree)`);
-  } else if (mode === 'binary' && targetsIsMatrix) {
-    errors.add(['targets'], 'must be a flat array number[N] in binary mode');
-  } else if (mode === 'multilabel' && !targetsIsMatrix) {
-    errors.add(['targets'], 'must be an array of rows number[N][C] in multilabel mode');
-  } else if (targetsIsMatrix && targetsShape[1] !== c) {
-    errors.add(['targets', 0], `has ${targetsShape[1]} values; every row must have ${c} (C, the length of logits[0])`);
-  } else if (sigmoid) {
-    checkValues(input.targets, 'targets', UNIT_INTERVAL, errors);
-    targets = asFloatArray(input.targets.values);
-  } else if (targetsIsMatrix) {
-    checkValues(input.targets, 'targets', NON_NEGATIVE, errors);
-    targets = asFloatArray(input.targets.values);
-    if (errors.empty) checkProbabilityRows(targets, n, c, errors);
-  } else {
-    labels = readClassIds(input.targets.values, c, ignoreIndex, errors);
+  const targetsValue = body.targets as FieldValue;
+  const targetsShape = declaredShape(targetsValue);
+  checkTargetsShape(mode, targetsValue, targetsShape, n, c, errors);
+  const weightsValue = body.weights as FieldValue | undefined;
+  if (weightsValue !== undefined) checkVectorShape('weights', weightsValue, 'N', n, errors);
+  const alphaValue = body.alpha;
+  const alphaIsList = alphaValue !== undefined && alphaValue !== null && typeof alphaValue !== 'number';
+  if (alphaIsList) checkVectorShape('alpha', alphaValue as FieldValue, 'C', c, errors);
+  if (body.class_names !== undefined && body.class_names.length !== c) {
+    errors.add(['class_names'], `has ${body.class_names.length} names; must have one per class (C = ${c})`);
   }
-
-  if (ignoreIndex !== null && !(mode === 'multiclass' && !targetsIsMatrix)) {
+  const classIdTargets = mode === 'multiclass' && targetsShape.length === 1;
+  const ignoreIndex = body.ignore_index ?? null;
+  if (ignoreIndex !== null && !classIdTargets) {
     errors.add(['ignore_index'], 'applies only to multiclass mode with integer class-id targets');
   }
-
-  // Weights: one per row.
-  let weights: FloatArray | null = null;
-  if (input.weights !== undefined) {
-    const shape = input.weights.shape;
-    if (shape.length !== 1) errors.add(['weights'], `must be a flat array number[N] (it has ${shape.length} dimensions)`);
-    else if (shape[0] !== n) errors.add(['weights'], `has ${shape[0]} values; logits has ${n} rows (N must agree)`);
-    else {
-      checkValues(input.weights, 'weights', NON_NEGATIVE, errors);
-      weights = asFloatArray(input.weights.values);
-    }
+  if (body.dtype !== undefined && body.encoding !== 'base64') {
+    errors.add(['dtype'], 'applies only with encoding "base64" (JSON numbers are float64)');
   }
-
-  // Alpha: absent -> the mode's default; null -> no weighting; number -> every class; tensor -> per class.
-  let alphaEcho: number | number[] | null;
-  let alpha: FloatArray | null = null;
-  if (input.alpha === undefined) alphaEcho = sigmoid ? DEFAULT_SIGMOID_ALPHA : null;
-  else if (input.alpha === null || typeof input.alpha === 'number') alphaEcho = input.alpha;
-  else {
-    const shape = input.alpha.shape;
-    alphaEcho = Array.from(input.alpha.values);
-    if (shape.length !== 1 || shape[0] !== c) {
-      errors.add(['alpha'], `has ${input.alpha.values.length} values; must have one per class (C = ${c})`);
-    } else {
-      checkValues(input.alpha, 'alpha', sigmoid ? UNIT_INTERVAL : NON_NEGATIVE, errors);
-      alpha = asFloatArray(input.alpha.values);
-    }
-  }
-  if (typeof alphaEcho === 'number') alpha = new Float64Array(c).fill(alphaEcho);
-
-  if (input.normalizer !== undefined && !Number.isFinite(input.normalizer)) {
+  if (body.normalizer !== undefined && !Number.isFinite(body.normalizer)) {
     errors.add(['normalizer'], 'must be a finite number > 0');
-  }
-  if (input.class_names !== undefined && input.class_names.length !== c) {
-    errors.add(['class_names'], `has ${input.class_names.length} names; must have one per class (C = ${c})`);
   }
   errors.throwIfAny();
 
-  const reduction = input.reduction ?? 'mean';
-  const outputs = new Set<Output>(input.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
+  // Values: decoded (base64) or copied (JSON) into flat typed arrays, then checked.
+  const logits = readField('logits', body.logits as FieldValue, FLOAT_DTYPES, c, errors);
+  if (logits !== null) checkRange(logits, ANY_FINITE, errors);
+
+  const targets = readField('targets', targetsValue, TENSOR_DTYPES, c, errors);
+  let labels: Int32Array | null = null;
+  if (targets !== null) {
+    if (classIdTargets) labels = readClassIds(targets, c, ignoreIndex, errors);
+    else checkRange(targets, sigmoid ? UNIT_INTERVAL : NON_NEGATIVE, errors);
+    // Row sums mean something only once every row is complete and every value >= 0.
+    if (mode === 'multiclass' && !classIdTargets && errors.empty) checkProbabilityRows(targets, errors);
+  }
+
+  let weights: FieldTensor | null = null;
+  if (weightsValue !== undefined) {
+    weights = readField('weights', weightsValue, FLOAT_DTYPES, 1, errors);
+    if (weights !== null) checkRange(weights, NON_NEGATIVE, errors);
+  }
+
+  // Alpha: absent -> the mode's default; null -> no weighting; number -> every class; list -> per class.
+  let alphaEcho: number | number[] | null;
+  let alpha: FloatArray | null = null;
+  if (alphaIsList) {
+    const list = readField('alpha', alphaValue as FieldValue, FLOAT_DTYPES, 1, errors);
+    if (list !== null) {
+      checkRange(list, sigmoid ? UNIT_INTERVAL : NON_NEGATIVE, errors);
+      alpha = list.values as FloatArray;
+    }
+    alphaEcho = alpha === null ? null : Array.from(alpha);
+  } else {
+    alphaEcho = alphaValue === undefined ? (sigmoid ? DEFAULT_SIGMOID_ALPHA : null) : (alphaValue as number | null);
+    if (typeof alphaEcho === 'number') alpha = new Float64Array(c).fill(alphaEcho);
+  }
+  errors.throwIfAny();
+
+  const reduction = body.reduction ?? 'mean';
+  const outputs = new Set<Output>(body.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
   outputs.add('loss');
-  const gamma = input.gamma ?? DEFAULT_GAMMA;
-  const labelSmoothing = input.label_smoothing ?? 0;
-  const normalizer = input.normalizer ?? null;
+  const gamma = body.gamma ?? DEFAULT_GAMMA;
+  const labelSmoothing = body.label_smoothing ?? 0;
+  const normalizer = body.normalizer ?? null;
   const common = {
     n,
     c,
-    logits,
-    weights,
+    logits: (logits as FieldTensor).values as FloatArray,
+    weights: weights === null ? null : (weights.values as FloatArray),
     alpha,
     gamma,
     labelSmoothing,
@@ -194,15 +148,17 @@ export function decodeLossInput(input: LossInput, limits: DecodeLimits): Decoded
     wantGradient: outputs.has('gradient'),
     wantLosses: outputs.has('losses'),
   };
+  const targetValues = (targets as FieldTensor).values;
   const problem: FocalProblem =
     mode === 'multiclass'
-      ? { mode, ...common, labels, probabilities: labels === null ? targets : null }
-      : { mode, ...common, targets: targets as FloatArray };
+      ? { mode, ...common, labels, probabilities: labels === null ? asFloats(targetValues) : null }
+      : { mode, ...common, targets: targetValues as TargetArray };
 
   return {
     problem,
     outputs,
-    classNames: input.class_names ?? null,
+    classNames: body.class_names ?? null,
+    encoding: body.encoding === 'base64' ? (body.dtype ?? 'float64') : 'json',
     meta: {
       mode,
       reduction,
@@ -219,35 +175,48 @@ export function decodeLossInput(input: LossInput, limits: DecodeLimits): Decoded
   };
 }
 
-/** Integer class ids in [0, C), or ignore_index (stored as -1: the kernel skips negative labels). */
-function readClassIds(values: ArrayLike<number>, c: number, ignoreIndex: number | null, errors: FieldErrors): Int32Array {
-  const out = new Int32Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === ignoreIndex) {
-      out[i] = -1;
-    } else if (!Number.isInteger(v)) {
-      errors.add(['targets', i], 'must be an integer class id in multiclass mode (or give probability rows number[N][C])');
-    } else if (v < 0 || v >= c) {
-      errors.add(
-        ['targets', i],
-        `class id ${v} is out of range [0, ${c})` + (ignoreIndex === null ? '' : ` and is not ignore_index (${ignoreIndex})`),
-      );
-    } else {
-      out[i] = v;
-    }
-    if (errors.full) break;
+/** N and C from the logits, whose rank must match the mode; throws when they cannot be known. */
+function logitsShape(mode: Mode, value: FieldValue, errors: FieldErrors): { n: number; c: number } {
+  const shape = declaredShape(value);
+  const at = shapePath('logits', value);
+  const form = isEncoded(value) ? (mode === 'binary' ? '[N]' : '[N, C]') : mode === 'binary' ? 'a flat array number[N]' : 'an array of rows number[N][C]';
+  if (shape[0] === 0) {
+    errors.add(at, 'must not be empty (the batch has no rows)');
+  } else if (mode === 'binary' && shape.length !== 1) {
+    errors.add(at, `must be ${form} in binary mode (use multilabel for ${isEncoded(value) ? '[N, C]' : 'number[N][C]'})`);
+  } else if (mode !== 'binary' && shape.length !== 2) {
+    errors.add(at, `must be ${form} in ${mode} mode`);
+  } else if (shape.length === 2 && shape[1] === 0) {
+    errors.add(isEncoded(value) ? at : ['logits', 0], 'must not be empty (C must be at least 1)');
   }
-  return out;
+  errors.throwIfAny();
+  return { n: shape[0], c: shape.length === 2 ? shape[1] : 1 };
 }
 
-function checkProbabilityRows(rows: FloatArray, n: number, c: number, errors: FieldErrors): void {
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < c; j++) s += rows[i * c + j];
-    if (Math.abs(s - 1) > ROW_SUM_TOLERANCE) {
-      errors.add(['targets', i], `is a probability row summing to ${s}; it must sum to 1 (within ${ROW_SUM_TOLERANCE})`);
-      if (errors.full) return;
-    }
+function checkTargetsShape(mode: Mode, value: FieldValue, shape: number[], n: number, c: number, errors: FieldErrors): void {
+  const at = shapePath('targets', value);
+  const encoded = isEncoded(value);
+  if (shape[0] !== n) {
+    errors.add(at, `has ${shape[0]} rows; logits has ${n} (N must agree)`);
+  } else if (mode === 'binary' && shape.length !== 1) {
+    errors.add(at, `must be ${encoded ? '[N]' : 'a flat array number[N]'} in binary mode`);
+  } else if (mode === 'multilabel' && shape.length !== 2) {
+    errors.add(at, `must be ${encoded ? '[N, C]' : 'an array of rows number[N][C]'} in multilabel mode`);
+  } else if (encoded && shape.length === 2 && shape[1] !== c) {
+    // (JSON rows are checked one by one as they are read, naming the row.)
+    errors.add(at, `has C = ${shape[1]}; logits has C = ${c} (C must agree)`);
   }
+}
+
+/** weights [N] and alpha lists [C]: one value per row or per class. */
+function checkVectorShape(field: string, value: FieldValue, dim: 'N' | 'C', length: number, errors: FieldErrors): void {
+  const shape = declaredShape(value);
+  const rule = dim === 'N' ? `logits has ${length} rows (N must agree)` : `must have one per class (C = ${length})`;
+  if (shape.length !== 1) errors.add(shapePath(field, value), `must be a flat list [${dim}]`);
+  else if (shape[0] !== length) errors.add(shapePath(field, value), `has ${shape[0]} values; ${rule}`);
+}
+
+/** Probability rows for the softmax kernel: float dtypes as they are, integer ones (one-hot rows) as float64. */
+function asFloats(values: FieldTensor['values']): FloatArray {
+  return values instanceof Float64Array || values instanceof Float32Array ? values : Float64Array.from(values);
 }

@@ -1,12 +1,16 @@
 /**
  * Kernel result -> the POST /loss response body. Flat float64 arrays are reshaped to the
- * request's shapes; every number is checked to be finite first, because a non-finite number
- * can only mean float64 overflow of the inputs' scale, which is the client's to fix (422).
+ * request's shapes as JSON number arrays, or sent as encoded tensors (base64 of float64 or
+ * float32 little-endian bytes) for `encoding: "base64"`. Every number is checked to be finite
+ * first, because a non-finite number can only mean float64 overflow of the inputs' scale (or a
+ * value beyond the float32 range the client asked for), which is the client's to fix (422).
  */
 import { ProblemError } from '../errors/problem-error.js';
 import type { FocalResult } from '../kernels/types.js';
+import type { EncodedTensor } from '../schemas/encoded-tensor.js';
 import type { LossResponse } from '../schemas/loss-response.js';
-import type { DecodedLossRequest } from './decode-loss-request.js';
+import { encodeBase64 } from './base64.js';
+import type { DecodedLossRequest, ResponseEncoding } from './decode-loss-request.js';
 import { reportStats } from './class-stats.js';
 
 /** A result with a non-finite number can only come from float64 overflow of the inputs' scale (422). */
@@ -21,22 +25,79 @@ export function assertFiniteResult(result: FocalResult): void {
 
 export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalResult): LossResponse {
   assertFiniteResult(result);
-  const { meta, outputs, classNames } = decoded;
+  const { meta, outputs, classNames, encoding } = decoded;
   const { n, c } = meta;
   const body = { loss: result.loss } as LossResponse;
   if (outputs.has('gradient') && result.gradient !== null) {
-    body.gradient = meta.mode === 'binary' ? Array.from(result.gradient) : toRows(result.gradient, n, c);
+    body.gradient = shaped(result.gradient, meta.mode === 'binary' ? [n] : [n, c], encoding);
   }
   if (outputs.has('losses') && result.losses !== null) {
-    body.losses = meta.mode === 'multilabel' ? toRows(result.losses, n, c) : Array.from(result.losses);
+    body.losses = shaped(result.losses, meta.mode === 'multilabel' ? [n, c] : [n], encoding);
   }
   if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames);
   body.meta = { ...meta, count: result.count, denominator: result.denominator };
   return body;
 }
 
-function toRows(flat: Float64Array, n: number, c: number): number[][] {
+function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding): number[] | number[][] | EncodedTensor {
+  if (encoding !== 'json') return encodeTensor(flat, shape, encoding);
+  if (shape.length === 1) return Array.from(flat);
+  // Plain loops: Array.from over one subarray per row costs several times as much for small rows.
+  const [n, c] = shape;
   const rows: number[][] = new Array(n);
-  for (let i = 0; i < n; i++) rows[i] = Array.from(flat.subarray(i * c, (i + 1) * c));
+  for (let i = 0; i < n; i++) {
+    const row: number[] = new Array(c);
+    for (let j = 0, off = i * c; j < c; j++) row[j] = flat[off + j];
+    rows[i] = row;
+  }
   return rows;
+}
+
+/**
+ * A float64 result as an encoded tensor of `dtype`; float32 must hold every value finitely.
+ * float32 is narrowed in place, into the first half of the float64 array's own buffer (value i
+ * is written at byte 4i after being read from byte 8i, so nothing unread is overwritten): a
+ * large result needs no second array. The float64 array is consumed.
+ */
+export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float32' | 'float64'): EncodedTensor {
+  if (dtype === 'float64') return { dtype, shape, data: encodeBase64(flat) };
+  const narrow = new Float32Array(flat.buffer, flat.byteOffset, flat.length);
+  let finiteCheck = 0;
+  for (let i = 0; i < flat.length; i++) {
+    const v = Math.fround(flat[i]);
+    narrow[i] = v;
+    finiteCheck += v - v; // 0 unless v overflowed float32 to an infinity
+  }
+  if (finiteCheck !== 0) {
+    throw new ProblemError('result-not-finite', 'a result is beyond the float32 range; ask for dtype "float64" or scale the inputs down');
+  }
+  return { dtype, shape, data: encodeBase64(narrow) };
+}
+
+/**
+ * The response body as JSON text. Same text as JSON.stringify(body), but an encoded tensor's
+ * base64 data (tens of megabytes for a large batch) is spliced in rather than copied: the rest
+ * is stringified with short placeholders, and the data strings are concatenated around it
+ * (base64 needs no JSON escaping). One copy of a large result less, on the main thread.
+ */
+export function serializeLossResponse(body: LossResponse): string {
+  const data: string[] = [];
+  const placeholder = (t: unknown) => {
+    if (t === undefined || Array.isArray(t)) return t;
+    data.push((t as EncodedTensor).data);
+    return { ...(t as EncodedTensor), data: `\u0000tensor ${data.length - 1}` };
+  };
+  const json = JSON.stringify({ ...body, gradient: placeholder(body.gradient), losses: placeholder(body.losses) });
+  if (data.length === 0) return json;
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < data.length; k++) {
+    // JSON.stringify writes NUL as the escape \u0000. Only a class name could hold the same
+    // text, and stats come after gradient and losses, so the first match is the placeholder.
+    const marker = `"\\u0000tensor ${k}"`;
+    const at = json.indexOf(marker, from);
+    out += json.slice(from, at) + '"' + data[k] + '"';
+    from = at + marker.length;
+  }
+  return out + json.slice(from);
 }

@@ -1,7 +1,7 @@
 /**
  * Fuzzing POST /loss through the real HTTP layer: thousands of malformed and adversarial
- * requests (wrong types, NaN/Infinity smuggled as strings or overflowing literals, huge and tiny
- * numbers, deep nesting, truncated bodies, wrong content types, mismatched shapes, oversized
+ * requests (wrong types, NaN/Infinity smuggled as strings, overflowing literals or encoded tensor
+ * bytes, garbage base64, huge and tiny numbers, deep nesting, truncated bodies, wrong content types, mismatched shapes, oversized
  * alpha lists, random bytes). Every answer is a 200 with a schema-valid, finite body or a 4xx
  * problem+json; never a 5xx. Afterwards the service still answers correctly.
  */
@@ -9,6 +9,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { Value } from '@sinclair/typebox/value';
 import { LossResponseSchema } from '../../src/schemas/loss-response.js';
+import { EncodedTensorSchema } from '../../src/schemas/encoded-tensor.js';
 import { buildTestApp } from '../helpers/app.js';
 import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
 
@@ -72,6 +73,28 @@ const mutations: fc.Arbitrary<Mutation>[] = [
   fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/jsonx', '').map(
     (ct) => (r) => ({ body: JSON.stringify(r), contentType: ct }),
   ),
+  // Encoded tensors that lie: random dtype and shape, garbage or mis-sized base64, NaN and
+  // Infinity hidden in float bytes, out-of-range class ids.
+  fc
+    .tuple(
+      fc.constantFrom('logits', 'targets', 'weights', 'alpha'),
+      fc.constantFrom('float32', 'float64', 'int32', 'int64', 'uint8', 'float16', 'FP32', ''),
+      fc.array(fc.integer({ min: -1, max: 40 }), { minLength: 0, maxLength: 3 }),
+      fc.oneof(
+        fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b).toString('base64')),
+        fc.constantFrom('!!!!', 'AAA', 'AAAA=', 'A===', ' AAAA', 'AAAA\n', '', '////'),
+        fc.constantFrom(NaN, Infinity, -Infinity, 1e300).map((v) => Buffer.from(new Float64Array([v, v, v, v]).buffer).toString('base64')),
+        fc.constantFrom(NaN, Infinity).map((v) => Buffer.from(new Float32Array([v, 0, 1, v]).buffer).toString('base64')),
+      ),
+    )
+    .map(([field, dtype, shape, data]) => (r) => ({ body: JSON.stringify({ ...r, [field]: { dtype, shape, data } }) })),
+  // A valid encoding of the request's own logits with a wrong shape or dtype.
+  fc.tuple(fc.constantFrom('float32', 'float64', 'int32', 'uint8'), fc.integer({ min: -2, max: 2 })).map(([dtype, delta]) => (r) => {
+    const flat = (r.logits as unknown[]).flat(2) as number[];
+    const bytes = dtype === 'float32' ? new Float32Array(flat) : dtype === 'float64' ? new Float64Array(flat) : dtype === 'int32' ? new Int32Array(flat) : new Uint8Array(flat);
+    const shape = Array.isArray((r.logits as unknown[])[0]) ? [(r.logits as unknown[]).length + delta, ((r.logits as unknown[][])[0]).length] : [flat.length + delta];
+    return { body: JSON.stringify({ ...r, logits: { dtype, shape, data: Buffer.from(bytes.buffer).toString('base64') } }) };
+  }),
   // Random bytes.
   fc.uint8Array({ maxLength: 300 }).map((bytes) => () => ({ body: Buffer.from(bytes).toString('latin1') })),
 ];
@@ -99,7 +122,7 @@ t.test('thousands of adversarial requests: never a 5xx, always a clear answer', 
       if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${body.slice(0, 300)}: ${res.body}`);
       if (res.statusCode === 200) {
         const json = res.json();
-        if (!Value.Check(LossResponseSchema, json) || !allFinite(json)) throw new Error(`bad 200 body for ${body.slice(0, 300)}`);
+        if (!Value.Check(LossResponseSchema, [EncodedTensorSchema], json) || !allFinite(json)) throw new Error(`bad 200 body for ${body.slice(0, 300)}`);
         return;
       }
       if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) throw new Error(`not problem+json: ${res.statusCode}`);

@@ -6,10 +6,14 @@ import type { Test } from 'tap';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 
+/**
+ * Route tests send every batch to the worker pool (INLINE_MAX_ELEMENTS=0) so that they exercise
+ * the transfer both ways; test/pool covers the inline path. Load shedding is off unless a test
+ * turns it on: a busy CI machine delays the event loop by itself, and a shed request would fail a
+ * test about something else.
+ */
 export async function buildTestApp(t: Test, env: Record<string, string> = {}, options: AppOptions = {}) {
-  // Load shedding is off unless a test turns it on: a busy CI machine delays the event loop
-  // by itself, and a shed request would fail a test about something else.
-  const config = loadConfig({ POOL_SIZE: '2', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...env });
+  const config = loadConfig({ POOL_SIZE: '2', INLINE_MAX_ELEMENTS: '0', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...env });
   const app = await buildApp(config, options);
   t.teardown(() => app.close());
   return app;

@@ -104,3 +104,16 @@ t.test('utilization is the share of workers computing now, not a mean since star
   await Promise.all([one, ...more]);
   t.equal(pool.utilization, 0, 'back to 0 when idle');
 });
+
+t.test('batches up to inlineMaxElements run on the calling thread, larger ones on a worker, with the same numbers', async (t) => {
+  const pool = new FocalPool({ size: 1, maxQueue: 10, inlineMaxElements: 4 });
+  t.teardown(() => pool.close());
+  const small = { mode: 'multilabel' as const, n: 2, c: 2, logits: [1, -2, 3, 0.5], targets: [1, 0, 0, 1], classIds: false, weights: null, alpha: null, gamma: 2, eps: 0, reduction: 'mean' as const };
+  const inline = toKernelProblem(small);
+  const result = await pool.run(inline);
+  t.same(result, focalLoss(toKernelProblem(small)), 'the same result as a direct kernel call');
+  t.equal(inline.logits.byteLength, 32, 'computed in place: the logits were not transferred away');
+  const large = toKernelProblem({ ...small, n: 3, logits: [1, -2, 3, 0.5, 0, 0], targets: [1, 0, 0, 1, 1, 1] });
+  await pool.run(large);
+  t.equal(large.logits.byteLength, 0, 'above the threshold the logits moved to a worker');
+});

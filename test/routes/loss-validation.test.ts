@@ -5,17 +5,11 @@
  */
 import t from 'tap';
 import { buildTestApp, postLoss } from '../helpers/app.js';
+import { expectBadRequests, type BadCase } from '../helpers/bad-requests.js';
 
 const binary = { mode: 'binary', logits: [0.5, -1, 2], targets: [1, 0, 1] };
 const multiclass = { mode: 'multiclass', logits: [[1, 2, 3], [0, 0, 1]], targets: [2, 0] };
 const multilabel = { mode: 'multilabel', logits: [[1, 2], [0, 1]], targets: [[1, 0], [0, 1]] };
-
-interface BadCase {
-  name: string;
-  body: unknown;
-  pointer: string;
-  detail: RegExp;
-}
 
 const cases: BadCase[] = [
   // Types: no coercion of strings, booleans or null into numbers.
@@ -72,15 +66,7 @@ const cases: BadCase[] = [
 
 t.test('each class of bad input gets a 400 problem naming the field', async (t) => {
   const app = await buildTestApp(t);
-  for (const c of cases) {
-    const res = await postLoss(app, c.body);
-    t.equal(res.status, 400, `${c.name}: 400`);
-    t.match(res.headers['content-type'], /^application\/problem\+json/, `${c.name}: problem+json`);
-    t.match(res.body, { status: 400, code: 'invalid-request', type: /invalid-request$/, title: String, detail: String }, `${c.name}: RFC 9457 fields`);
-    const named = (res.body.errors ?? []).find((e: { pointer: string }) => e.pointer === c.pointer);
-    t.ok(named, `${c.name}: names ${c.pointer} (got ${JSON.stringify(res.body.errors)})`);
-    if (named) t.match(named.detail, c.detail, `${c.name}: says why`);
-  }
+  await expectBadRequests(t, app, cases);
   // ... and the service keeps answering.
   const ok = await postLoss(app, binary);
   t.equal(ok.status, 200, 'a good request still succeeds afterwards');

@@ -16,7 +16,7 @@ import { ProblemError } from '../../errors/problem-error.js';
 import { useInferenceBodyParser } from '../../plugins/oip-body.js';
 import type { InferenceResponse } from '../../schemas/oip.js';
 import { inferOperation } from '../../schemas/oip-operations.js';
-import { decodeLossInput } from '../../tensors/decode-loss-request.js';
+import { decodeLossRequest } from '../../tensors/decode-loss-request.js';
 import { computeOnPool } from '../loss.js';
 import { useOipErrors } from './oip-errors.js';
 
@@ -50,7 +50,7 @@ const oipInferRoute: FastifyPluginAsyncTypebox<InferRouteOptions> = async (app, 
         const outputs = selectOutputs(model, body.outputs, settings.binary_data_output ?? false);
         const inputs = decodeInputs(model, body.inputs, request.inferenceBinary ?? null, options.maxElements);
         const logitsShape = [...inputs.logits!.shape];
-        const decoded = decodeLossInput(toLossInput(model, inputs, settings, outputs), limits);
+        const decoded = decodeLossRequest(toLossInput(model, inputs, settings, outputs), limits);
 
         const result = await computeOnPool(reply, decoded, options.requestTimeoutMs);
 

@@ -1,0 +1,347 @@
+/**
+ * `npm run bench`: kernel throughput against PyTorch, and the service end to end with
+ * autocannon, measured side by side in one run. Prints one table and writes
+ * docs/benchmarks.md (date, CPU, Node version, the table, and each target with its ratio).
+ *
+ * Environment:
+ *   TORCH_FOCAL   path of torch_focal.py (default ../shared/bench/torch_focal.py, relative to
+ *                 the repository); its rows are skipped, with a message, when it or torch is missing
+ *   TORCH_PYTHON  the Python that has torch (default /usr/bin/python3 when present, else python3)
+ *   BENCH_QUICK=1 fewer runs and shorter load phases (a smoke test of the benchmark itself)
+ *   BENCH_ONLY    kernels | service: run one half (the targets of the other are then not measured)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { encodedBody, jsonBody, makeBatch, type Mode } from './data.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const TORCH_FOCAL = path.resolve(ROOT, process.env.TORCH_FOCAL ?? '../shared/bench/torch_focal.py');
+const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const KERNEL_RUNS = QUICK ? 3 : 5;
+const LOAD_SECONDS = QUICK ? 3 : 10;
+
+interface Row {
+  section: string;
+  name: string;
+  values: Record<string, string>;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+const targets: { target: string; measured: string; met: boolean | null }[] = [];
+
+function row(section: string, name: string, values: Record<string, string | number>): void {
+  const v: Record<string, string> = {};
+  for (const [k, x] of Object.entries(values)) v[k] = typeof x === 'number' ? fmt(x) : x;
+  rows.push({ section, name, values: v });
+  console.log(`${section} | ${name} | ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')}`);
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : x.toFixed(3);
+}
+
+function target(text: string, ratio: number | null, threshold: number, higherIsBetter = true, unit = 'x'): void {
+  const met = ratio === null ? null : higherIsBetter ? ratio >= threshold : ratio <= threshold;
+  targets.push({ target: text, measured: ratio === null ? 'not measured' : `${fmt(ratio)}${unit}`, met });
+}
+
+// ---------------------------------------------------------------- kernels vs PyTorch
+
+const KERNEL_CASES: [Mode, number, number][] = [
+  ['binary', 8_000_000, 1],
+  ['multilabel', 100_000, 80],
+  ['multiclass', 100_000, 80],
+  ['multiclass', 10_000, 1000],
+];
+
+interface KernelResult {
+  median_ms: number;
+  melem_per_s: number;
+}
+
+function runJson(cmd: string, args: string[]): KernelResult | string {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) return (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-1)[0];
+  return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) as KernelResult;
+}
+
+function torchAvailable(): string | null {
+  if (!existsSync(TORCH_FOCAL)) return `torch rows skipped: ${TORCH_FOCAL} not found (set TORCH_FOCAL)`;
+  const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (r.status !== 0) return `torch rows skipped: ${TORCH_PYTHON} cannot import torch (apt-get install -y python3-torch, or set TORCH_PYTHON)`;
+  return null;
+}
+
+function benchKernels(): Map<string, number> {
+  const kernelMs = new Map<string, number>();
+  const missing = torchAvailable();
+  if (missing) {
+    console.log(missing);
+    notes.push(missing);
+  }
+  const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+  for (const [mode, n, c] of KERNEL_CASES) {
+    for (const gamma of [2, 1.5]) {
+      const name = `${mode} ${c === 1 ? `N=${n / 1e6}M` : `${n / 1000}k x ${c}`} gamma ${gamma}`;
+      const ts = runJson(tsx, ['bench/kernel-case.ts', mode, String(n), String(c), String(gamma), String(KERNEL_RUNS)]);
+      if (typeof ts === 'string') throw new Error(`kernel case ${name} failed: ${ts}`);
+      kernelMs.set(`${mode} ${n} ${c} ${gamma}`, ts.median_ms);
+      const values: Record<string, string | number> = { 'ts ms': ts.median_ms, 'ts Melem/s': ts.melem_per_s };
+      let ratio: number | null = null;
+      if (!missing) {
+        const torch = runJson(TORCH_PYTHON, [TORCH_FOCAL, '--mode', mode, '--n', String(n), '--c', String(c), '--gamma', String(gamma), '--threads', '1', '--dtype', 'float32', '--runs', String(KERNEL_RUNS)]);
+        if (typeof torch === 'string') {
+          values['torch'] = `failed: ${torch}`;
+        } else {
+          ratio = torch.median_ms / ts.median_ms;
+          Object.assign(values, { 'torch ms': torch.median_ms, 'torch Melem/s': torch.melem_per_s, 'ts / torch speed': `${fmt(ratio)}x` });
+        }
+      }
+      row('kernel (1 thread, float32 in)', name, values);
+      if ((mode === 'binary' || (mode === 'multiclass' && c === 80)) && gamma === 2) {
+        target(`kernel >= 1.0x PyTorch: ${name}`, ratio, 1);
+        target(`kernel stretch >= 2x PyTorch: ${name}`, ratio, 2);
+      }
+      if (gamma === 1.5) target(`kernel >= 0.5x PyTorch: ${name}`, ratio, 0.5);
+    }
+  }
+  return kernelMs;
+}
+
+// ---------------------------------------------------------------- the service
+
+interface Server {
+  pid: number;
+  url: string;
+  probe(): { maxDelayMs: number; p99DelayMs: number; busyMs: number };
+  resetPeak(): void;
+  rssMb(): { rss: number; peak: number };
+  stop(): Promise<void>;
+}
+
+async function startServer(script: string[], env: Record<string, string>): Promise<Server> {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const probeFile = path.join(tmpdir(), `focal-bench-probe-${process.pid}-${port}.jsonl`);
+  rmSync(probeFile, { force: true });
+  const child = spawn(process.execPath, ['--import', path.join(ROOT, 'bench/event-loop-probe.mjs'), ...script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', BENCH_PROBE_FILE: probeFile, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d;
+      if (/listening/i.test(buf)) resolve();
+      if (buf.length > 1e5) buf = buf.slice(-1e4);
+    });
+    child.on('exit', (code) => reject(new Error(`${script.join(' ')} exited with ${code} before listening`)));
+  });
+  child.stdout!.resume();
+  const pid = child.pid!;
+  let lines = 0;
+  return {
+    pid,
+    url: `http://127.0.0.1:${port}/loss`,
+    probe() {
+      process.kill(pid, 'SIGUSR2');
+      for (let i = 0; i < 500; i++) {
+        const text = existsSync(probeFile) ? readFileSync(probeFile, 'utf8') : '';
+        const all = text.endsWith('\n') ? text.trim().split('\n') : []; // complete lines only
+        if (all.length > lines) {
+          lines = all.length;
+          return JSON.parse(all[all.length - 1]);
+        }
+        spawnSync('sleep', ['0.01']);
+      }
+      throw new Error('the event-loop probe did not answer');
+    },
+    resetPeak() {
+      writeFileSync(`/proc/${pid}/clear_refs`, '5'); // resets VmHWM to the current RSS
+    },
+    rssMb() {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)![1]);
+      return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(probeFile, { force: true });
+    },
+  };
+}
+
+interface Load {
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  seconds: number;
+  errors: number;
+  maxDelayMs: number;
+  busyMsPerRequest: number;
+  idleRssMb: number;
+  peakRssMb: number;
+}
+
+async function load(server: Server, body: string, opts: { connections: number; duration?: number; amount?: number; timeout?: number }): Promise<Load> {
+  server.probe(); // start a fresh measurement
+  const idle = server.rssMb().rss;
+  server.resetPeak();
+  const started = performance.now();
+  const result = await autocannon({
+    url: server.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: opts.connections,
+    ...(opts.amount !== undefined ? { amount: opts.amount } : { duration: opts.duration }),
+    timeout: opts.timeout ?? 120,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const probe = server.probe();
+  const requests = result.requests.total;
+  const errors = result.errors + result.timeouts + result.non2xx;
+  return {
+    reqPerSec: opts.amount !== undefined ? requests / seconds : result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests,
+    seconds,
+    errors,
+    maxDelayMs: probe.maxDelayMs,
+    busyMsPerRequest: probe.busyMs / Math.max(1, requests),
+    idleRssMb: idle,
+    peakRssMb: server.rssMb().peak,
+  };
+}
+
+function loadRow(name: string, l: Load, extra: Record<string, string | number> = {}): void {
+  row('service end to end (autocannon)', name, {
+    'req/s': l.reqPerSec,
+    'p50 ms': l.p50,
+    'p99 ms': l.p99,
+    'peak RSS MB': l.peakRssMb,
+    'idle RSS MB': l.idleRssMb,
+    'max loop delay ms': l.maxDelayMs,
+    'main-thread ms/req': l.busyMsPerRequest,
+    requests: l.requests,
+    errors: l.errors,
+    ...extra,
+  });
+  if (l.errors > 0) notes.push(`${name}: ${l.errors} requests failed`);
+}
+
+async function benchService(kernelMs: Map<string, number>): Promise<void> {
+  const env = { POOL_SIZE: '2', BODY_LIMIT: String(512 * 1024 * 1024), LOG_LEVEL: 'info' };
+  const service = await startServer(['dist/server.js'], env);
+  const bare = await startServer(['bench/bare-server.mjs'], env);
+  try {
+    // Small JSON batches: the service against the least work the same round trip can do.
+    const small = jsonBody(makeBatch('multiclass', 64, 10));
+    await load(service, small, { connections: 32, duration: 2 }); // warm-up
+    await load(bare, small, { connections: 32, duration: 2 });
+    const s = await load(service, small, { connections: 32, duration: LOAD_SECONDS });
+    const b = await load(bare, small, { connections: 32, duration: LOAD_SECONDS });
+    loadRow('small JSON 64 x 10 multiclass, 32 connections: service', s);
+    loadRow('small JSON 64 x 10 multiclass, 32 connections: bare Fastify route', b);
+    target('small JSON: service req/s >= 70% of the bare route', s.reqPerSec / b.reqPerSec, 0.7);
+    target('small JSON: service p99 <= 2x the bare route', s.p99 / Math.max(b.p99, 1), 2, false);
+
+    const medium = jsonBody(makeBatch('multiclass', 4096, 80));
+    loadRow('medium JSON 4096 x 80 multiclass, 8 connections', await load(service, medium, { connections: 8, duration: LOAD_SECONDS }));
+
+    // Large: 8M float32 logits and uint8 labels, binary-encoded (float32 gradient back) and as JSON.
+    const big = makeBatch('binary', 8_000_000, 1);
+    const encoded = encodedBody(big, { encoding: 'base64', dtype: 'float32' });
+    const payloadBytes = big.logits.byteLength + big.labels.byteLength;
+    await load(service, encoded, { connections: 1, amount: 1 }); // warm-up
+    const one = await load(service, encoded, { connections: 1, amount: QUICK ? 2 : 4 });
+    loadRow('large binary-encoded 8M binary, one at a time', one, { 'body MB': encoded.length / 1e6 });
+    const json = jsonBody(big);
+    const j = await load(service, json, { connections: 1, amount: 1, timeout: 600 });
+    loadRow('large JSON 8M binary (the same request), one at a time', j, { 'body MB': json.length / 1e6 });
+    const four = await load(service, encoded, { connections: 4, amount: QUICK ? 4 : 8 });
+    loadRow('large binary-encoded 8M binary, 4 concurrent (2 workers)', four);
+
+    const kernel = kernelMs.get('binary 8000000 1 2');
+    target('large binary request end to end <= 2.5x the kernel time alone', kernel === undefined ? null : one.p50 / kernel, 2.5, false);
+    target('large binary request >= 15x faster than the same request as JSON', j.p50 / one.p50, 15);
+    target('2 workers: 4 concurrent large requests >= 1.6x the throughput of one at a time', four.reqPerSec / one.reqPerSec, 1.6);
+    const rssRatio = (one.peakRssMb - one.idleRssMb) / (payloadBytes / 1e6);
+    target('peak RSS during one large binary request <= idle + 5x the raw payload', rssRatio, 5, false, 'x payload');
+    target('max event-loop delay <= 50 ms while large binary requests run', Math.max(one.maxDelayMs, four.maxDelayMs), 50, false, ' ms');
+    notes.push(
+      `Large request: raw payload ${fmt(payloadBytes / 1e6)} MB (8M float32 + 8M uint8), body ${fmt(encoded.length / 1e6)} MB binary-encoded, ` +
+        `${fmt(json.length / 1e6)} MB as JSON; kernel alone (binary 8M gamma 2, from the kernel rows) ${kernel === undefined ? 'not measured' : `${fmt(kernel)} ms`}.`,
+    );
+  } finally {
+    await service.stop();
+    await bare.stop();
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+function table(): string {
+  const out: string[] = [];
+  let section = '';
+  for (const r of rows) {
+    if (r.section !== section) {
+      section = r.section;
+      const keys = Object.keys(r.values);
+      out.push('', `### ${section}`, '', `| case | ${keys.join(' | ')} |`, `|---|${keys.map(() => '---:').join('|')}|`);
+    }
+    out.push(`| ${r.name} | ${Object.values(r.values).join(' | ')} |`);
+  }
+  return out.join('\n');
+}
+
+function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
+const startedAt = new Date();
+const loadBefore = loadAverage();
+const only = process.env.BENCH_ONLY;
+const kernelMs = only === 'service' ? new Map<string, number>() : benchKernels();
+if (only !== 'kernels') await benchService(kernelMs);
+const loadAfter = loadAverage();
+
+const cpu = cpus()[0]?.model ?? 'unknown';
+const header = [
+  '# Benchmarks',
+  '',
+  `Written by \`npm run bench\` (bench/run.ts) on ${startedAt.toISOString()}${QUICK ? ' (BENCH_QUICK: short runs)' : ''}.`,
+  '',
+  `- CPU: ${cpu}, ${cpus().length} logical CPUs; Node ${process.version}; load average before ${loadBefore}, after ${loadAfter}`,
+  '- Kernel rows: median of the runs, one thread, float32 logits, loss + gradient + statistics (ts: the compiled kernel',
+  '  in its own process; torch: `torch_focal.py`, forward + backward). Ratio = torch time / ts time (above 1: faster than PyTorch).',
+  '- Service rows: the real server (`node dist/server.js`, POOL_SIZE=2, LOG_LEVEL=info) under autocannon; max loop delay and',
+  '  main-thread ms/req from an event-loop probe inside the server; peak RSS is the server\'s VmHWM during the row.',
+].join('\n');
+const targetLines = [
+  '',
+  '## Targets (issue 4)',
+  '',
+  '| target | measured | met |',
+  '|---|---:|:---:|',
+  ...targets.map((x) => `| ${x.target} | ${x.measured} | ${x.met === null ? 'n/a' : x.met ? 'yes' : 'no'} |`),
+];
+const doc = [header, table(), ...targetLines, '', ...(notes.length > 0 ? ['## Notes', '', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
+mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+writeFileSync(path.join(ROOT, 'docs/benchmarks.md'), doc);
+console.log(table());
+console.log(targetLines.join('\n'));
+console.log('\nwritten: docs/benchmarks.md');

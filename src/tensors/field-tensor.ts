@@ -1,0 +1,139 @@
+/**
+ * One request field's numbers as a flat typed array plus its shape, whether the client sent
+ * JSON arrays, an encoded tensor, or a tensor another protocol already decoded (the Open
+ * Inference Protocol's JSON or binary tensor data, oip/decode-inputs.ts), so that every value
+ * check (value-checks.ts) is written once for all forms. Errors point where the client wrote
+ * the value:
+ * - JSON arrays: the element's own pointer, `#/targets/3/1`;
+ * - encoded and decoded tensors: `#/targets/data`, with the element's index in the detail
+ *   ("element [3, 1] must be ..."), since the elements are inside one base64 string (or binary data).
+ */
+import type { EncodedTensor, TensorDtype } from '../schemas/encoded-tensor.js';
+import { ITEM_SIZE } from '../schemas/encoded-tensor.js';
+import { decodeBase64, LITTLE_ENDIAN_PLATFORM } from './base64.js';
+import type { FieldErrors } from './field-errors.js';
+import { flattenMatrix, flattenVector, isMatrix, type JsonMatrix, type JsonVector } from './json-arrays.js';
+
+if (!LITTLE_ENDIAN_PLATFORM) throw new Error('encoded tensors are little-endian; this platform is not');
+
+/** Values as decoded: JSON and float dtypes as floats, integer dtypes as they are (int64 as float64). */
+export type TensorValues = Float64Array | Float32Array | Int32Array | Uint8Array;
+
+export interface FieldTensor {
+  /** The request field, e.g. "targets". */
+  field: string;
+  encoded: boolean;
+  /** [N] or [N, C]. */
+  shape: number[];
+  values: TensorValues;
+}
+
+/**
+ * A tensor already decoded to typed values by another protocol's reader, which checked its
+ * datatype and that its values fill `shape` ([N] or [N, C]) exactly.
+ */
+export interface DecodedTensor {
+  shape: number[];
+  values: TensorValues;
+}
+
+/** A field as the client sent it: JSON numbers, rows of numbers, an encoded tensor, or a decoded one. */
+export type FieldValue = JsonVector | JsonMatrix | EncodedTensor | DecodedTensor;
+
+/** Encoded and decoded tensors: a declared shape and flat data, rather than JSON arrays. */
+export function isEncoded(value: FieldValue): value is EncodedTensor | DecodedTensor {
+  return !Array.isArray(value);
+}
+
+function isDecoded(value: FieldValue): value is DecodedTensor {
+  return !Array.isArray(value) && 'values' in value;
+}
+
+/** The shape the client declared or wrote: [N] or [N, C] (C from the first row for JSON). */
+export function declaredShape(value: FieldValue): number[] {
+  if (isEncoded(value)) return value.shape;
+  return isMatrix(value) ? [value.length, value[0].length] : [value.length];
+}
+
+/** The pointer to a field's shape: the field itself for JSON, its `shape` for an encoded tensor. */
+export function shapePath(field: string, value: FieldValue): string[] {
+  return isEncoded(value) ? [field, 'shape'] : [field];
+}
+
+/**
+ * Reads a field into flat values. JSON matrices must have `cols` values in every row;
+ * an encoded tensor must have one of the `dtypes` and be strict base64 of exactly
+ * product(shape) x item size bytes. Returns null (with the errors added) when it cannot be read.
+ */
+export function readField(
+  field: string,
+  value: FieldValue,
+  dtypes: readonly TensorDtype[],
+  cols: number,
+  errors: FieldErrors,
+): FieldTensor | null {
+  if (!isEncoded(value)) {
+    const matrix = isMatrix(value);
+    const values = matrix ? flattenMatrix(value, cols, field, errors) : flattenVector(value as JsonVector);
+    return { field, encoded: false, shape: matrix ? [value.length, cols] : [value.length], values };
+  }
+  if (isDecoded(value)) return { field, encoded: true, shape: value.shape, values: value.values };
+  if (!dtypes.includes(value.dtype)) {
+    errors.add([field, 'dtype'], `must be ${dtypes.join(' or ')} for ${field} (got ${value.dtype})`);
+    return null;
+  }
+  const count = value.shape.reduce((a, b) => a * b, 1);
+  const buffer = decodeBase64(value.data, count * ITEM_SIZE[value.dtype]);
+  if (typeof buffer === 'string') {
+    errors.add([field, 'data'], `${buffer} (shape [${value.shape.join(', ')}] of ${value.dtype} is ${count * ITEM_SIZE[value.dtype]} bytes)`);
+    return null;
+  }
+  return { field, encoded: true, shape: value.shape, values: typedView(value.dtype, buffer) };
+}
+
+function typedView(dtype: TensorDtype, buffer: ArrayBuffer): TensorValues {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(buffer);
+    case 'float64':
+      return new Float64Array(buffer);
+    case 'int32':
+      return new Int32Array(buffer);
+    case 'uint8':
+      return new Uint8Array(buffer);
+    default:
+      return int64ToFloat64(buffer);
+  }
+}
+
+/**
+ * int64 little-endian -> float64, in place (each 8-byte slot is read as two int32 halves and
+ * rewritten as a double). Exact below 2^53; larger values are out of every accepted range anyway,
+ * and their rounded value still says so.
+ */
+function int64ToFloat64(buffer: ArrayBuffer): Float64Array {
+  const halves = new Int32Array(buffer);
+  const out = new Float64Array(buffer);
+  for (let i = 0; i < out.length; i++) {
+    const lo = halves[2 * i] >>> 0;
+    const hi = halves[2 * i + 1];
+    out[i] = hi * 4294967296 + lo;
+  }
+  return out;
+}
+
+/** Adds an error about one element (flat row-major index) where the client wrote it. */
+export function addElementError(errors: FieldErrors, t: FieldTensor, flat: number, reason: string): void {
+  const matrix = t.shape.length === 2;
+  const c = matrix ? t.shape[1] : 1;
+  const i = Math.floor(flat / c);
+  const j = flat - i * c;
+  if (!t.encoded) errors.add(matrix ? [t.field, i, j] : [t.field, i], reason);
+  else errors.add([t.field, 'data'], `element ${matrix ? `[${i}, ${j}]` : `[${i}]`} ${reason}`);
+}
+
+/** Adds an error about one row of a matrix where the client wrote it. */
+export function addRowError(errors: FieldErrors, t: FieldTensor, row: number, reason: string): void {
+  if (!t.encoded) errors.add([t.field, row], reason);
+  else errors.add([t.field, 'data'], `row [${row}] ${reason}`);
+}

@@ -1,0 +1,87 @@
+/**
+ * The value checks a schema cannot express, written once for JSON arrays and encoded tensors
+ * alike (field-tensor.ts): finite values in a range, integer class ids in [0, C), probability
+ * rows summing to 1. Each check first scans with one comparison per value and only walks the
+ * values again to name the offending ones when there are any.
+ */
+import type { FieldErrors } from './field-errors.js';
+import { addElementError, addRowError, type FieldTensor, type TensorValues } from './field-tensor.js';
+
+/** Probability rows must sum to 1 within this tolerance. */
+export const ROW_SUM_TOLERANCE = 1e-6;
+
+export interface Range {
+  /** Finite bounds: a value passes when min <= v <= max, which NaN and +-Infinity never do. */
+  min: number;
+  max: number;
+  /** Reason text when out of range, e.g. "must be in [0, 1]". */
+  reason: string;
+}
+
+export const ANY_FINITE: Range = { min: -Number.MAX_VALUE, max: Number.MAX_VALUE, reason: 'must be a finite number' };
+export const UNIT_INTERVAL: Range = { min: 0, max: 1, reason: 'must be a finite number in [0, 1]' };
+export const NON_NEGATIVE: Range = { min: 0, max: Number.MAX_VALUE, reason: 'must be a finite number >= 0' };
+
+/** Index of the first value outside [min, max] (NaN included), or -1. */
+function firstOutside(values: TensorValues, min: number, max: number): number {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= min && v <= max)) return i;
+  }
+  return -1;
+}
+
+/** Every value finite and within the range; each offending one is named (up to the cap). */
+export function checkRange(t: FieldTensor, range: Range, errors: FieldErrors): void {
+  const { min, max } = range;
+  const values = t.values;
+  for (let i = firstOutside(values, min, max); i >= 0 && i < values.length; i++) {
+    const v = values[i];
+    if (!(v >= min && v <= max)) {
+      addElementError(errors, t, i, range.reason);
+      if (errors.full) return;
+    }
+  }
+}
+
+/**
+ * Integer class ids in [0, C), or ignore_index (stored as -1: the kernel skips negative labels).
+ * Returns the ids as a new Int32Array.
+ */
+export function readClassIds(t: FieldTensor, c: number, ignoreIndex: number | null, errors: FieldErrors): Int32Array {
+  const values = t.values;
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === ignoreIndex) {
+      out[i] = -1;
+    } else if (v >= 0 && v < c && Math.floor(v) === v) {
+      out[i] = v;
+    } else if (!Number.isInteger(v)) {
+      addElementError(errors, t, i, 'must be an integer class id in multiclass mode (or give probability rows [N, C])');
+    } else {
+      addElementError(
+        errors,
+        t,
+        i,
+        `class id ${v} is out of range [0, ${c})` + (ignoreIndex === null ? '' : ` and is not ignore_index (${ignoreIndex})`),
+      );
+    }
+    if (errors.full) break;
+  }
+  return out;
+}
+
+/** Each row of an [N, C] matrix of values >= 0 sums to 1 within ROW_SUM_TOLERANCE. */
+export function checkProbabilityRows(t: FieldTensor, errors: FieldErrors): void {
+  const [n, c] = t.shape;
+  const rows = t.values;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let j = 0; j < c; j++) s += rows[i * c + j];
+    if (Math.abs(s - 1) > ROW_SUM_TOLERANCE) {
+      addRowError(errors, t, i, `is a probability row summing to ${s}; it must sum to 1 (within ${ROW_SUM_TOLERANCE})`);
+      if (errors.full) return;
+    }
+  }
+}
