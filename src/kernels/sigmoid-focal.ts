@@ -32,6 +32,7 @@ import { expNonPositive, log1pUnit } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
 import type { FloatArray, FocalResult, SigmoidProblem, TargetArray } from './types.js';
 import { CompensatedSum } from './compensated-sum.js';
+import { PT_BINS, ptBin } from './pt-histogram.js';
 
 /**
  * Elements per chunk. Each chunk column's losses are summed plainly and those sums are added
@@ -68,13 +69,14 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
   const gradient = problem.wantGradient ? new Float64Array(total) : null;
   const losses = problem.wantLosses ? new Float64Array(total) : null;
   const columns = new Float64Array(COLUMN_SUMS * c);
+  const ptHistogram = new Float64Array(c * PT_BINS);
   const hard = eps === 0 && allHard(targets);
   const kind = powerKind(gamma, hard);
   const sum = new CompensatedSum();
   for (let row = 0, rows = 1; row < n; row += rows, rows = nextChunkRows(rows, c)) {
     const rowEnd = Math.min(n, row + rows);
     for (let j = 0; j < c; j++) {
-      sum.add(sigmoidColumn(problem, kind, hard, scale, gradient, losses, columns, row, rowEnd, j));
+      sum.add(sigmoidColumn(problem, kind, hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j));
     }
   }
   // NaN when a gradient value was not finite (see sigmoidColumn).
@@ -103,7 +105,7 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
     denominator,
     gradient,
     losses,
-    stats: { support, lossSum: lossSumByColumn, posLossSum, negLossSum, tp, fp, fn },
+    stats: { support, lossSum: lossSumByColumn, posLossSum, negLossSum, tp, fp, fn, ptHistogram },
     nonFinite: finiteCheck === 0 ? 0 : 1,
   };
 }
@@ -121,6 +123,7 @@ function sigmoidColumn(
   gradient: Float64Array | null,
   losses: Float64Array | null,
   columns: Float64Array,
+  ptHistogram: Float64Array,
   rowStart: number,
   rowEnd: number,
   j: number,
@@ -199,6 +202,8 @@ function sigmoidColumn(
     // Statistics use the unsmoothed target; indicators are 0/1 so the products are exact.
     const pos = +(y >= 0.5);
     const posLoss = pos * loss;
+    // p_t of the unsmoothed label: p for a positive, q for a negative.
+    ptHistogram[col * PT_BINS + ptBin(pos * p + (1 - pos) * q)]++;
     support += pos;
     predicted += up;
     tp += pos * up;

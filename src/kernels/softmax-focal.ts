@@ -29,6 +29,7 @@ import { modulatingPower, powerKind, type PowerKind } from './power.js';
 import type { FloatArray, FocalResult, RawClassStats, SoftmaxProblem } from './types.js';
 import { CompensatedSum } from './compensated-sum.js';
 import { nextChunkRows } from './sigmoid-focal.js';
+import { PT_BINS, ptBin } from './pt-histogram.js';
 
 export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
   const { n, c, labels, gamma } = problem;
@@ -52,6 +53,7 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
     tp: new Float64Array(c),
     fp: new Float64Array(c),
     fn: new Float64Array(c),
+    ptHistogram: new Float64Array(c * PT_BINS),
   };
   // Per-row scratch: exp(z_k - z_max) when no gradient is written, and the weighted B_k of soft rows.
   const ex = new Float64Array(c);
@@ -88,7 +90,7 @@ function softmaxRows(
   rowEnd: number,
 ): number {
   const { logits, labels, probabilities, weights, alpha } = problem;
-  const { support, lossSum: classLoss, tp, fp, fn } = stats;
+  const { support, lossSum: classLoss, tp, fp, fn, ptHistogram } = stats;
   // Local copies and fixed machine types, outside the loops (see sigmoid-focal.ts).
   const exp = expNonPositive;
   const c = problem.c | 0;
@@ -149,6 +151,8 @@ function softmaxRows(
         }
       }
     }
+    // p_t: the probability of the row's class, read before the gradient loop overwrites e.
+    ptHistogram[cls * PT_BINS + ptBin(e[eo + cls] * invZ)]++;
 
     let rowLoss = 0;
     if (oneHot) {

@@ -70,6 +70,12 @@ export interface RawClassStats {
   tp: Float64Array;
   fp: Float64Array;
   fn: Float64Array;
+  /**
+   * c x PT_BINS counts (class-major) of p_t, the predicted probability of the unsmoothed true
+   * label: binary/multilabel p for positives and 1 - p for negatives of each column; multiclass
+   * the softmax probability of the row's class, counted under that class.
+   */
+  ptHistogram: Float64Array;
 }
 
 export interface FocalResult {

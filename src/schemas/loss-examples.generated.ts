@@ -47,6 +47,18 @@ export const recordedExamples: RecordedExample[] = [
             "fn": 0,
             "precision": 1,
             "recall": 1,
+            "pt_histogram": [
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              1,
+              0,
+              2
+            ],
             "suggested_alpha": 0.3333333333333333
           }
         ]
@@ -147,6 +159,18 @@ export const recordedExamples: RecordedExample[] = [
             "fn": 0,
             "precision": 1,
             "recall": 1,
+            "pt_histogram": [
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              1,
+              1,
+              0
+            ],
             "suggested_alpha": 0.5
           },
           {
@@ -161,6 +185,18 @@ export const recordedExamples: RecordedExample[] = [
             "fn": 0,
             "precision": 1,
             "recall": 1,
+            "pt_histogram": [
+              0,
+              0,
+              0,
+              0,
+              0,
+              2,
+              0,
+              0,
+              0,
+              0
+            ],
             "suggested_alpha": 0.5
           },
           {
@@ -175,6 +211,18 @@ export const recordedExamples: RecordedExample[] = [
             "fn": 0,
             "precision": 0.5,
             "recall": 1,
+            "pt_histogram": [
+              0,
+              0,
+              0,
+              0,
+              0,
+              1,
+              0,
+              0,
+              0,
+              1
+            ],
             "suggested_alpha": 0.5
           }
         ]
@@ -260,6 +308,18 @@ export const recordedExamples: RecordedExample[] = [
             "fn": 0,
             "precision": 1,
             "recall": 1,
+            "pt_histogram": [
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              1,
+              0,
+              0
+            ],
             "suggested_alpha": 2.388285926447683
           },
           {
@@ -272,6 +332,18 @@ export const recordedExamples: RecordedExample[] = [
             "fn": 1,
             "precision": 0,
             "recall": 0,
+            "pt_histogram": [
+              1,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0
+            ],
             "suggested_alpha": 2.388285926447683
           },
           {
@@ -284,6 +356,18 @@ export const recordedExamples: RecordedExample[] = [
             "fn": 0,
             "precision": 0,
             "recall": 0,
+            "pt_histogram": [
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0,
+              0
+            ],
             "suggested_alpha": 50.4983497918439
           }
         ],

@@ -5,6 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, ReductionSchema } from './loss-request.js';
 import { EncodedTensorRef } from './encoded-tensor.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
 
 const Count = Type.Integer({ minimum: 0 });
 
@@ -26,6 +27,15 @@ export const ClassStatsSchema = Type.Object(
     fn: Count,
     precision: Type.Number({ description: 'tp / (tp + fp), 0 when undefined.' }),
     recall: Type.Number({ description: 'tp / (tp + fn), 0 when undefined.' }),
+    pt_histogram: Type.Array(Count, {
+      minItems: PT_BINS,
+      maxItems: PT_BINS,
+      description:
+        `Easy vs hard examples: counts of p_t, the predicted probability of the true (unsmoothed) label, in ${PT_BINS} ` +
+        `equal bins over [0, 1] (bin k holds p_t in [k/${PT_BINS}, (k+1)/${PT_BINS}), the last one also 1). ` +
+        'binary/multilabel: every element of this column (p for positives, 1 - p for negatives); multiclass: the rows ' +
+        'of this class. Low bins are the hard examples the focal term keeps; high bins the easy ones it down-weights.',
+    }),
     suggested_alpha: Type.Number({
       description:
         'binary/multilabel: negatives / N, the "balanced" alpha for this label. multiclass: 1 / ln(1.02 + support / count), ' +

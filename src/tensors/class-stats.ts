@@ -5,6 +5,7 @@
  */
 import type { Mode, RawClassStats } from '../kernels/types.js';
 import type { ClassStats, Stats } from '../schemas/loss-response.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
 
 /** Multiclass suggested alpha: 1 / ln(1.02 + support / count), an inverse-log-frequency weight. */
 export const SUGGESTED_ALPHA_OFFSET = 1.02;
@@ -35,6 +36,7 @@ export function reportStats(mode: Mode, raw: RawClassStats, count: number, n: nu
     entry.fn = raw.fn[k];
     entry.precision = ratio(tp, tp + raw.fp[k]);
     entry.recall = ratio(tp, tp + raw.fn[k]);
+    entry.pt_histogram = Array.from(raw.ptHistogram.subarray(k * PT_BINS, (k + 1) * PT_BINS));
     entry.suggested_alpha =
       mode === 'multiclass'
         ? 1 / Math.log(SUGGESTED_ALPHA_OFFSET + ratio(support, count))

@@ -9,49 +9,24 @@
  * the test is skipped with a warning, except under CI=true, where that is a failure.
  */
 import t from 'tap';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { startServer } from '../helpers/server-process.js';
+import { launchBrowser, missingBrowser, TEST_OUTPUT } from '../helpers/chromium.js';
 import { recordedExamples } from '../../src/schemas/loss-examples.generated.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUTPUT_DIR = fileURLToPath(new URL('../../test-output/', import.meta.url));
+const OUTPUT_DIR = TEST_OUTPUT;
 export const SCREENSHOT = path.join(OUTPUT_DIR, 'docs-try-it-out.png');
 
-// The flags that keep Chromium quiet on a machine without internet access (no update checks,
-// no sync, no QUIC probes) and let it run as root in a container.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-if (!existsSync(CHROMIUM)) {
-  const why = `${CHROMIUM} is missing (scripts/ensure-chromium.sh installs Debian's chromium as root)`;
-  if (process.env.CI === 'true') t.fail(`the browser test cannot run: ${why}`);
-  else t.test('Swagger UI runs the binary example against the running service', { skip: `no browser: ${why}` }, async () => {});
+const missing = missingBrowser();
+if (missing !== null) {
+  if (process.env.CI === 'true') t.fail(`the browser test cannot run: ${missing}`);
+  else t.test('Swagger UI runs the binary example against the running service', { skip: `no browser: ${missing}` }, async () => {});
 } else {
   t.test('Swagger UI runs the binary example against the running service', async (t) => {
     const server = await startServer();
     t.teardown(() => void server.child.kill('SIGKILL'));
-    const profile = mkdtempSync(path.join(tmpdir(), 'focal-docs-chromium-'));
-    t.teardown(() => rmSync(profile, { recursive: true, force: true }));
-    // launchPersistentContext passes the fresh profile as --user-data-dir.
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 1800 },
-    });
-    t.teardown(() => context.close());
+    const context = await launchBrowser(t, { width: 1280, height: 1800 });
     const page = context.pages()[0] ?? (await context.newPage());
     const requested: string[] = [];
     page.on('request', (r) => requested.push(r.url()));

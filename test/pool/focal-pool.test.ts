@@ -37,7 +37,7 @@ t.test('typed arrays are transferred to the worker, not copied', async (t) => {
   t.equal(problem.logits.byteLength, 0, 'the logits buffer is detached: it moved to the worker');
   t.equal(problem.weights!.byteLength, 0, 'the weights buffer moved too');
   t.equal(result.gradient!.length, 4, 'the gradient came back');
-  t.equal(resultBuffers(result).length, 9, 'gradient, losses and seven stats arrays travel back by transfer');
+  t.equal(resultBuffers(result).length, 10, 'gradient, losses and eight stats arrays (with the p_t histogram) travel back by transfer');
 });
 
 t.test('views into a larger buffer are never transferred', async (t) => {

@@ -1,0 +1,187 @@
+/**
+ * `focal-loss eval` flags -> validated options. Only the CLI's own rules live here (files,
+ * numbers, choices); the focal-loss settings themselves (gamma range, alpha per class, which
+ * options a mode allows) are checked by the service's own schema and decoder (cli/settings.ts).
+ */
+import { parseArgs } from 'node:util';
+import { CliError, USAGE } from './cli-error.js';
+import { MODES, REDUCTIONS, type Mode, type Reduction } from '../schemas/loss-request.js';
+
+export const DEFAULT_CHUNK_ELEMENTS = 262_144;
+export const DEFAULT_REMOTE_CONCURRENCY = 4;
+
+export interface EvalOptions {
+  logits: string;
+  targets: string;
+  mode: Mode;
+  gamma?: number;
+  /** undefined: the mode's default; null: none; a number or one per class. */
+  alpha?: number | number[] | null;
+  reduction: Reduction;
+  normalizer?: number;
+  ignoreIndex?: number;
+  labelSmoothing?: number;
+  weights?: string;
+  classNames?: string;
+  url?: string;
+  apiKey?: string;
+  /** Rows per chunk; undefined: about DEFAULT_CHUNK_ELEMENTS elements. */
+  chunkRows?: number;
+  /** Chunks computed or in flight at once; undefined: the backend's default. */
+  concurrency?: number;
+  /** How chunks travel to the service: base64 tensors (default) or JSON arrays. */
+  wire: 'binary' | 'json';
+  timeoutMs: number;
+  json: boolean;
+  gradientOut?: string;
+  html?: string;
+  maxLoss?: number;
+  progress: boolean;
+}
+
+export const EVAL_USAGE = `usage: focal-loss eval --logits FILE --targets FILE --mode binary|multilabel|multiclass [options]
+
+files: .npy (float16/32/64, integers, bool; C or Fortran order), .csv (optional header line), .jsonl
+  --weights FILE            per-row weights (N values)
+  --class-names FILE        C names: a .json array or one name per line
+focal loss:
+  --gamma G                 focusing parameter in [0, 20] (default 2)
+  --alpha A                 a number, one per class "a,b,c", or "none" (default 0.25 binary/multilabel, none multiclass)
+  --reduction R             mean (default), sum or none
+  --normalizer X            divide the sum by X instead of the count (mean)
+  --ignore-index I          multiclass class ids: rows with this target are skipped
+  --label-smoothing E       eps in [0, 1)
+where:
+  --url URL                 compute on a focal-loss service (default: locally, in worker threads)
+  --api-key KEY             the service's API key (or FOCAL_LOSS_API_KEY)
+  --chunk-rows N            rows per chunk (default: about ${DEFAULT_CHUNK_ELEMENTS} values)
+  --concurrency N           chunks in flight (default ${DEFAULT_REMOTE_CONCURRENCY} remote, the CPUs locally)
+  --wire binary|json        chunk encoding sent to the service (default binary: base64 tensors)
+  --timeout-ms MS           per request (default 120000)
+output:
+  --json                    one JSON object shaped like the /loss response (loss, stats, meta)
+  --gradient-out FILE.npy   write d(loss)/d(logits) (float64, the shape of the logits)
+  --html FILE               a self-contained HTML report with charts
+  --max-loss X              exit ${3} when the loss is above X (a CI gate)
+  --no-progress             no progress bar (it is only drawn on a terminal anyway)`;
+
+const OPTIONS = {
+  logits: { type: 'string' },
+  targets: { type: 'string' },
+  mode: { type: 'string' },
+  gamma: { type: 'string' },
+  alpha: { type: 'string' },
+  reduction: { type: 'string' },
+  normalizer: { type: 'string' },
+  'ignore-index': { type: 'string' },
+  'label-smoothing': { type: 'string' },
+  weights: { type: 'string' },
+  'class-names': { type: 'string' },
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  'chunk-rows': { type: 'string' },
+  concurrency: { type: 'string' },
+  wire: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'gradient-out': { type: 'string' },
+  html: { type: 'string' },
+  'max-loss': { type: 'string' },
+  'no-progress': { type: 'boolean', default: false },
+} as const;
+
+/** Flags that take a value. */
+const VALUED_FLAGS = new Set(
+  Object.entries(OPTIONS)
+    .filter(([, o]) => o.type === 'string')
+    .map(([name]) => `--${name}`),
+);
+
+function number(flag: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite, rule = 'a finite number'): number | undefined {
+  if (text === undefined) return undefined;
+  const v = text.trim() === '' ? NaN : Number(text);
+  if (!check(v)) throw new CliError(`--${flag} must be ${rule}, got "${text}"`, USAGE);
+  return v;
+}
+
+const positiveInteger = (v: number) => Number.isSafeInteger(v) && v > 0;
+
+function choice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback?: T): T {
+  if (text === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new CliError(`--${flag} is required (${choices.join(', ')})`, USAGE);
+  }
+  if (!(choices as readonly string[]).includes(text)) throw new CliError(`--${flag} must be one of ${choices.join(', ')}, got "${text}"`, USAGE);
+  return text as T;
+}
+
+function parseAlpha(text: string | undefined): number | number[] | null | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'none' || text === 'null') return null;
+  const parts = text.split(',');
+  const values = parts.map((p) => number('alpha', p));
+  return parts.length === 1 ? values[0] : (values as number[]);
+}
+
+/**
+ * parseArgs reads "--ignore-index -100" as two flags; a value that is a negative number is
+ * joined to its flag ("--ignore-index=-100") first.
+ */
+function joinNegativeValues(argv: string[], valued: Set<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (valued.has(argv[i]) && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
+}
+
+export function parseEvalOptions(argv: string[], env: Record<string, string | undefined>): EvalOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, VALUED_FLAGS),
+      strict: true,
+      allowPositionals: false,
+      options: OPTIONS,
+    });
+  } catch (err) {
+    throw new CliError((err as Error).message.split('\n')[0], USAGE);
+  }
+  const v = parsed.values;
+  if (v.logits === undefined) throw new CliError('--logits FILE is required', USAGE);
+  if (v.targets === undefined) throw new CliError('--targets FILE is required', USAGE);
+  if (v['gradient-out'] !== undefined && !v['gradient-out'].toLowerCase().endsWith('.npy')) {
+    throw new CliError('--gradient-out must name a .npy file', USAGE);
+  }
+  if (v.url !== undefined && !/^https?:\/\/[^/]/i.test(v.url)) throw new CliError(`--url must be an http(s) URL, got "${v.url}"`, USAGE);
+  return {
+    logits: v.logits,
+    targets: v.targets,
+    mode: choice('mode', v.mode, MODES),
+    gamma: number('gamma', v.gamma),
+    alpha: parseAlpha(v.alpha),
+    reduction: choice('reduction', v.reduction, REDUCTIONS, 'mean'),
+    normalizer: number('normalizer', v.normalizer),
+    ignoreIndex: number('ignore-index', v['ignore-index'], Number.isSafeInteger, 'an integer'),
+    labelSmoothing: number('label-smoothing', v['label-smoothing']),
+    weights: v.weights,
+    classNames: v['class-names'],
+    url: v.url,
+    apiKey: v['api-key'] ?? env.FOCAL_LOSS_API_KEY,
+    chunkRows: number('chunk-rows', v['chunk-rows'], positiveInteger, 'a positive integer'),
+    concurrency: number('concurrency', v.concurrency, positiveInteger, 'a positive integer'),
+    wire: choice('wire', v.wire, ['binary', 'json'] as const, 'binary'),
+    timeoutMs: number('timeout-ms', v['timeout-ms'], positiveInteger, 'a positive integer') ?? 120_000,
+    json: v.json,
+    gradientOut: v['gradient-out'],
+    html: v.html,
+    maxLoss: number('max-loss', v['max-loss']),
+    progress: !v['no-progress'],
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * `focal-loss eval`: reads the files chunk by chunk, checks shapes before anything is computed
+ * or sent, computes chunks locally (worker pool) or on a service (several requests in flight),
+ * and merges them exactly into one result shaped like a /loss response.
+ */
+import { setMaxListeners } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { openSource } from '../files/open-source.js';
+import { NpyWriter } from '../files/npy-writer.js';
+import { FileFormatError, rowWidth, type RowSource } from '../files/row-source.js';
+import type { FocalPool } from '../pool/focal-pool.js';
+import type { RawClassStats } from '../kernels/types.js';
+import type { LossResponse } from '../schemas/loss-response.js';
+import { ResultMerger, type PartialResult } from '../tensors/merge-results.js';
+import { CliError } from './cli-error.js';
+import { checkChunk, toClassIds } from './check-chunk.js';
+import type { Backend, Chunk } from './chunk.js';
+import { DEFAULT_CHUNK_ELEMENTS, DEFAULT_REMOTE_CONCURRENCY, type EvalOptions } from './eval-options.js';
+import { LocalBackend } from './local-backend.js';
+import { RemoteBackend } from './remote-backend.js';
+import { resolveSettings, type TargetFormat } from './settings.js';
+
+/** The --json output: the /loss response's loss, losses (reduction none), stats and meta. */
+export type EvalResponse = Required<Pick<LossResponse, 'loss' | 'stats' | 'meta'>> & Pick<LossResponse, 'losses'>;
+
+export interface EvalResult {
+  response: EvalResponse;
+  raw: RawClassStats;
+  chunks: number;
+  retries: number;
+  elapsedMs: number;
+  backend: string;
+}
+
+export interface EvalHooks {
+  /** Called after each chunk with the rows done and the total. */
+  onProgress?: (rowsDone: number, rows: number) => void;
+  /** Local compute on this pool (left open) instead of a pool of its own, e.g. for many evaluations in one process. */
+  pool?: FocalPool;
+}
+
+interface Shapes {
+  n: number;
+  c: number;
+  targetFormat: TargetFormat;
+}
+
+function describe(source: RowSource): string {
+  return source.cols === null ? `(${source.rows},)` : `(${source.rows}, ${source.cols})`;
+}
+
+/** The files' shapes against the mode: N and C, and what the targets are. */
+export function resolveShapes(options: EvalOptions, logits: RowSource, targets: RowSource, weights: RowSource | null): Shapes {
+  const { mode } = options;
+  const n = logits.rows;
+  const mismatch = (detail: string) => new CliError(`shape mismatch: ${detail}`);
+  if (n === 0) throw mismatch(`${logits.path} has no rows`);
+  if (targets.rows !== n) throw mismatch(`${targets.path} has ${targets.rows} rows; ${logits.path} has ${n}`);
+  if (weights !== null && weights.rows !== n) throw mismatch(`${weights.path} has ${weights.rows} rows; ${logits.path} has ${n}`);
+  if (weights !== null && rowWidth(weights) !== 1) throw mismatch(`${weights.path} has shape ${describe(weights)}; weights are one value per row (N,)`);
+  const c = rowWidth(logits);
+  const tw = rowWidth(targets);
+  if (mode === 'binary') {
+    if (c !== 1) throw mismatch(`binary mode takes logits of shape (N,); ${logits.path} has ${describe(logits)} (use --mode multilabel or multiclass)`);
+    if (tw !== 1) throw mismatch(`binary mode takes targets of shape (N,); ${targets.path} has ${describe(targets)}`);
+    return { n, c, targetFormat: 'labels' };
+  }
+  if (mode === 'multilabel') {
+    if (tw !== c) throw mismatch(`${targets.path} has shape ${describe(targets)}; multilabel targets must be (N, C) like ${logits.path} ${describe(logits)}`);
+    return { n, c, targetFormat: 'labels' };
+  }
+  if (logits.cols === null) throw mismatch(`multiclass mode takes logits of shape (N, C); ${logits.path} has ${describe(logits)}`);
+  if (tw === 1 && (targets.cols === null || c !== 1)) return { n, c, targetFormat: 'class_ids' };
+  if (tw === c) return { n, c, targetFormat: 'probabilities' };
+  throw mismatch(`${targets.path} has shape ${describe(targets)}; multiclass targets are class ids (N,) or probability rows (N, ${c})`);
+}
+
+async function loadClassNames(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new FileFormatError(file, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message);
+  }
+  if (path.extname(file).toLowerCase() === '.json') {
+    let names: unknown;
+    try {
+      names = JSON.parse(text);
+    } catch {
+      throw new FileFormatError(file, 'is not valid JSON');
+    }
+    if (!Array.isArray(names) || !names.every((s) => typeof s === 'string')) throw new FileFormatError(file, 'must be a JSON array of strings');
+    return names as string[];
+  }
+  return text
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Promise<EvalResult> {
+  const started = performance.now();
+  const sources: RowSource[] = [];
+  let backend: Backend | null = null;
+  let writer: NpyWriter | null = null;
+  let ok = false;
+  try {
+    const logits = await openSource(options.logits);
+    sources.push(logits);
+    const targets = await openSource(options.targets);
+    sources.push(targets);
+    const weights = options.weights === undefined ? null : await openSource(options.weights);
+    if (weights !== null) sources.push(weights);
+    const { n, c, targetFormat } = resolveShapes(options, logits, targets, weights);
+
+    let classNames: string[] | null = null;
+    if (options.classNames !== undefined) classNames = await loadClassNames(options.classNames);
+    else if (logits.columnNames !== null && logits.columnNames.length === c && options.mode !== 'binary') classNames = logits.columnNames;
+    const settings = resolveSettings(options, c, targetFormat, classNames);
+
+    const wantGradient = options.gradientOut !== undefined;
+    const chunkRows = options.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_ELEMENTS / c));
+    backend =
+      options.url === undefined
+        ? new LocalBackend(options.mode, c, options.reduction, settings, wantGradient, options.concurrency, hooks.pool)
+        : new RemoteBackend(options.mode, c, options.reduction, settings, wantGradient, {
+            url: options.url,
+            apiKey: options.apiKey,
+            timeoutMs: options.timeoutMs,
+            wire: options.wire,
+            concurrency: options.concurrency ?? DEFAULT_REMOTE_CONCURRENCY,
+          });
+    if (options.gradientOut !== undefined) writer = await NpyWriter.create(options.gradientOut, options.mode === 'binary' ? [n] : [n, c]);
+    const lossWidth = options.mode === 'multilabel' ? c : 1;
+    const losses = options.reduction === 'none' ? new Float64Array(n * lossWidth) : null;
+
+    // Chunks are read in order on this thread and computed concurrently; partial results are
+    // kept by chunk index and merged in order, so the output does not depend on timing.
+    const partials: PartialResult[] = [];
+    const inFlight = new Set<Promise<void>>();
+    const abort = new AbortController();
+    // Every chunk in flight listens to this signal (its request or worker task, its retry wait).
+    setMaxListeners(backend.concurrency * 4 + 10, abort.signal);
+    let failure: unknown = null;
+    let rowsDone = 0;
+    let index = 0;
+    const files = { logits: options.logits, targets: options.targets, weights: options.weights };
+    for (let row0 = 0; row0 < n && failure === null; row0 += chunkRows) {
+      while (inFlight.size >= backend.concurrency) await Promise.race(inFlight);
+      if (failure !== null) break;
+      const rows = Math.min(chunkRows, n - row0);
+      const logitValues = await logits.read(rows);
+      const targetValues = await targets.read(rows);
+      const chunk: Chunk = {
+        index: index++,
+        row0,
+        rows,
+        logits: logitValues,
+        targets: targetFormat === 'class_ids' ? null : targetValues,
+        classIds: targetFormat === 'class_ids' ? toClassIds(options.targets, targetValues, row0, c, settings.ignoreIndex) : null,
+        weights: weights === null ? null : await weights.read(rows),
+      };
+      checkChunk(options.mode, chunk, c, files);
+      const task = backend
+        .run(chunk, abort.signal)
+        .then(async (outcome) => {
+          partials[chunk.index] = outcome.partial;
+          if (writer !== null && outcome.gradient !== null) await writer.write(chunk.row0 * c, outcome.gradient);
+          if (losses !== null && outcome.losses !== null) losses.set(outcome.losses, chunk.row0 * lossWidth);
+          rowsDone += chunk.rows;
+          hooks.onProgress?.(rowsDone, n);
+        })
+        .catch((err: unknown) => {
+          if (failure === null) {
+            failure = err;
+            abort.abort(err);
+          }
+        });
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+    }
+    await Promise.all(inFlight);
+    if (failure !== null) throw failure;
+
+    const merger = new ResultMerger(options.mode, c);
+    for (const part of partials) merger.add(part);
+    const merged = merger.finish({ reduction: options.reduction, normalizer: options.normalizer ?? null, n, classNames });
+    if (!Number.isFinite(merged.loss) || merged.stats.classes.some((s) => !Number.isFinite(s.loss_sum))) {
+      throw new CliError('the loss overflows float64 for these inputs; scale down the logits, weights or 1/normalizer');
+    }
+    if (writer !== null) {
+      await writer.scale(merged.gradientScale);
+      await writer.close();
+    }
+    const meta = { ...settings.meta, n, count: merged.count, denominator: merged.denominator };
+    let response: EvalResponse = { loss: merged.loss, stats: merged.stats, meta };
+    if (losses !== null) {
+      // Shaped as the service answers: per-row (binary, multiclass) or rows of C (multilabel).
+      const shaped = lossWidth === 1 ? Array.from(losses) : Array.from({ length: n }, (_, i) => Array.from(losses.subarray(i * c, (i + 1) * c)));
+      response = { loss: merged.loss, losses: shaped, stats: merged.stats, meta };
+    }
+    ok = true;
+    return {
+      response,
+      raw: merged.raw,
+      chunks: partials.length,
+      retries: backend.retries,
+      elapsedMs: performance.now() - started,
+      backend: backend.description,
+    };
+  } catch (err) {
+    if (err instanceof FileFormatError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    if (!ok && writer !== null) await writer.discard();
+    await Promise.all(sources.map((s) => s.close().catch(() => undefined)));
+    if (backend !== null) await backend.close();
+  }
+}

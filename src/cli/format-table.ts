@@ -1,0 +1,48 @@
+/**
+ * The human-readable result: a headline with the loss, a per-class table (support, loss
+ * share, precision, recall, suggested alpha) and a summary line.
+ */
+import type { EvalResult } from './evaluate.js';
+
+function pad(cells: string[], widths: number[], alignLeft: boolean[]): string {
+  return cells.map((cell, i) => (alignLeft[i] ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+}
+
+export function formatTable(result: EvalResult): string {
+  const { loss, stats, meta } = result.response;
+  const lossSum = stats.classes.reduce((s, k) => s + k.loss_sum, 0);
+  const over = meta.mode === 'multiclass' ? 'rows' : 'elements';
+  const how =
+    meta.reduction === 'mean'
+      ? `mean over ${meta.denominator.toLocaleString('en-US')} ${meta.denominator_source === 'normalizer' ? '(normalizer)' : over}`
+      : meta.reduction === 'sum'
+        ? 'sum'
+        : 'sum of per-example losses (reduction none)';
+  const alpha = meta.alpha === null ? 'none' : Array.isArray(meta.alpha) ? `[${meta.alpha.join(', ')}]` : String(meta.alpha);
+  const lines = [`focal loss ${loss.toPrecision(10)}  (${meta.mode}, ${how}, gamma ${meta.gamma}, alpha ${alpha})`, ''];
+  const header = ['class', 'support', 'loss share', 'precision', 'recall', 'suggested alpha'];
+  const rows = stats.classes.map((k) => [
+    k.name ?? String(k.class),
+    k.support.toLocaleString('en-US'),
+    `${(lossSum > 0 ? (100 * k.loss_sum) / lossSum : 0).toFixed(1)}%`,
+    k.precision.toFixed(4),
+    k.recall.toFixed(4),
+    k.suggested_alpha.toFixed(4),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const left = header.map((_, i) => i === 0);
+  lines.push(pad(header, widths, left));
+  for (const r of rows) lines.push(pad(r, widths, left));
+  lines.push('');
+  const parts = [
+    ...(stats.accuracy === undefined ? [] : [`accuracy ${stats.accuracy.toFixed(4)}`]),
+    `${meta.n.toLocaleString('en-US')} rows x ${meta.c} ${meta.c === 1 ? 'column' : 'columns'}`,
+    `${meta.count.toLocaleString('en-US')} counted`,
+    `${result.chunks} chunk${result.chunks === 1 ? '' : 's'}`,
+    `${(result.elapsedMs / 1000).toFixed(2)} s`,
+    result.backend,
+    ...(result.retries > 0 ? [`${result.retries} retr${result.retries === 1 ? 'y' : 'ies'}`] : []),
+  ];
+  lines.push(parts.join(' · '));
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,114 @@
+/**
+ * Exact merging of results computed over chunks of rows of one batch (the CLI's chunked local
+ * and remote evaluation): loss sums, counts and raw per-class counters are added first, and
+ * only then reduced (the mean from sum / denominator, ratios from counters) by the same
+ * functions a single request uses, so the merged result equals one request over the whole
+ * batch up to the rounding of the sums (about 1e-15 relative; the loss sum is compensated).
+ */
+import { CompensatedSum } from '../kernels/compensated-sum.js';
+import { gradientScale, lossDenominator, reduceLossSum } from '../kernels/reduction.js';
+import type { Mode, RawClassStats, Reduction } from '../kernels/types.js';
+import type { Stats } from '../schemas/loss-response.js';
+import { reportStats } from './class-stats.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
+
+/** What one chunk contributes: computed with reduction `sum` (or `none`), never `mean`. */
+export interface PartialResult {
+  lossSum: number;
+  /** Elements (binary, multilabel) or non-ignored rows (multiclass) counted in the chunk. */
+  count: number;
+  stats: RawClassStats;
+}
+
+export interface MergedResult {
+  loss: number;
+  lossSum: number;
+  count: number;
+  denominator: number;
+  /** Multiply every element of the merged gradient of the sum by this (1 / denominator for mean). */
+  gradientScale: number;
+  raw: RawClassStats;
+  stats: Stats;
+}
+
+const COUNTERS = ['support', 'lossSum', 'posLossSum', 'negLossSum', 'tp', 'fp', 'fn', 'ptHistogram'] as const;
+
+export function emptyRawStats(mode: Mode, c: number): RawClassStats {
+  const sigmoid = mode !== 'multiclass';
+  return {
+    support: new Float64Array(c),
+    lossSum: new Float64Array(c),
+    posLossSum: sigmoid ? new Float64Array(c) : null,
+    negLossSum: sigmoid ? new Float64Array(c) : null,
+    tp: new Float64Array(c),
+    fp: new Float64Array(c),
+    fn: new Float64Array(c),
+    ptHistogram: new Float64Array(c * PT_BINS),
+  };
+}
+
+/** into += from, counter by counter (counts stay exact integers below 2^53). */
+export function addRawStats(into: RawClassStats, from: RawClassStats): void {
+  for (const key of COUNTERS) {
+    const a = into[key];
+    const b = from[key];
+    if (a === null || b === null) continue;
+    if (a.length !== b.length) throw new Error(`cannot merge stats of ${b.length} classes into ${a.length}`);
+    for (let k = 0; k < a.length; k++) a[k] += b[k];
+  }
+}
+
+/** A /loss response's `stats` -> raw counters again (the ratios are dropped and recomputed after merging). */
+export function rawStatsFromReport(mode: Mode, stats: Stats): RawClassStats {
+  const raw = emptyRawStats(mode, stats.classes.length);
+  stats.classes.forEach((s, k) => {
+    raw.support[k] = s.support;
+    raw.lossSum[k] = s.loss_sum;
+    if (raw.posLossSum !== null && raw.negLossSum !== null) {
+      raw.posLossSum[k] = s.pos_loss_sum ?? 0;
+      raw.negLossSum[k] = s.neg_loss_sum ?? 0;
+    }
+    raw.tp[k] = s.tp;
+    raw.fp[k] = s.fp;
+    raw.fn[k] = s.fn;
+    raw.ptHistogram.set(s.pt_histogram, k * PT_BINS);
+  });
+  return raw;
+}
+
+export class ResultMerger {
+  private readonly lossSum = new CompensatedSum();
+  private count = 0;
+  private readonly raw: RawClassStats;
+  /** Chunks merged so far. */
+  parts = 0;
+
+  constructor(
+    readonly mode: Mode,
+    readonly c: number,
+  ) {
+    this.raw = emptyRawStats(mode, c);
+  }
+
+  add(part: PartialResult): void {
+    this.lossSum.add(part.lossSum);
+    this.count += part.count;
+    addRawStats(this.raw, part.stats);
+    this.parts++;
+  }
+
+  /** Reduces the merged sums once, as a single request over all `n` rows would. */
+  finish(options: { reduction: Reduction; normalizer: number | null; n: number; classNames: string[] | null }): MergedResult {
+    const lossSum = this.lossSum.value();
+    const denominator = lossDenominator(options.reduction, options.normalizer, this.count);
+    return {
+      loss: reduceLossSum(options.reduction, lossSum, denominator),
+      lossSum,
+      count: this.count,
+      denominator,
+      gradientScale: gradientScale(options.reduction, denominator),
+      raw: this.raw,
+      stats: reportStats(this.mode, this.raw, this.count, options.n, options.classNames),
+    };
+  }
+}

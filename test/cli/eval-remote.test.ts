@@ -1,0 +1,118 @@
+/**
+ * `focal-loss eval --url` against the real service process: the result equals local compute;
+ * API keys (flag or FOCAL_LOSS_API_KEY); 503 overloaded and 429 rate-limited chunks are retried
+ * after Retry-After until they succeed; a refused connection is retried a bounded number of
+ * times; a service error stops the run with one line naming the rows and the service's reason.
+ */
+import t from 'tap';
+import { Fixtures, lcg, near, runCli } from '../helpers/cli.js';
+import { freePort, startServer, type RunningServer } from '../helpers/server-process.js';
+import { buildTestApp } from '../helpers/app.js';
+
+// The default wire: binary-encoded chunks.
+const WIRE: string[] = [];
+
+async function server(env: Record<string, string> = {}): Promise<RunningServer> {
+  const s = await startServer(env);
+  t.teardown(() => void s.child.kill('SIGKILL'));
+  return s;
+}
+
+const fx = await Fixtures.create(t);
+const rand = lcg(99);
+const n = 2000;
+const c = 5;
+const files = [
+  '--mode', 'multiclass', '--json', ...WIRE,
+  '--logits', await fx.npy('z.npy', Float64Array.from({ length: n * c }, () => (rand() - 0.5) * 8), [n, c]),
+  '--targets', await fx.npy('y.npy', Int32Array.from({ length: n }, () => Math.floor(rand() * c))),
+];
+const app = await buildTestApp(t);
+const local = await runCli(['eval', ...files, '--gradient-out', fx.path('g-local.npy')], { pool: app.focalPool });
+const localOut = JSON.parse(local.stdout);
+
+t.test('remote chunks with several in flight give the local result', async (t) => {
+  const s = await server();
+  const run = await runCli(['eval', ...files, '--url', s.url + '/', '--chunk-rows', '150', '--concurrency', '4', '--gradient-out', fx.path('g-remote.npy')]);
+  t.equal(run.code, 0, run.stderr);
+  const out = JSON.parse(run.stdout);
+  t.ok(Math.abs(out.loss - localOut.loss) <= 1e-13 * Math.abs(localOut.loss), 'the same loss (to a few ulp: chunk sums are merged in another order)');
+  // Per-class sums are added in another order (chunks of 150 rows against one chunk): a few ulp.
+  near(t, out.stats, localOut.stats, 1e-13);
+  t.same(out.meta, localOut.meta);
+  const requests = s.logs.filter((l) => l.msg === 'request completed' && String(l.reqId).startsWith('focal-loss-eval-'));
+  t.equal(requests.length, 14, 'one request per chunk of 150 rows, each with its own request id');
+  const table = await runCli(['eval', ...files.filter((a) => a !== '--json'), '--url', s.url]);
+  t.match(table.stdout, new RegExp(`· ${s.url.replace(/[.]/g, '\\.')}, 4 requests in flight, binary wire\\n$`));
+});
+
+t.test('API keys: refused without one (one line, exit 1); accepted from --api-key or FOCAL_LOSS_API_KEY', async (t) => {
+  const s = await server({ API_KEYS: 'k-one,k-two' });
+  const refused = await runCli(['eval', ...files, '--url', s.url]);
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /^focal-loss: service error on rows 0\.\.\d+: 401 unauthorized: .+\n$/);
+  t.equal((await runCli(['eval', ...files, '--url', s.url, '--api-key', 'k-one'])).code, 0);
+  const fromEnv = await runCli(['eval', ...files, '--url', s.url], { env: { FOCAL_LOSS_API_KEY: 'k-two' } });
+  t.equal(fromEnv.code, 0);
+  near(t, JSON.parse(fromEnv.stdout).stats, localOut.stats, 1e-13);
+});
+
+t.test('503 overloaded chunks are retried after Retry-After until every chunk is computed', async (t) => {
+  // One worker and no queue: of 8 chunks sent at once, all but one are refused at first.
+  const s = await server({ POOL_SIZE: '1', POOL_MAX_QUEUE: '0' });
+  // The JSON wire: each chunk takes the server longer to parse, so 8 arrive while one computes.
+  const run = await runCli(['eval', ...files.filter((a) => a !== '--json'), '--wire', 'json', '--url', s.url, '--chunk-rows', '250', '--concurrency', '8']);
+  t.equal(run.code, 0, run.stderr);
+  const refused = s.logs.filter((l) => l.statusCode === 503).length;
+  t.ok(refused > 0, `the service refused ${refused} requests`);
+  t.match(run.stdout, new RegExp(`· ${refused} retr(y|ies)\\n$`), 'the summary counts the retries');
+  t.match(run.stdout, /^focal loss /);
+  const json = await runCli(['eval', ...files, '--url', s.url, '--chunk-rows', '250', '--concurrency', '8']);
+  near(t, JSON.parse(json.stdout).stats, localOut.stats, 1e-13, 'and the result is the same');
+});
+
+t.test('429 rate-limited chunks wait for the window named by Retry-After', async (t) => {
+  const s = await server({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '1000' });
+  const started = Date.now();
+  const run = await runCli(['eval', ...files, '--url', s.url, '--chunk-rows', '400', '--concurrency', '2']);
+  t.equal(run.code, 0, run.stderr);
+  t.ok(s.logs.some((l) => l.statusCode === 429), 'some chunks were rate limited');
+  t.ok(Date.now() - started >= 1000, '5 requests at 3 per second take at least one window');
+  near(t, JSON.parse(run.stdout).stats, localOut.stats, 1e-13);
+});
+
+t.test('a refused connection is retried 3 times, then one line', async (t) => {
+  const port = await freePort();
+  const started = Date.now();
+  const run = await runCli(['eval', ...files, '--url', `http://127.0.0.1:${port}`]);
+  t.equal(run.code, 1);
+  t.match(run.stderr, new RegExp(`^focal-loss: service error on rows 0\\.\\.\\d+: POST http://127\\.0\\.0\\.1:${port}/loss: ECONNREFUSED\\n$`));
+  t.ok(Date.now() - started >= 1400, 'after backing off 200 + 400 + 800 ms');
+});
+
+t.test('a service error stops the run with the rows and the reason', async (t) => {
+  const s = await server({ MAX_ELEMENTS: '1000' });
+  const run = await runCli(['eval', ...files, '--url', s.url, '--chunk-rows', '300']);
+  t.equal(run.code, 1);
+  t.match(run.stderr, /^focal-loss: service error on rows \d+\.\.\d+: 413 too-many-elements: logits has 300 x 5 = 1500 elements; this service accepts at most 1000 per request .*\n$/);
+  t.equal(run.stdout, '');
+});
+
+t.test('a service too old to report the p_t histogram is named, not merged wrongly', async (t) => {
+  const { createServer } = await import('node:http');
+  const old = createServer((req, res) => {
+    req.resume();
+    req.on('end', () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ loss: 1, stats: { count: 1, classes: [{ class: 0, support: 1, loss_sum: 1, tp: 1, fp: 0, fn: 0, precision: 1, recall: 1, suggested_alpha: 1 }] }, meta: { count: 1 } }),
+      ),
+    );
+  });
+  old.listen(0, '127.0.0.1');
+  await new Promise((r) => old.once('listening', r));
+  t.teardown(() => old.close());
+  const url = `http://127.0.0.1:${(old.address() as { port: number }).port}`;
+  const run = await runCli(['eval', ...files, '--url', url]);
+  t.equal(run.code, 1);
+  t.equal(run.stderr, `focal-loss: the service at ${url} answered without stats.classes[].pt_histogram: it is older than this command\n`);
+});

@@ -1,0 +1,150 @@
+/**
+ * Merging chunk results: the merged result of any split of a batch into chunks equals the
+ * kernel's result over the whole batch (sums within 1e-12 relative, counters exactly), for every
+ * mode and reduction; and the raw counters survive a round trip through a /loss response.
+ */
+import t, { type Test } from 'tap';
+import fc from 'fast-check';
+import { focalLoss } from '../../src/kernels/focal.js';
+import type { FocalProblem, Mode, Reduction } from '../../src/kernels/types.js';
+import { reportStats } from '../../src/tensors/class-stats.js';
+import { addRawStats, emptyRawStats, rawStatsFromReport, ResultMerger } from '../../src/tensors/merge-results.js';
+import { gradientScale, lossDenominator, reduceLossSum } from '../../src/kernels/reduction.js';
+
+/** A deterministic random problem of n x c. */
+function problem(mode: Mode, n: number, c: number, seed: number, opts: { reduction?: Reduction; ignore?: boolean; normalizer?: number | null } = {}): FocalProblem {
+  let s = seed >>> 0 || 1;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const cols = mode === 'binary' ? 1 : c;
+  const logits = Float64Array.from({ length: n * cols }, () => (rand() - 0.5) * 12);
+  const weights = Float64Array.from({ length: n }, () => rand() * 2);
+  const common = {
+    n,
+    c: cols,
+    logits,
+    weights,
+    alpha: mode === 'multiclass' ? Float64Array.from({ length: cols }, () => 0.5 + rand()) : new Float64Array(cols).fill(0.25),
+    gamma: 1.5,
+    labelSmoothing: 0.05,
+    reduction: opts.reduction ?? 'mean',
+    normalizer: opts.normalizer ?? null,
+    wantGradient: true,
+    wantLosses: true,
+  };
+  if (mode === 'multiclass') {
+    const labels = Int32Array.from({ length: n }, () => (opts.ignore && rand() < 0.2 ? -1 : Math.floor(rand() * cols)));
+    return { mode, ...common, labels, probabilities: null };
+  }
+  return { mode, ...common, targets: Float64Array.from({ length: n * cols }, () => (rand() < 0.3 ? 1 : 0)) };
+}
+
+/** Rows [a, b) of a problem, computed with reduction sum (as the CLI computes chunks). */
+function slice(p: FocalProblem, a: number, b: number): FocalProblem {
+  const c = p.c;
+  const base = {
+    ...p,
+    n: b - a,
+    logits: p.logits.slice(a * c, b * c),
+    weights: p.weights === null ? null : p.weights.slice(a, b),
+    reduction: p.reduction === 'none' ? ('none' as const) : ('sum' as const),
+    normalizer: null,
+  };
+  if (p.mode === 'multiclass') return { ...base, mode: 'multiclass', labels: p.labels!.slice(a, b), probabilities: null };
+  return { ...base, mode: p.mode, targets: p.targets.slice(a * c, b * c) };
+}
+
+function close(t: Test, actual: number, expected: number, what: string, rel = 1e-12) {
+  const err = Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-300);
+  t.ok(actual === expected || err <= rel, `${what}: ${actual} vs ${expected} (relative error ${err})`);
+}
+
+function mergedEqualsWhole(t: Test, p: FocalProblem, cuts: number[]) {
+  const whole = focalLoss(p);
+  const merger = new ResultMerger(p.mode, p.c);
+  const gradient = new Float64Array(p.n * p.c);
+  const bounds = [0, ...cuts, p.n];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const r = focalLoss(slice(p, bounds[i], bounds[i + 1]));
+    merger.add({ lossSum: r.lossSum, count: r.count, stats: r.stats });
+    gradient.set(r.gradient!, bounds[i] * p.c);
+  }
+  const m = merger.finish({ reduction: p.reduction, normalizer: p.normalizer, n: p.n, classNames: null });
+  close(t, m.loss, whole.loss, 'loss');
+  t.equal(m.count, whole.count, 'count');
+  t.equal(m.denominator, whole.denominator, 'denominator');
+  const expected = reportStats(p.mode, whole.stats, whole.count, p.n, null);
+  t.same(m.stats.classes.map((k) => [k.support, k.tp, k.fp, k.fn]), expected.classes.map((k) => [k.support, k.tp, k.fp, k.fn]), 'counters exactly');
+  m.stats.classes.forEach((k, i) => {
+    close(t, k.loss_sum, expected.classes[i].loss_sum, `loss_sum[${i}]`);
+    t.equal(k.precision, expected.classes[i].precision);
+    t.equal(k.recall, expected.classes[i].recall);
+    t.equal(k.suggested_alpha, expected.classes[i].suggested_alpha);
+  });
+  t.equal(m.stats.accuracy, expected.accuracy);
+  let worst = 0;
+  for (let i = 0; i < gradient.length; i++) {
+    const g = gradient[i] * m.gradientScale;
+    if (g !== whole.gradient![i]) worst = Math.max(worst, Math.abs(g - whole.gradient![i]) / Math.abs(whole.gradient![i]));
+  }
+  // The kernels fold 1/denominator into the row weight in a different order: a few ulp at most.
+  t.ok(worst <= 1e-14, `the scaled gradient of the sum equals the mean's gradient (worst relative error ${worst})`);
+}
+
+for (const mode of ['binary', 'multilabel', 'multiclass'] as const) {
+  for (const reduction of ['mean', 'sum', 'none'] as const) {
+    t.test(`${mode}, ${reduction}: chunks merge to the whole batch's result`, async (t) => {
+      mergedEqualsWhole(t, problem(mode, 997, 5, 7, { reduction, ignore: true }), [1, 100, 101, 640]);
+    });
+  }
+}
+
+t.test('a normalizer replaces the count as the denominator', async (t) => {
+  mergedEqualsWhole(t, problem('multilabel', 300, 3, 3, { normalizer: 17.5 }), [150]);
+});
+
+t.test('any split of rows merges to the same result (property)', async (t) => {
+  fc.assert(
+    fc.property(fc.constantFrom<Mode>('binary', 'multilabel', 'multiclass'), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 4 }), fc.integer(), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), (mode, n, c, seed, fractions) => {
+      const cuts = [...new Set(fractions.map((f) => Math.floor(f * n)).filter((x) => x > 0 && x < n))].sort((a, b) => a - b);
+      const p = problem(mode, n, c, seed, { ignore: true });
+      const whole = focalLoss(p);
+      const merger = new ResultMerger(mode, p.c);
+      const bounds = [0, ...cuts, n];
+      for (let i = 0; i + 1 < bounds.length; i++) {
+        const r = focalLoss(slice(p, bounds[i], bounds[i + 1]));
+        merger.add({ lossSum: r.lossSum, count: r.count, stats: r.stats });
+      }
+      const m = merger.finish({ reduction: 'mean', normalizer: null, n, classNames: null });
+      return Math.abs(m.loss - whole.loss) <= 1e-12 * Math.abs(whole.loss) && m.count === whole.count;
+    }),
+    { numRuns: 300 },
+  );
+});
+
+t.test('every multiclass row ignored: the mean is 0, not NaN', async (t) => {
+  const merger = new ResultMerger('multiclass', 2);
+  merger.add({ lossSum: 0, count: 0, stats: emptyRawStats('multiclass', 2) });
+  const m = merger.finish({ reduction: 'mean', normalizer: null, n: 4, classNames: ['a', 'b'] });
+  t.same([m.loss, m.count, m.denominator, m.gradientScale, m.stats.accuracy], [0, 0, 0, 0, 0]);
+  t.same(m.stats.classes.map((k) => k.name), ['a', 'b']);
+});
+
+t.test('the reduction rules', async (t) => {
+  t.equal(lossDenominator('mean', null, 8), 8);
+  t.equal(lossDenominator('mean', 2.5, 8), 2.5);
+  t.equal(lossDenominator('sum', 2.5, 8), 1);
+  t.equal(reduceLossSum('mean', 6, 3), 2);
+  t.equal(reduceLossSum('none', 6, 1), 6);
+  t.equal(gradientScale('mean', 4), 0.25);
+  t.equal(gradientScale('sum', 4), 1);
+});
+
+t.test('raw counters survive a round trip through a reported stats object', async (t) => {
+  for (const mode of ['multilabel', 'multiclass'] as const) {
+    const r = focalLoss(problem(mode, 50, 3, 11));
+    const reported = reportStats(mode, r.stats, r.count, 50, null);
+    t.same(rawStatsFromReport(mode, reported), r.stats, mode);
+  }
+  const a = emptyRawStats('binary', 1);
+  t.throws(() => addRawStats(a, emptyRawStats('binary', 2)), /cannot merge stats of 2 classes into 1/);
+});
