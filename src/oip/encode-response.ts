@@ -6,6 +6,7 @@
  */
 import { ProblemError } from '../errors/problem-error.js';
 import type { FocalResult } from '../kernels/types.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
 import type { InferenceResponse, ResponseOutput } from '../schemas/oip.js';
 import { reportStats } from '../tensors/class-stats.js';
 import { assertFiniteResult } from '../tensors/encode-loss-response.js';
@@ -55,6 +56,10 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       const scalar = { loss: result.loss, count: result.count, denominator: result.denominator, accuracy: stats?.accuracy ?? 0 }[name];
       values = Float64Array.of(scalar);
       shape = [1];
+    } else if (name === 'class_pt_histogram') {
+      const classes = stats!.classes;
+      values = Float64Array.from(classes.flatMap((k) => k.pt_histogram));
+      shape = [c, PT_BINS];
     } else {
       const classes = stats!.classes;
       const field = name.slice('class_'.length) as 'support' | 'loss_sum' | 'pos_loss_sum' | 'neg_loss_sum' | 'tp' | 'fp' | 'fn' | 'precision' | 'recall' | 'suggested_alpha';

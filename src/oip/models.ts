@@ -5,6 +5,7 @@
  */
 import { ProblemError } from '../errors/problem-error.js';
 import type { Mode } from '../kernels/types.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
 import type { OipModelMetadata } from '../schemas/oip.js';
 import { INTEGER_DATATYPES, type SupportedDatatype } from './datatypes.js';
 
@@ -113,6 +114,14 @@ function outputs(mode: Mode): OutputSpec[] {
     { name: 'class_fn', kind: 'count', shape: perClass, description: 'False negatives per class (label).' },
     { name: 'class_precision', kind: 'float', shape: perClass, description: 'tp / (tp + fp), 0 when undefined.' },
     { name: 'class_recall', kind: 'float', shape: perClass, description: 'tp / (tp + fn), 0 when undefined.' },
+    {
+      name: 'class_pt_histogram',
+      kind: 'count',
+      shape: [...perClass, PT_BINS],
+      description:
+        `Per class, counts of p_t (the predicted probability of the true label) in ${PT_BINS} equal bins over [0, 1]: ` +
+        'low bins are the hard examples, high bins the easy ones.',
+    },
     {
       name: 'class_suggested_alpha',
       kind: 'float',

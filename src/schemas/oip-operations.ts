@@ -88,7 +88,7 @@ multiclass), optional \`weights\` \`[N]\` and \`alpha\` \`[C]\`. Settings are re
 \`gamma\`, \`alpha\` (or \`"none"\`), \`reduction\`, \`normalizer\`, \`ignore_index\`, \`label_smoothing\`.
 
 **Outputs**, chosen by \`outputs\` (default: all, see the model metadata): \`loss\`, \`gradient\`, \`losses\`,
-\`count\`, \`denominator\`, \`accuracy\` (multiclass) and per-class \`class_*\` statistics; FP64 (or FP32 when an
+\`count\`, \`denominator\`, \`accuracy\` (multiclass) and per-class \`class_*\` statistics (the p_t histogram too); FP64 (or FP32 when an
 output's \`datatype\` parameter asks) and INT64 for counts.
 
 **Binary tensor data extension.** Send the JSON header, then each input that has

@@ -142,6 +142,7 @@ export function toLossShape(reply: OipReply, mode: string): Record<string, any> 
       fn: o.class_fn.data[k],
       precision: o.class_precision.data[k],
       recall: o.class_recall.data[k],
+      pt_histogram: o.class_pt_histogram.data.slice(k * 10, (k + 1) * 10),
       suggested_alpha: o.class_suggested_alpha.data[k],
     });
     return entry;
