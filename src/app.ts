@@ -24,6 +24,8 @@ import metricsRoute from './routes/metrics.js';
 import docsRoutes from './routes/docs.js';
 import lossRoute from './routes/loss.js';
 import healthRoutes from './routes/health.js';
+import oipMetadataRoutes from './routes/v2/metadata.js';
+import oipInferRoute from './routes/v2/infer.js';
 
 /** Incoming x-request-id values are echoed only when they look like ids, not arbitrary text. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -129,6 +131,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     await scope.register(docsRoutes);
     await scope.register(metricsRoute);
   });
+  // Open Inference Protocol: metadata and probes open like /healthz, inference in the compute scope.
+  await app.register(oipMetadataRoutes, { prefix: '/v2' });
   // Compute: API keys, rate limit and load shedding in front of the pool.
   await app.register(async function computeScope(scope) {
     await registerComputeGuards(scope, config);
@@ -136,6 +140,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       maxElements: config.MAX_ELEMENTS,
       maxClasses: config.MAX_CLASSES,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    });
+    await scope.register(oipInferRoute, {
+      prefix: '/v2',
+      maxElements: config.MAX_ELEMENTS,
+      maxClasses: config.MAX_CLASSES,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      maxJsonDepth: config.MAX_JSON_DEPTH,
     });
   });
   return app;

@@ -15,20 +15,29 @@ export interface JsonBodyOptions {
   maxDepth: number;
 }
 
+/** Parses a JSON body with every check above; failures are 400 malformed-body problems. */
+export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
+  if (body.length === 0) throw new ProblemError('malformed-body', 'the body is empty; send a JSON object');
+  if (!isUtf8(body)) throw new ProblemError('malformed-body', 'the body is not valid UTF-8');
+  if (jsonDepthExceeds(body, maxDepth)) {
+    throw new ProblemError('malformed-body', `the JSON nests deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
+  }
+  try {
+    return sjson.parse(body.toString('utf8'), null, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err) {
+    throw new ProblemError('malformed-body', `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
 export default fp(
   async function jsonBody(app: FastifyInstance, options: JsonBodyOptions) {
     app.removeContentTypeParser(['application/json', 'text/plain']);
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
-      if (body.length === 0) return done(new ProblemError('malformed-body', 'the body is empty; send a JSON object'));
-      if (!isUtf8(body)) return done(new ProblemError('malformed-body', 'the body is not valid UTF-8'));
-      if (jsonDepthExceeds(body, options.maxDepth)) {
-        return done(new ProblemError('malformed-body', `the JSON nests deeper than ${options.maxDepth} levels (MAX_JSON_DEPTH)`));
-      }
       let parsed: unknown;
       try {
-        parsed = sjson.parse(body.toString('utf8'), null, { protoAction: 'error', constructorAction: 'error' });
+        parsed = parseJsonBody(body, options.maxDepth);
       } catch (err) {
-        return done(new ProblemError('malformed-body', `the body is not valid JSON: ${(err as Error).message}`));
+        return done(err as ProblemError);
       }
       done(null, parsed);
     });

@@ -33,12 +33,19 @@ const INFO = {
   description:
     'Exact focal loss (binary, multilabel, multiclass), its gradient with respect to the logits and per-class ' +
     'statistics for a batch, computed in float64 on a pool of worker threads. Every error is RFC 9457 ' +
-    '`application/problem+json`. Operations: `/healthz` (liveness), `/readyz` (readiness), `/metrics` (Prometheus).',
+    '`application/problem+json`, except under `/v2` (the Open Inference Protocol, whose errors are `{"error": "..."}`). ' +
+    'Operations: `/healthz` (liveness), `/readyz` (readiness), `/metrics` (Prometheus).',
 };
 
 const TAGS = [
   { name: 'loss', description: 'Focal loss, gradient and per-class statistics.' },
   { name: 'operations', description: 'Health, readiness and metrics for whoever runs the service.' },
+  {
+    name: 'open-inference-protocol',
+    description:
+      'The same computation as three models (focal_loss_binary, focal_loss_multilabel, focal_loss_multiclass) over the ' +
+      'Open Inference Protocol v2 REST API (KServe, Triton), with the binary tensor data extension.',
+  },
 ];
 
 type Operation = OpenAPIV3_1.OperationObject;

@@ -78,20 +78,31 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
   return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(problem, request.id)));
 }
 
+/**
+ * What every error handler does before it answers: log server errors with their stack, note the
+ * problem for the request's log line, and close quietly when the client is gone. Returns the
+ * problem to answer with, or null when there is nobody to answer.
+ */
+export function prepareErrorReply(err: unknown, request: FastifyRequest, reply: FastifyReply): ProblemError | null {
+  const problem = toProblem(err);
+  // Client errors are reported on the request's one log line (plugins/request-log.ts);
+  // server errors get their own line with the stack.
+  if (problem.status >= 500) request.log.error({ err }, 'request failed: %s', problem.code);
+  request.problem = { code: problem.code, detail: problem.message };
+  if (problem.code === 'cancelled') {
+    // Nobody is listening: log the request's line here, and close quietly.
+    logRequestLine(request, problem.status);
+    reply.code(problem.status).send();
+    return null;
+  }
+  return problem;
+}
+
 export default fp(
   async function problemHandler(app: FastifyInstance) {
     app.setErrorHandler((err, request, reply) => {
-      const problem = toProblem(err);
-      // Client errors are reported on the request's one log line (plugins/request-log.ts);
-      // server errors get their own line with the stack.
-      if (problem.status >= 500) request.log.error({ err }, 'request failed: %s', problem.code);
-      request.problem = { code: problem.code, detail: problem.message };
-      if (problem.code === 'cancelled') {
-        // Nobody is listening: log the request's line here, and close quietly.
-        logRequestLine(request, problem.status);
-        return reply.code(problem.status).send();
-      }
-      return sendProblem(reply, request, problem);
+      const problem = prepareErrorReply(err, request, reply);
+      return problem === null ? reply : sendProblem(reply, request, problem);
     });
     app.setNotFoundHandler((request, reply) =>
       sendProblem(reply, request, new ProblemError('not-found', `no route ${request.method} ${request.url.split('?')[0]}`)),

@@ -9,7 +9,8 @@ import type { FastifyReply } from 'fastify';
 import { ProblemError } from '../errors/problem-error.js';
 import { LossOperationSchema } from '../schemas/loss-operation.js';
 import type { LossResponse } from '../schemas/loss-response.js';
-import { decodeLossRequest } from '../tensors/decode-loss-request.js';
+import { decodeLossRequest, type DecodedLossRequest } from '../tensors/decode-loss-request.js';
+import type { FocalResult } from '../kernels/types.js';
 import { encodeLossResponse, serializeLossResponse } from '../tensors/encode-loss-response.js';
 
 export interface LossRouteOptions {
@@ -24,17 +25,7 @@ const lossRoute: FastifyPluginAsyncTypebox<LossRouteOptions> = async (app, optio
     { schema: LossOperationSchema },
     async (request, reply) => {
       const decoded = decodeLossRequest(request.body, { maxElements: options.maxElements, maxClasses: options.maxClasses });
-      const { mode, n, c } = decoded.meta;
-      const started = performance.now();
-      const { signal, release } = computeSignal(reply, options.requestTimeoutMs);
-      request.log.debug({ mode, n, c }, 'computing');
-      let result;
-      try {
-        result = await app.focalPool.run(decoded.problem, signal);
-      } finally {
-        release();
-      }
-      request.compute = { mode, n, c, computeMs: Math.round((performance.now() - started) * 1000) / 1000 };
+      const result = await computeOnPool(reply, decoded, options.requestTimeoutMs);
       const body = encodeLossResponse(decoded, result);
       // Serialised here, not by the response schema's compiled serializer: the body is already
       // checked to be finite, and JSON.stringify is the fastest writer for large arrays.
@@ -43,6 +34,27 @@ const lossRoute: FastifyPluginAsyncTypebox<LossRouteOptions> = async (app, optio
     },
   );
 };
+
+/**
+ * Runs a decoded problem on the worker pool within the request's deadline (and cancelled when
+ * the client leaves), and notes mode, N, C and the compute time for the request's log line.
+ * Every compute route goes through here.
+ */
+export async function computeOnPool(reply: FastifyReply, decoded: DecodedLossRequest, requestTimeoutMs: number): Promise<FocalResult> {
+  const request = reply.request;
+  const { mode, n, c } = decoded.meta;
+  const started = performance.now();
+  const { signal, release } = computeSignal(reply, requestTimeoutMs);
+  request.log.debug({ mode, n, c }, 'computing');
+  let result: FocalResult;
+  try {
+    result = await request.server.focalPool.run(decoded.problem, signal);
+  } finally {
+    release();
+  }
+  request.compute = { mode, n, c, computeMs: Math.round((performance.now() - started) * 1000) / 1000 };
+  return result;
+}
 
 /**
  * An AbortSignal for one computation: it aborts when the request's deadline passes (504) or

@@ -10,6 +10,7 @@ import { LossResponseSchema } from './loss-response.js';
 import { ProblemSchema } from './problem.js';
 import { HealthSchema, ReadinessSchema } from './health.js';
 import { EncodedTensorSchema } from './encoded-tensor.js';
+import { OIP_SCHEMAS } from './oip.js';
 
 // EncodedTensor first: the request and response schemas refer to it by $id.
 export const SHARED_SCHEMAS: readonly TSchema[] = [
@@ -19,6 +20,7 @@ export const SHARED_SCHEMAS: readonly TSchema[] = [
   ProblemSchema,
   HealthSchema,
   ReadinessSchema,
+  ...OIP_SCHEMAS,
 ];
 
 /**

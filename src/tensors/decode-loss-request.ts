@@ -1,8 +1,9 @@
 /**
- * A schema-valid POST /loss body -> a flat, typed focal-loss problem plus what the response
- * needs (outputs, class names, encoding, the conventions applied). Every semantic check lives
- * here, once, for JSON arrays and encoded tensors alike: shapes, N/C agreement, dtypes, value
- * ranges, class ids, probability rows, option combinations.
+ * A schema-valid POST /loss body (or an Open Inference Protocol request with its tensors already
+ * decoded) -> a flat, typed focal-loss problem plus what the response needs (outputs, class
+ * names, encoding, the conventions applied). Every semantic check lives here, once, for JSON
+ * arrays, encoded and decoded tensors alike: shapes, N/C agreement, dtypes, value ranges, class
+ * ids, probability rows, option combinations.
  */
 import type { FloatArray, FocalProblem, TargetArray } from '../kernels/types.js';
 import type { LossRequest, Mode, Output } from '../schemas/loss-request.js';
@@ -10,7 +11,7 @@ import type { Meta } from '../schemas/loss-response.js';
 import { FLOAT_DTYPES, TENSOR_DTYPES, type FloatDtype } from '../schemas/encoded-tensor.js';
 import { ProblemError } from '../errors/problem-error.js';
 import { FieldErrors } from './field-errors.js';
-import { declaredShape, isEncoded, readField, shapePath, type FieldTensor, type FieldValue } from './field-tensor.js';
+import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
 import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
 
 export { ROW_SUM_TOLERANCE } from './value-checks.js';
@@ -36,7 +37,20 @@ export interface DecodedLossRequest {
   meta: Omit<Meta, 'count' | 'denominator'>;
 }
 
-export function decodeLossRequest(body: LossRequest, limits: DecodeLimits): DecodedLossRequest {
+/**
+ * A POST /loss body, or the same request from another protocol whose tensors are already
+ * decoded to typed arrays (the Open Inference Protocol routes: oip/to-loss-input.ts).
+ */
+export type LossInput =
+  | LossRequest
+  | (Omit<LossRequest, 'logits' | 'targets' | 'weights' | 'alpha'> & {
+      logits: DecodedTensor;
+      targets: DecodedTensor;
+      weights?: DecodedTensor;
+      alpha?: number | null | DecodedTensor;
+    });
+
+export function decodeLossRequest(body: LossInput, limits: DecodeLimits): DecodedLossRequest {
   const errors = new FieldErrors();
   const mode: Mode = body.mode;
   const sigmoid = mode !== 'multiclass';

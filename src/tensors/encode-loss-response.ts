@@ -13,13 +13,18 @@ import { encodeBase64 } from './base64.js';
 import type { DecodedLossRequest, ResponseEncoding } from './decode-loss-request.js';
 import { reportStats } from './class-stats.js';
 
-export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalResult): LossResponse {
+/** A result with a non-finite number can only come from float64 overflow of the inputs' scale (422). */
+export function assertFiniteResult(result: FocalResult): void {
   if (result.nonFinite > 0) {
     throw new ProblemError(
       'result-not-finite',
       'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer',
     );
   }
+}
+
+export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalResult): LossResponse {
+  assertFiniteResult(result);
   const { meta, outputs, classNames, encoding } = decoded;
   const { n, c } = meta;
   const body = { loss: result.loss } as LossResponse;

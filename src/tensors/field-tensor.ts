@@ -1,10 +1,12 @@
 /**
  * One request field's numbers as a flat typed array plus its shape, whether the client sent
- * JSON arrays or an encoded tensor, so that every value check (value-checks.ts) is written
- * once for both forms. Errors point where the client wrote the value:
+ * JSON arrays, an encoded tensor, or a tensor another protocol already decoded (the Open
+ * Inference Protocol's JSON or binary tensor data, oip/decode-inputs.ts), so that every value
+ * check (value-checks.ts) is written once for all forms. Errors point where the client wrote
+ * the value:
  * - JSON arrays: the element's own pointer, `#/targets/3/1`;
- * - encoded tensors: `#/targets/data`, with the element's index in the detail
- *   ("element [3, 1] must be ..."), since the elements are inside one base64 string.
+ * - encoded and decoded tensors: `#/targets/data`, with the element's index in the detail
+ *   ("element [3, 1] must be ..."), since the elements are inside one base64 string (or binary data).
  */
 import type { EncodedTensor, TensorDtype } from '../schemas/encoded-tensor.js';
 import { ITEM_SIZE } from '../schemas/encoded-tensor.js';
@@ -26,11 +28,25 @@ export interface FieldTensor {
   values: TensorValues;
 }
 
-/** A field as the client sent it: JSON numbers, rows of numbers, or an encoded tensor. */
-export type FieldValue = JsonVector | JsonMatrix | EncodedTensor;
+/**
+ * A tensor already decoded to typed values by another protocol's reader, which checked its
+ * datatype and that its values fill `shape` ([N] or [N, C]) exactly.
+ */
+export interface DecodedTensor {
+  shape: number[];
+  values: TensorValues;
+}
 
-export function isEncoded(value: FieldValue): value is EncodedTensor {
+/** A field as the client sent it: JSON numbers, rows of numbers, an encoded tensor, or a decoded one. */
+export type FieldValue = JsonVector | JsonMatrix | EncodedTensor | DecodedTensor;
+
+/** Encoded and decoded tensors: a declared shape and flat data, rather than JSON arrays. */
+export function isEncoded(value: FieldValue): value is EncodedTensor | DecodedTensor {
   return !Array.isArray(value);
+}
+
+function isDecoded(value: FieldValue): value is DecodedTensor {
+  return !Array.isArray(value) && 'values' in value;
 }
 
 /** The shape the client declared or wrote: [N] or [N, C] (C from the first row for JSON). */
@@ -61,6 +77,7 @@ export function readField(
     const values = matrix ? flattenMatrix(value, cols, field, errors) : flattenVector(value as JsonVector);
     return { field, encoded: false, shape: matrix ? [value.length, cols] : [value.length], values };
   }
+  if (isDecoded(value)) return { field, encoded: true, shape: value.shape, values: value.values };
   if (!dtypes.includes(value.dtype)) {
     errors.add([field, 'dtype'], `must be ${dtypes.join(' or ')} for ${field} (got ${value.dtype})`);
     return null;

@@ -48,7 +48,22 @@ t.test('the worked examples are the real answers of the service (else run `npm r
 
 t.test('OpenAPI 3.1 with stable component names and no environment-dependent content', async (t) => {
   t.equal(doc.openapi, '3.1.0');
-  t.same(Object.keys(doc.components.schemas).sort(), ['EncodedTensor', 'Health', 'LossRequest', 'LossResponse', 'Problem', 'Readiness']);
+  t.same(Object.keys(doc.components.schemas).sort(), [
+    'EncodedTensor',
+    'Health',
+    'LossRequest',
+    'LossResponse',
+    'OipError',
+    'OipInferenceRequest',
+    'OipInferenceResponse',
+    'OipLive',
+    'OipModelMetadata',
+    'OipModelReady',
+    'OipReady',
+    'OipServerMetadata',
+    'Problem',
+    'Readiness',
+  ]);
   t.same(lossOp.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/LossRequest' });
   t.same(lossOp.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/LossResponse' });
   t.notOk('servers' in doc, 'no server URL: the docs page calls the origin it was loaded from');
@@ -142,5 +157,26 @@ t.test('GET /openapi.json and /docs/json serve the same document; /docs serves S
     t.notMatch(asset, /^(https?:)?\/\//, `${asset} is local`);
     const got = await app.inject({ method: 'GET', url: asset });
     t.equal(got.statusCode, 200, `${asset} is served`);
+  }
+});
+
+t.test('the Open Inference Protocol routes are documented, with its error object instead of problem+json', async (t) => {
+  for (const versioned of ['', '/versions/{model_version}']) {
+    const infer = doc.paths[`/v2/models/{model_name}${versioned}/infer`].post;
+    t.same(infer.tags, ['open-inference-protocol']);
+    t.match(infer.description, /Inference-Header-Content-Length/);
+    t.same(Object.keys(infer.requestBody.content), ['application/json', 'application/octet-stream']);
+    t.same(infer.requestBody.content['application/json'].schema, { $ref: '#/components/schemas/OipInferenceRequest' });
+    t.same(infer.responses['200'].content['application/json'].schema, { $ref: '#/components/schemas/OipInferenceResponse' });
+    for (const status of ['400', '413', '422', '503']) {
+      t.same(infer.responses[status].content, { 'application/json': { schema: { $ref: '#/components/schemas/OipError' } } }, `${status}`);
+    }
+    t.ok(doc.paths[`/v2/models/{model_name}${versioned}`].get, 'model metadata');
+    t.ok(doc.paths[`/v2/models/{model_name}${versioned}/ready`].get, 'model readiness');
+  }
+  for (const path of ['/v2', '/v2/health/live', '/v2/health/ready']) t.ok(doc.paths[path].get, path);
+  const parameters = doc.components.schemas.OipInferenceRequest.properties.parameters.properties;
+  for (const name of ['gamma', 'alpha', 'reduction', 'normalizer', 'ignore_index', 'label_smoothing', 'binary_data_output']) {
+    t.ok((parameters[name]?.description ?? '').length > 20, `parameter ${name} is described`);
   }
 });

@@ -1,0 +1,135 @@
+/**
+ * Kernel result -> an inference response: each selected output as a tensor of its datatype,
+ * in the requested order, as JSON data or as binary tensor data following the JSON header
+ * (little-endian, row-major, in output order). Statistics are derived by the same function as
+ * POST /loss's `stats`, so the two endpoints cannot disagree.
+ */
+import { ProblemError } from '../errors/problem-error.js';
+import type { FocalResult } from '../kernels/types.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
+import type { InferenceResponse, ResponseOutput } from '../schemas/oip.js';
+import { reportStats } from '../tensors/class-stats.js';
+import { assertFiniteResult } from '../tensors/encode-loss-response.js';
+import type { DecodedLossRequest } from '../tensors/decode-loss-request.js';
+import type { OipModel } from './models.js';
+import { MODEL_VERSION } from './models.js';
+import type { OutputDatatype, SelectedOutput } from './select-outputs.js';
+
+export interface EncodeArgs {
+  model: OipModel;
+  requestId: string | undefined;
+  decoded: DecodedLossRequest;
+  /** The shape the client gave `logits` ([N] or [N, 1] in binary mode, [N, C] otherwise). */
+  logitsShape: number[];
+  outputs: SelectedOutput[];
+  result: FocalResult;
+}
+
+export interface EncodedResponse {
+  /** The JSON response, or the JSON header when there is binary data. */
+  json: Buffer;
+  /** Binary output data in output order, or null when every output is JSON. */
+  binary: Buffer[] | null;
+}
+
+export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
+  const { model, decoded, result } = args;
+  assertFiniteResult(result);
+  const { mode, n, c } = decoded.meta;
+  const needsStats = args.outputs.some((o) => o.spec.name.startsWith('class_') || o.spec.name === 'accuracy');
+  const stats = needsStats ? reportStats(mode, result.stats, result.count, n, null) : null;
+  const perClass = (pick: (k: number) => number) => Float64Array.from({ length: c }, (_, k) => pick(k));
+
+  const outputs: ResponseOutput[] = [];
+  const binary: Buffer[] = [];
+  for (const selected of args.outputs) {
+    const name = selected.spec.name;
+    let values: Float64Array;
+    let shape: number[];
+    if (name === 'gradient' || name === 'losses') {
+      const array = name === 'gradient' ? result.gradient : result.losses;
+      /* c8 ignore next -- the problem asks for both whenever they are selected */
+      if (array === null) throw new Error(`${name} was selected but not computed`);
+      values = array;
+      shape = name === 'losses' && mode === 'multiclass' ? [n] : args.logitsShape;
+    } else if (name === 'loss' || name === 'count' || name === 'denominator' || name === 'accuracy') {
+      const scalar = { loss: result.loss, count: result.count, denominator: result.denominator, accuracy: stats?.accuracy ?? 0 }[name];
+      values = Float64Array.of(scalar);
+      shape = [1];
+    } else if (name === 'class_pt_histogram') {
+      const classes = stats!.classes;
+      values = Float64Array.from(classes.flatMap((k) => k.pt_histogram));
+      shape = [c, PT_BINS];
+    } else {
+      const classes = stats!.classes;
+      const field = name.slice('class_'.length) as 'support' | 'loss_sum' | 'pos_loss_sum' | 'neg_loss_sum' | 'tp' | 'fp' | 'fn' | 'precision' | 'recall' | 'suggested_alpha';
+      values = perClass((k) => classes[k][field] ?? 0);
+      shape = [c];
+    }
+    const typed = toDatatype(values, selected.datatype, name);
+    const output: ResponseOutput = { name, datatype: selected.datatype, shape };
+    if (selected.binary) {
+      const bytes = littleEndianBytes(typed);
+      output.parameters = { binary_data_size: bytes.length };
+      binary.push(bytes);
+    } else {
+      output.data = Array.from(typed, Number);
+    }
+    outputs.push(output);
+  }
+
+  // Keys in the protocol's order: model, id, parameters, outputs.
+  const body: InferenceResponse = {
+    model_name: model.name,
+    model_version: MODEL_VERSION,
+    ...(args.requestId !== undefined ? { id: args.requestId } : {}),
+    parameters: responseParameters(decoded, result),
+    outputs,
+  };
+  return { json: Buffer.from(JSON.stringify(body), 'utf8'), binary: binary.length > 0 ? binary : null };
+}
+
+/** The conventions applied, as protocol parameters (strings, numbers and booleans only). */
+function responseParameters(decoded: DecodedLossRequest, result: FocalResult): Record<string, string | number | boolean> {
+  const m = decoded.meta;
+  const params: Record<string, string | number | boolean> = {
+    mode: m.mode,
+    reduction: m.reduction,
+    gamma: m.gamma,
+    alpha: m.alpha === null ? 'none' : Array.isArray(m.alpha) ? 'per_class' : m.alpha,
+    alpha_convention: m.alpha_convention,
+    label_smoothing: m.label_smoothing,
+    target_format: m.target_format,
+    denominator_source: m.denominator_source,
+    denominator: result.denominator,
+    count: result.count,
+    n: m.n,
+    c: m.c,
+  };
+  if (m.ignore_index !== null) params.ignore_index = m.ignore_index;
+  return params;
+}
+
+type OutputArray = Float64Array | Float32Array | BigInt64Array;
+
+function toDatatype(values: Float64Array, datatype: OutputDatatype, name: string): OutputArray {
+  if (datatype === 'FP64') return values;
+  if (datatype === 'INT64') return BigInt64Array.from(values, (v) => BigInt(v));
+  const narrow = Float32Array.from(values);
+  for (let i = 0; i < narrow.length; i++) {
+    if (!Number.isFinite(narrow[i])) {
+      throw new ProblemError('result-not-finite', `output "${name}" overflows FP32 (its value ${values[i]} is too large); ask for FP64`);
+    }
+  }
+  return narrow;
+}
+
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The array's bytes in little-endian order (the protocol's), without copying on little-endian hosts. */
+function littleEndianBytes(array: OutputArray): Buffer {
+  const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength);
+  /* c8 ignore next -- only on a big-endian host */
+  if (!HOST_IS_LITTLE_ENDIAN) return array.BYTES_PER_ELEMENT === 8 ? Buffer.from(bytes).swap64() : Buffer.from(bytes).swap32();
+  return bytes;
+}

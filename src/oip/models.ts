@@ -1,0 +1,176 @@
+/**
+ * The three "models" this service exposes over the Open Inference Protocol (one per focal-loss
+ * mode), what inputs each takes and what outputs each can return. The model metadata endpoint,
+ * input decoding and output selection all read this one table.
+ */
+import { ProblemError } from '../errors/problem-error.js';
+import type { Mode } from '../kernels/types.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
+import type { OipModelMetadata } from '../schemas/oip.js';
+import { INTEGER_DATATYPES, type SupportedDatatype } from './datatypes.js';
+
+export const MODEL_VERSION = '1';
+export const MODEL_PLATFORM = 'focal-loss-service';
+
+export const INPUT_NAMES = ['logits', 'targets', 'weights', 'alpha'] as const;
+export type InputName = (typeof INPUT_NAMES)[number];
+
+export interface InputSpec {
+  name: InputName;
+  /** Datatypes accepted, the usual one first (reported as the metadata's `datatype`). */
+  datatypes: readonly SupportedDatatype[];
+  /** Metadata shape, -1 for variable dimensions. */
+  shape: number[];
+  optional: boolean;
+  description: string;
+}
+
+/** How an output's values are typed: float results (FP64 unless FP32 is asked) or exact counts (INT64). */
+export type OutputKind = 'float' | 'count';
+
+export interface OutputSpec {
+  name: string;
+  kind: OutputKind;
+  shape: number[];
+  description: string;
+}
+
+export interface OipModel {
+  name: string;
+  mode: Mode;
+  inputs: InputSpec[];
+  outputs: OutputSpec[];
+}
+
+const FLOATS: SupportedDatatype[] = ['FP32', 'FP64', 'FP16', 'BF16'];
+const TARGET_TYPES_LABELS: SupportedDatatype[] = ['FP32', 'FP64', 'FP16', 'BF16', ...INTEGER_DATATYPES];
+const TARGET_TYPES_CLASS_IDS: SupportedDatatype[] = ['INT64', 'INT32', 'UINT8', 'FP32', 'FP64', 'FP16', 'BF16'];
+
+function inputs(mode: Mode): InputSpec[] {
+  const row = mode === 'binary' ? [-1] : [-1, -1];
+  return [
+    {
+      name: 'logits',
+      datatypes: FLOATS,
+      shape: row,
+      optional: false,
+      description:
+        mode === 'binary'
+          ? 'Raw scores [N] (or [N, 1]), finite.'
+          : 'Raw scores [N, C], finite' + (mode === 'multiclass' ? ' (one softmax per row).' : ' (C independent sigmoids per row).'),
+    },
+    {
+      name: 'targets',
+      datatypes: mode === 'multiclass' ? TARGET_TYPES_CLASS_IDS : TARGET_TYPES_LABELS,
+      shape: mode === 'multiclass' ? [-1] : row,
+      optional: false,
+      description:
+        mode === 'multiclass'
+          ? 'Integer class ids [N] in [0, C) (or equal to the ignore_index parameter), or probability rows [N, C] ' +
+            '(each >= 0, each row summing to 1 within 1e-6).'
+          : 'Labels in [0, 1] (soft labels allowed), the shape of logits.',
+    },
+    { name: 'weights', datatypes: FLOATS, shape: [-1], optional: true, description: 'Per-row weights [N], finite and >= 0.' },
+    {
+      name: 'alpha',
+      datatypes: FLOATS,
+      shape: [-1],
+      optional: true,
+      description:
+        mode === 'multiclass'
+          ? 'Per-class weights [C], finite and >= 0 (instead of the scalar alpha parameter).'
+          : 'Per-label alpha [C] in [0, 1], the weight of the positives (instead of the scalar alpha parameter).',
+    },
+  ];
+}
+
+function outputs(mode: Mode): OutputSpec[] {
+  const sigmoid = mode !== 'multiclass';
+  const perRow = mode === 'binary' ? [-1] : [-1, -1];
+  const perClass = mode === 'binary' ? [1] : [-1];
+  const list: (OutputSpec | false)[] = [
+    { name: 'loss', kind: 'float', shape: [1], description: 'The reduced loss (for reduction none, the sum of the losses).' },
+    { name: 'gradient', kind: 'float', shape: perRow, description: 'd(loss)/d(logits), the shape of logits.' },
+    {
+      name: 'losses',
+      kind: 'float',
+      shape: mode === 'multiclass' ? [-1] : perRow,
+      description: mode === 'multiclass' ? 'Per-row losses [N].' : 'Per-element losses, the shape of logits.',
+    },
+    { name: 'count', kind: 'count', shape: [1], description: 'Elements (binary, multilabel) or non-ignored rows (multiclass) counted.' },
+    { name: 'denominator', kind: 'float', shape: [1], description: 'What the mean divided by (the count or the normalizer); 1 for sum and none.' },
+    mode === 'multiclass' && { name: 'accuracy', kind: 'float', shape: [1], description: 'Share of counted rows whose arg-max logit is their class.' },
+    {
+      name: 'class_support',
+      kind: 'count',
+      shape: perClass,
+      description: sigmoid ? 'Positives (y >= 0.5) per label.' : 'Rows of each class.',
+    },
+    { name: 'class_loss_sum', kind: 'float', shape: perClass, description: 'Loss summed per class (label), weights included.' },
+    sigmoid && { name: 'class_pos_loss_sum', kind: 'float', shape: perClass, description: 'Loss of the positive elements per label.' },
+    sigmoid && { name: 'class_neg_loss_sum', kind: 'float', shape: perClass, description: 'Loss of the negative elements per label.' },
+    { name: 'class_tp', kind: 'count', shape: perClass, description: 'True positives per class (label).' },
+    { name: 'class_fp', kind: 'count', shape: perClass, description: 'False positives per class (label).' },
+    { name: 'class_fn', kind: 'count', shape: perClass, description: 'False negatives per class (label).' },
+    { name: 'class_precision', kind: 'float', shape: perClass, description: 'tp / (tp + fp), 0 when undefined.' },
+    { name: 'class_recall', kind: 'float', shape: perClass, description: 'tp / (tp + fn), 0 when undefined.' },
+    {
+      name: 'class_pt_histogram',
+      kind: 'count',
+      shape: [...perClass, PT_BINS],
+      description:
+        `Per class, counts of p_t (the predicted probability of the true label) in ${PT_BINS} equal bins over [0, 1]: ` +
+        'low bins are the hard examples, high bins the easy ones.',
+    },
+    {
+      name: 'class_suggested_alpha',
+      kind: 'float',
+      shape: perClass,
+      description: sigmoid ? 'negatives / N per label: the "balanced" alpha.' : '1 / ln(1.02 + support / count) per class.',
+    },
+  ];
+  return list.filter((o): o is OutputSpec => o !== false);
+}
+
+function model(name: string, mode: Mode): OipModel {
+  return { name, mode, inputs: inputs(mode), outputs: outputs(mode) };
+}
+
+export const MODELS: ReadonlyMap<string, OipModel> = new Map(
+  [model('focal_loss_binary', 'binary'), model('focal_loss_multilabel', 'multilabel'), model('focal_loss_multiclass', 'multiclass')].map(
+    (m) => [m.name, m],
+  ),
+);
+
+/** The model named in a URL (and its version, when given), or a 400 naming what exists. */
+export function resolveModel(name: string, version: string | undefined): OipModel {
+  const model = MODELS.get(name);
+  if (model === undefined) {
+    throw new ProblemError('invalid-request', `unknown model "${name.slice(0, 100)}"; the models are ${[...MODELS.keys()].join(', ')}`);
+  }
+  if (version !== undefined && version !== MODEL_VERSION) {
+    throw new ProblemError('invalid-request', `model ${name} has no version "${version.slice(0, 100)}"; its only version is ${MODEL_VERSION}`);
+  }
+  return model;
+}
+
+/** The model metadata response: every input and output with its usual datatype and shape (-1 variable). */
+export function modelMetadata(model: OipModel): OipModelMetadata {
+  return {
+    name: model.name,
+    versions: [MODEL_VERSION],
+    platform: MODEL_PLATFORM,
+    inputs: model.inputs.map((i) => ({
+      name: i.name,
+      datatype: i.datatypes[0],
+      shape: i.shape,
+      parameters: { datatypes: i.datatypes.join(','), optional: i.optional, description: i.description },
+    })),
+    outputs: model.outputs.map((o) => ({
+      name: o.name,
+      datatype: o.kind === 'count' ? 'INT64' : 'FP64',
+      shape: o.shape,
+      parameters: { datatypes: o.kind === 'count' ? 'INT64' : 'FP64,FP32', optional: true, description: o.description },
+    })),
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The seam between the protocol and the service: decoded input tensors plus the request's
+ * scalar parameters -> the same request POST /loss decodes, validated by the same code
+ * (tensors/decode-loss-request.ts: shapes, N/C agreement, ranges, class ids, probability rows).
+ * Only protocol conventions live here: tensors of rank 1 or 2, [N, 1] accepted for [N] in
+ * binary mode, alpha as a parameter or an input tensor, and which results the selected outputs
+ * need computed.
+ */
+import { ProblemError } from '../errors/problem-error.js';
+import type { InferenceParameters } from '../schemas/oip.js';
+import type { Output } from '../schemas/loss-request.js';
+import type { LossInput } from '../tensors/decode-loss-request.js';
+import type { DecodedTensor } from '../tensors/field-tensor.js';
+import type { DecodedInputs } from './decode-inputs.js';
+import type { OipModel } from './models.js';
+import type { SelectedOutput } from './select-outputs.js';
+
+export function toLossInput(model: OipModel, inputs: DecodedInputs, params: InferenceParameters, outputs: SelectedOutput[]): LossInput {
+  for (const input of Object.values(inputs)) {
+    if (input.shape.length < 1 || input.shape.length > 2) {
+      throw new ProblemError(
+        'invalid-request',
+        `input "${input.name}" has shape [${input.shape.join(', ')}]; the focal-loss models take tensors [N] or [N, C]`,
+      );
+    }
+  }
+  // decodeInputs guarantees the required inputs.
+  const logits = inputs.logits!;
+  const targets = inputs.targets!;
+  const binary = model.mode === 'binary';
+  if (params.alpha !== undefined && inputs.alpha !== undefined) {
+    throw new ProblemError('invalid-request', 'alpha is given both as a parameter and as an input tensor; give one of them');
+  }
+  const wanted = new Set(outputs.map((o) => o.spec.name));
+  const results: Output[] = ['loss', 'stats'];
+  if (wanted.has('gradient')) results.push('gradient');
+  if (wanted.has('losses')) results.push('losses');
+  return {
+    mode: model.mode,
+    logits: binary ? columnAsVector(logits) : logits,
+    targets: binary ? columnAsVector(targets) : targets,
+    weights: inputs.weights,
+    alpha: inputs.alpha ?? (params.alpha === 'none' ? null : params.alpha),
+    gamma: params.gamma,
+    reduction: params.reduction,
+    normalizer: params.normalizer,
+    ignore_index: params.ignore_index,
+    label_smoothing: params.label_smoothing,
+    outputs: results,
+  };
+}
+
+/** Binary models take [N] or, as many frameworks produce it, [N, 1]. */
+function columnAsVector(tensor: DecodedTensor): DecodedTensor {
+  return tensor.shape.length === 2 && tensor.shape[1] === 1 ? { values: tensor.values, shape: [tensor.shape[0]] } : tensor;
+}
