@@ -78,8 +78,11 @@ const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const server = spawn(process.execPath, [`${ROOT}dist/server.js`], {
   env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', POOL_SIZE: String(POOL_SIZE), POOL_MAX_QUEUE: '256', BODY_LIMIT: String(BODY_LIMIT), LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', 'pipe', 'inherit'],
 });
+// The server's warnings and errors (LOG_LEVEL warn) are kept for the report, not thrown away.
+const serverLog: string[] = [];
+server.stdout!.setEncoding('utf8').on('data', (chunk: string) => serverLog.push(chunk));
 for (let i = 0; i < 100; i++) {
   try {
     if ((await fetch(`${base}/readyz`)).ok) break;
@@ -209,6 +212,8 @@ const rows: [string, string][] = [
 const table = rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n');
 console.log(table);
 if (wrongExamples.length) console.log('wrong answers, first few:\n' + wrongExamples.join('\n'));
+const serverWarnings = serverLog.join('').split('\n').filter((line) => line.trim() !== '');
+if (serverWarnings.length) console.log(`server warnings and errors (${serverWarnings.length}), first few:\n` + serverWarnings.slice(0, 20).join('\n'));
 
 mkdirSync(`${ROOT}docs`, { recursive: true });
 writeFileSync(
@@ -231,4 +236,4 @@ ${table}
 The latest run is the one above; re-run with \`SOAK_MINUTES=10 npm run soak\` for a longer one.
 `,
 );
-process.exit(fivexx === 0 && wrong === 0 ? 0 : 1);
+process.exit(fivexx === 0 && wrong === 0 && exitCode === 0 ? 0 : 1);

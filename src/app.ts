@@ -14,6 +14,7 @@ import { apiKeys, poolCloseTimeoutMs, type Config } from './config.js';
 import problemHandler from './plugins/problem-handler.js';
 import focalPool from './plugins/focal-pool.js';
 import requestLog from './plugins/request-log.js';
+import drainConnections from './plugins/drain-connections.js';
 import jsonBody from './plugins/json-body.js';
 import metrics from './plugins/metrics.js';
 import sharedSchemas from './plugins/shared-schemas.js';
@@ -29,13 +30,6 @@ import oipInferRoute from './routes/v2/infer.js';
 
 /** Incoming x-request-id values are echoed only when they look like ids, not arbitrary text. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** True once app.close() has begun: no new work, in-flight requests finish. */
-    draining: boolean;
-  }
-}
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -82,15 +76,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     reply.header('x-request-id', request.id);
   });
 
-  // Graceful shutdown: from app.close() on, answers to in-flight requests close their
-  // connection, so keep-alive clients do not hold the server open past the drain.
-  app.decorate('draining', false);
-  app.addHook('preClose', async () => {
-    app.draining = true;
-  });
-  app.addHook('onSend', async (_request, reply) => {
-    if (app.draining) reply.header('connection', 'close');
-  });
+  await app.register(drainConnections);
 
   await app.register(problemHandler);
   await app.register(requestLog);

@@ -5,6 +5,8 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { once } from 'node:events';
 import { SERVER_JS, startServer } from '../helpers/server-process.js';
 import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
 
@@ -43,6 +45,34 @@ t.test('SIGTERM during a large request lets it finish, then exits 0', async (t) 
   t.ok(Number.isFinite(json.loss));
   t.same(await server.exited, { code: 0, signal: null }, 'then the process exits 0');
   t.ok(server.logs.some((l) => l.msg === 'shut down cleanly'));
+});
+
+t.test('SIGTERM with open connections that never sent a request still exits 0, without waiting for them', async (t) => {
+  // Clients open connections ahead of use, and an aborted fetch can leave one that never sends
+  // a byte; Node counts it as a request in progress until HEADERS_TIMEOUT_MS. With both
+  // timeouts longer than the grace, only closing such connections at the drain gives exit 0.
+  const server = await startServer({ SHUTDOWN_GRACE_MS: '20000', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000' });
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const { port } = new URL(server.url);
+  const silent = await Promise.all(
+    [0, 1, 2].map(async () => {
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      return socket;
+    }),
+  );
+  const partial = silent[2];
+  partial.write('POST /loss HTTP/1.1\r\nHost: x\r\n'); // headers begun, never finished: not accepted
+  const closedByServer = silent.map((socket) => once(socket, 'close').then(() => true));
+  // A keep-alive connection that has served a request and is now idle.
+  const keepAlive = await fetch(`${server.url}/healthz`);
+  t.equal(keepAlive.status, 200);
+  await keepAlive.arrayBuffer();
+  await new Promise((r) => setTimeout(r, 100));
+  server.child.kill('SIGTERM');
+  t.same(await server.exited, { code: 0, signal: null }, 'exits 0 instead of waiting out the grace');
+  t.ok(server.logs.some((l) => l.msg === 'shut down cleanly'));
+  t.same(await Promise.all(closedByServer), [true, true, true], 'the silent connections were closed by the server');
 });
 
 t.test('a second signal during the drain exits at once, without waiting for the request', async (t) => {
