@@ -2,6 +2,10 @@
  * One log line per request (instead of Fastify's two): id, route, status, duration and, for
  * loss requests, mode, N, C and the time spent computing in the worker. A client that closes
  * the connection before its answer is logged once too, with nginx's 499.
+ *
+ * Routes marked `config: { routineLog: true }` (probes and metric scrapes, which an orchestrator
+ * calls every few seconds per replica) log their successful answers at debug, so they do not
+ * drown the requests that matter; their failures (a 503 while draining) stay at info.
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -20,7 +24,8 @@ export const CLIENT_CLOSED_REQUEST = 499;
 export function logRequestLine(request: FastifyRequest, statusCode: number): void {
   if (request.logged) return;
   request.logged = true;
-  request.log.info(
+  const level = statusCode < 400 && request.routeOptions.config.routineLog === true ? 'debug' : 'info';
+  request.log[level](
     {
       method: request.method,
       url: request.url,
@@ -53,6 +58,10 @@ export default fp(
 );
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Successful answers are logged at debug instead of info (probes, scrapes). */
+    routineLog?: boolean;
+  }
   interface FastifyRequest {
     compute: ComputeInfo | null;
     logged: boolean;

@@ -11,6 +11,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/healthz',
     {
+      config: { routineLog: true },
       schema: {
         summary: 'Liveness',
         description: 'Always 200 while the process runs; use it as the liveness probe. It never waits for a worker.',
@@ -23,6 +24,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/readyz',
     {
+      config: { routineLog: true },
       schema: {
         summary: 'Readiness',
         description:

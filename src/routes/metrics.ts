@@ -9,6 +9,7 @@ const metricsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/metrics',
     {
+      config: { routineLog: true },
       schema: {
         summary: 'Prometheus metrics',
         description:

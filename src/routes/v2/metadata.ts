@@ -32,12 +32,12 @@ const oipMetadataRoutes: FastifyPluginAsyncTypebox = async (app) => {
     extensions: SERVER_EXTENSIONS,
   }));
 
-  app.get('/health/live', { schema: liveOperation }, async () => ({ live: true }));
+  app.get('/health/live', { config: { routineLog: true }, schema: liveOperation }, async () => ({ live: true }));
 
   const ready = (): boolean => !app.draining && !app.focalPool.isClosing;
   const notReady = () => new ProblemError('unavailable', 'the service is shutting down', { headers: { 'retry-after': '1' } });
 
-  app.get('/health/ready', { schema: readyOperation }, async () => {
+  app.get('/health/ready', { config: { routineLog: true }, schema: readyOperation }, async () => {
     if (!ready()) throw notReady();
     return { ready: true };
   });
@@ -49,7 +49,7 @@ const oipMetadataRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const params = request.params as ModelPath;
       return modelMetadata(resolveModel(params.model_name, params.model_version));
     });
-    app.get(`${path}/ready`, { schema: modelReadyOperation(versioned) }, async (request) => {
+    app.get(`${path}/ready`, { config: { routineLog: true }, schema: modelReadyOperation(versioned) }, async (request) => {
       const params = request.params as ModelPath;
       const model = resolveModel(params.model_name, params.model_version);
       if (!ready()) throw notReady();
