@@ -68,3 +68,32 @@ export function jsonBody(b: Batch, extra: Record<string, unknown> = {}): string 
   const targets = b.mode === 'multilabel' ? rows(b.labels, b.c) : Array.from(b.labels);
   return JSON.stringify({ mode: b.mode, logits, targets, ...extra });
 }
+
+/**
+ * The batch as an Open Inference Protocol request with the binary tensor data extension: a small
+ * JSON header, then the logits (FP32) and targets (UINT8 labels or INT32 class ids) bytes; the
+ * gradient comes back as binary FP32, like the base64 request's `dtype: "float32"`.
+ */
+export function oipBinaryBody(b: Batch): { body: Buffer; headers: Record<string, string> } {
+  const logitsShape = b.mode === 'binary' ? [b.n] : [b.n, b.c];
+  const targetsShape = b.mode === 'multiclass' ? [b.n] : logitsShape;
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [
+        { name: 'logits', shape: logitsShape, datatype: 'FP32', parameters: { binary_data_size: b.logits.byteLength } },
+        {
+          name: 'targets',
+          shape: targetsShape,
+          datatype: b.labels instanceof Uint8Array ? 'UINT8' : 'INT32',
+          parameters: { binary_data_size: b.labels.byteLength },
+        },
+      ],
+      outputs: [{ name: 'loss' }, { name: 'gradient', parameters: { binary_data: true, datatype: 'FP32' } }],
+    }),
+  );
+  const bytes = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  return {
+    body: Buffer.concat([header, bytes(b.logits), bytes(b.labels)]),
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
+  };
+}
