@@ -80,7 +80,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   await app.register(problemHandler);
   await app.register(requestLog);
-  await app.register(jsonBody, { maxDepth: config.MAX_JSON_DEPTH });
+  await app.register(jsonBody, { maxDepth: config.MAX_JSON_DEPTH, bodyLimit: config.BODY_LIMIT });
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: {
@@ -133,6 +133,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       maxClasses: config.MAX_CLASSES,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
       maxJsonDepth: config.MAX_JSON_DEPTH,
+      bodyLimit: config.BODY_LIMIT,
     });
   });
   return app;

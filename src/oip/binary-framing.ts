@@ -1,7 +1,8 @@
 /**
  * The binary tensor data extension's body framing: with an Inference-Header-Content-Length
  * header the body is that many bytes of JSON followed by the inputs' binary data; without it the
- * whole body is JSON. Pure: bytes and a header value in, the two parts out, or a 400 naming the
+ * whole body is JSON, whatever the content type says (as in Triton: tritonclient's asyncio
+ * client sends JSON-only requests as application/octet-stream). Pure: bytes and a header value in, the two parts out, or a 400 naming the
  * problem.
  */
 import { ProblemError } from '../errors/problem-error.js';
@@ -15,16 +16,8 @@ export interface FramedBody {
   binary: Buffer | null;
 }
 
-export function splitInferenceBody(body: Buffer, headerLength: string | string[] | undefined, contentType: string | undefined): FramedBody {
-  if (headerLength === undefined) {
-    if (contentType !== undefined && /^application\/octet-stream\b/i.test(contentType)) {
-      throw invalid(
-        'an application/octet-stream body needs the Inference-Header-Content-Length header giving the length of its ' +
-          'JSON header (binary tensor data extension)',
-      );
-    }
-    return { json: body, binary: null };
-  }
+export function splitInferenceBody(body: Buffer, headerLength: string | string[] | undefined): FramedBody {
+  if (headerLength === undefined) return { json: body, binary: null };
   if (Array.isArray(headerLength)) throw invalid('Inference-Header-Content-Length is given more than once');
   if (!/^\d{1,15}$/.test(headerLength.trim())) {
     throw invalid(`Inference-Header-Content-Length must be a non-negative integer number of bytes (got "${headerLength.slice(0, 40)}")`);

@@ -5,14 +5,17 @@
  * (__proto__, constructor.prototype) are rejected. Every failure is a 400 problem.
  */
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import sjson from 'secure-json-parse';
 import { ProblemError } from '../errors/problem-error.js';
 import { jsonDepthExceeds } from '../body/json-depth.js';
+import { decodeContentEncoding } from '../body/content-encoding.js';
 
 export interface JsonBodyOptions {
   maxDepth: number;
+  /** BODY_LIMIT: the cap on a compressed body's decompressed size. */
+  bodyLimit: number;
 }
 
 /** Parses a JSON body with every check above; failures are 400 malformed-body problems. */
@@ -32,14 +35,9 @@ export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
 export default fp(
   async function jsonBody(app: FastifyInstance, options: JsonBodyOptions) {
     app.removeContentTypeParser(['application/json', 'text/plain']);
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body: Buffer, done) => {
-      let parsed: unknown;
-      try {
-        parsed = parseJsonBody(body, options.maxDepth);
-      } catch (err) {
-        return done(err as ProblemError);
-      }
-      done(null, parsed);
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (request: FastifyRequest, raw: Buffer) => {
+      const body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.bodyLimit);
+      return parseJsonBody(body, options.maxDepth);
     });
   },
   { name: 'json-body' },

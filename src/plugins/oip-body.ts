@@ -2,12 +2,13 @@
  * The body parser of the Open Inference Protocol's infer routes, for their scope only: any
  * content type (tritonclient sends binary requests without one, others as
  * application/octet-stream or application/json) is read as a buffer, split by the binary tensor
- * data extension's framing, and its JSON header parsed by the same strict parser as every JSON
+ * data extension's framing (after undoing a gzip or deflate Content-Encoding), and its JSON header parsed by the same strict parser as every JSON
  * body. The binary part waits on the request for the input decoder.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { splitInferenceBody, HEADER_LENGTH_HEADER } from '../oip/binary-framing.js';
 import { parseJsonBody } from './json-body.js';
+import { decodeContentEncoding } from '../body/content-encoding.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,17 +17,13 @@ declare module 'fastify' {
   }
 }
 
-export function useInferenceBodyParser(scope: FastifyInstance, maxDepth: number): void {
+export function useInferenceBodyParser(scope: FastifyInstance, limits: { maxDepth: number; bodyLimit: number }): void {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-    let parsed: unknown;
-    try {
-      const framed = splitInferenceBody(body, request.headers[HEADER_LENGTH_HEADER], request.headers['content-type']);
-      request.inferenceBinary = framed.binary;
-      parsed = parseJsonBody(framed.json, maxDepth);
-    } catch (err) {
-      return done(err as Error);
-    }
-    done(null, parsed);
+  scope.addContentTypeParser('*', { parseAs: 'buffer' }, async (request: FastifyRequest, raw: Buffer) => {
+    // tritonclient's request_compression_algorithm compresses the whole body, header and binary data.
+    const body = await decodeContentEncoding(raw, request.headers['content-encoding'], limits.bodyLimit);
+    const framed = splitInferenceBody(body, request.headers[HEADER_LENGTH_HEADER]);
+    request.inferenceBinary = framed.binary;
+    return parseJsonBody(framed.json, limits.maxDepth);
   });
 }

@@ -49,11 +49,13 @@ export const LossOperationSchema = {
         '`errors[].pointer` names each offending field. No value is ever coerced.',
     ),
     413: problemResponse(
-      'The body exceeds `BODY_LIMIT` bytes (`payload-too-large`) or N x C exceeds `MAX_ELEMENTS` (`too-many-elements`): ' +
+      'The body (or its decompressed size, when sent with `Content-Encoding: gzip` or `deflate`) exceeds `BODY_LIMIT` bytes (`payload-too-large`) or N x C exceeds `MAX_ELEMENTS` (`too-many-elements`): ' +
         'split the batch.',
     ),
     401: problemResponse('`API_KEYS` is set and the request has no valid `Authorization: Bearer <key>` (`unauthorized`).'),
-    415: problemResponse('The body is not `application/json` (`unsupported-media-type`).'),
+    415: problemResponse(
+      'The body is not `application/json`, or its `Content-Encoding` is not gzip, deflate or identity (`unsupported-media-type`).',
+    ),
     422: problemResponse(
       'The inputs are valid but the loss or gradient overflows float64 (`result-not-finite`), e.g. logits near ' +
         '1e308: scale them down. A response never contains Infinity or NaN.',

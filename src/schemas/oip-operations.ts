@@ -94,10 +94,14 @@ output's \`datatype\` parameter asks) and INT64 for counts.
 **Binary tensor data extension.** Send the JSON header, then each input that has
 \`parameters.binary_data_size\` as that many little-endian bytes, in input order, with the
 \`Inference-Header-Content-Length\` header giving the JSON header's length (any content type, e.g.
-\`application/octet-stream\`). Outputs with \`binary_data\` (or all, with the \`binary_data_output\` parameter)
+\`application/octet-stream\`; without the header the whole body is JSON, whatever its content type). Outputs with \`binary_data\` (or all, with the \`binary_data_output\` parameter)
 follow the response's JSON header the same way, and the response then has \`Inference-Header-Content-Length\`.
 
-Errors are the protocol's \`{"error": "..."}\` with the stable \`code\` of \`POST /loss\`'s problems.
+A body may be compressed (\`Content-Encoding: gzip\` or \`deflate\`, as tritonclient's
+\`request_compression_algorithm\` sends it); its decompressed size counts against \`BODY_LIMIT\`.
+
+Errors are the protocol's \`{"error": "..."}\` (content type exactly \`application/json\`) with the stable
+\`code\` of \`POST /loss\`'s problems.
 
 **curl with a binary body** (\`body.bin\` = the JSON header, then the FP32 logits and INT64 targets bytes;
 the README shows the numpy script that writes it):
@@ -143,7 +147,10 @@ export function inferOperation(versioned: boolean) {
           'unknown model, input or output, a value out of range, ...).',
       ),
       401: oipErrorResponse('`API_KEYS` is set and the request has no valid `Authorization: Bearer <key>` (`unauthorized`).'),
-      413: oipErrorResponse('The body exceeds `BODY_LIMIT`, or a tensor `MAX_ELEMENTS` (`payload-too-large`, `too-many-elements`).'),
+      413: oipErrorResponse(
+        'The body, or its decompressed size, exceeds `BODY_LIMIT`, or a tensor `MAX_ELEMENTS` (`payload-too-large`, `too-many-elements`).',
+      ),
+      415: oipErrorResponse('The body\'s `Content-Encoding` is not gzip, deflate or identity (`unsupported-media-type`).'),
       422: oipErrorResponse('The loss or gradient overflows float64, or an FP32 output (`result-not-finite`).'),
       429: oipErrorResponse('Too many requests from this client (`rate-limited`, with `Retry-After`).'),
       500: oipErrorResponse('A bug (`internal`): quote the `x-request-id` response header.'),

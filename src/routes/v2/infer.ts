@@ -18,18 +18,19 @@ import type { InferenceResponse } from '../../schemas/oip.js';
 import { inferOperation } from '../../schemas/oip-operations.js';
 import { decodeLossRequest } from '../../tensors/decode-loss-request.js';
 import { computeOnPool } from '../loss.js';
-import { useOipErrors } from './oip-errors.js';
+import { OIP_JSON_TYPE, useOipErrors } from './oip-errors.js';
 
 export interface InferRouteOptions {
   maxElements: number;
   maxClasses: number;
   requestTimeoutMs: number;
   maxJsonDepth: number;
+  bodyLimit: number;
 }
 
 const oipInferRoute: FastifyPluginAsyncTypebox<InferRouteOptions> = async (app, options) => {
   useOipErrors(app, { notFound: false });
-  useInferenceBodyParser(app, options.maxJsonDepth);
+  useInferenceBodyParser(app, { maxDepth: options.maxJsonDepth, bodyLimit: options.bodyLimit });
   const limits = { maxElements: options.maxElements, maxClasses: options.maxClasses };
 
   for (const versioned of [false, true]) {
@@ -56,7 +57,7 @@ const oipInferRoute: FastifyPluginAsyncTypebox<InferRouteOptions> = async (app, 
 
         const encoded = encodeInferenceResponse({ model, requestId: body.id, decoded, logitsShape, outputs, result });
         // Sent as bytes, not through the response schema's serializer (the JSON is built and checked finite already).
-        if (encoded.binary === null) return reply.type('application/json; charset=utf-8').send(encoded.json as unknown as InferenceResponse);
+        if (encoded.binary === null) return reply.type(OIP_JSON_TYPE).send(encoded.json as unknown as InferenceResponse);
         reply.header(HEADER_LENGTH_HEADER, String(encoded.json.length)).type('application/octet-stream');
         return reply.send(Buffer.concat([encoded.json, ...encoded.binary]) as unknown as InferenceResponse);
       },

@@ -7,11 +7,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '../../errors/problem-error.js';
 import { prepareErrorReply } from '../../plugins/problem-handler.js';
 
+/**
+ * The content type of every JSON answer under /v2: exactly `application/json` (JSON is UTF-8 by
+ * definition, RFC 8259), because KServe's InferenceRESTClient reads the `error` of a failed
+ * request only when the content type is exactly that string.
+ */
+export const OIP_JSON_TYPE = 'application/json';
+
 export function sendOipError(reply: FastifyReply, problem: ProblemError): FastifyReply {
   for (const [k, v] of Object.entries(problem.headers)) reply.header(k, v);
   return reply
     .code(problem.status)
-    .type('application/json; charset=utf-8')
+    .type(OIP_JSON_TYPE)
     .send(JSON.stringify({ error: problem.message, code: problem.code }));
 }
 
@@ -20,6 +27,11 @@ export function useOipErrors(scope: FastifyInstance, options: { notFound: boolea
   scope.setErrorHandler((err, request: FastifyRequest, reply: FastifyReply) => {
     const problem = prepareErrorReply(err, request, reply);
     return problem === null ? reply : sendOipError(reply, problem);
+  });
+  scope.addHook('onSend', async (_request, reply, payload) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('application/json')) reply.type(OIP_JSON_TYPE);
+    return payload;
   });
   if (options.notFound) {
     scope.setNotFoundHandler((request, reply) =>
