@@ -19,7 +19,8 @@ export const FLOAT_DATATYPES = ['FP16', 'BF16', 'FP32', 'FP64'] as const;
 export const INTEGER_DATATYPES = ['UINT8', 'INT32', 'INT64'] as const;
 export type FloatDatatype = (typeof FLOAT_DATATYPES)[number];
 export type IntegerDatatype = (typeof INTEGER_DATATYPES)[number];
-export type SupportedDatatype = FloatDatatype | IntegerDatatype;
+/** BOOL: one byte per value, 0 or 1 (numpy's bool); JSON true/false. Labels only. */
+export type SupportedDatatype = FloatDatatype | IntegerDatatype | 'BOOL';
 
 export const ITEM_SIZE: Record<SupportedDatatype, number> = {
   FP16: 2,
@@ -29,6 +30,7 @@ export const ITEM_SIZE: Record<SupportedDatatype, number> = {
   UINT8: 1,
   INT32: 4,
   INT64: 8,
+  BOOL: 1,
 };
 
 export function isSupportedDatatype(value: string): value is SupportedDatatype {
@@ -60,6 +62,16 @@ export function decodeBinary(
   const count = bytes.byteLength / ITEM_SIZE[datatype];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (datatype) {
+    case 'BOOL': {
+      // numpy writes a bool as one byte 0 or 1; any other byte is not a BOOL value.
+      for (let i = 0; i < bytes.length; i++) {
+        if (bytes[i] > 1) {
+          onBadValue(i, `is the byte ${bytes[i]}, not a BOOL (0 or 1)`);
+          break;
+        }
+      }
+      return new Uint8Array(bytes);
+    }
     case 'UINT8':
       return new Uint8Array(bytes);
     case 'INT32':
@@ -214,6 +226,7 @@ export function jsonValueProblem(datatype: SupportedDatatype, value: number): Va
 /** An empty typed array of the kind `datatype` decodes to, for `count` JSON values. */
 export function allocateFor(datatype: SupportedDatatype, count: number, values: ArrayLike<number>): TensorValues {
   switch (datatype) {
+    case 'BOOL':
     case 'UINT8':
       return new Uint8Array(count);
     case 'INT32':

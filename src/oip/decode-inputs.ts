@@ -111,9 +111,9 @@ function elementCount(name: string, shape: number[], maxElements: number): numbe
   return count;
 }
 
-/** JSON tensor data, flat or nested row-major: exactly `count` numbers of the datatype. */
+/** JSON tensor data, flat or nested row-major: exactly `count` numbers of the datatype (true/false for BOOL). */
 function decodeJsonData(name: InputName, index: number, datatype: SupportedDatatype, data: unknown[], count: number, shape: number[]): TensorValues {
-  const flat = flatten(data, `inputs/${index}/data`);
+  const flat = datatype === 'BOOL' ? flattenBooleans(data, `inputs/${index}/data`) : flatten(data, `inputs/${index}/data`);
   if (flat.length !== count) {
     throw invalid(`input "${name}" has ${flat.length} values in data, but shape [${shape.join(', ')}] needs ${count}`);
   }
@@ -144,6 +144,21 @@ function flatten(data: unknown[], path: string): number[] {
       if (typeof v === 'number') out.push(v);
       else if (Array.isArray(v)) walk(v, `${at}/${i}`);
       else throw invalid(`${at}/${i} must be a number or an array of numbers (got ${v === null ? 'null' : typeof v})`);
+    }
+  };
+  walk(data, path);
+  return out;
+}
+
+/** BOOL data: nested arrays of true/false -> 1/0 (numbers are not BOOL values, as in the protocol's JSON). */
+function flattenBooleans(data: unknown[], path: string): number[] {
+  const out: number[] = [];
+  const walk = (value: unknown[], at: string) => {
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      if (typeof v === 'boolean') out.push(v ? 1 : 0);
+      else if (Array.isArray(v)) walk(v, `${at}/${i}`);
+      else throw invalid(`${at}/${i} must be true or false, or an array of them (datatype BOOL; got ${v === null ? 'null' : typeof v})`);
     }
   };
   walk(data, path);

@@ -43,8 +43,9 @@ export interface OipModel {
 }
 
 const FLOATS: SupportedDatatype[] = ['FP32', 'FP64', 'FP16', 'BF16'];
-const TARGET_TYPES_LABELS: SupportedDatatype[] = ['FP32', 'FP64', 'FP16', 'BF16', ...INTEGER_DATATYPES];
-const TARGET_TYPES_CLASS_IDS: SupportedDatatype[] = ['INT64', 'INT32', 'UINT8', 'FP32', 'FP64', 'FP16', 'BF16'];
+const TARGET_TYPES_LABELS: SupportedDatatype[] = ['FP32', 'FP64', 'FP16', 'BF16', ...INTEGER_DATATYPES, 'BOOL'];
+// BOOL in multiclass: one-hot rows [N, C] (or class ids 0/1).
+const TARGET_TYPES_CLASS_IDS: SupportedDatatype[] = ['INT64', 'INT32', 'UINT8', 'FP32', 'FP64', 'FP16', 'BF16', 'BOOL'];
 
 function inputs(mode: Mode): InputSpec[] {
   const row = mode === 'binary' ? [-1] : [-1, -1];

@@ -83,7 +83,7 @@ Focal loss as an Open Inference Protocol (KServe v2 / Triton) model: the same ke
 guards and validation as \`POST /loss\`.
 
 **Inputs** \`logits\` (FP32, FP64, FP16, BF16; binary \`[N]\` or \`[N, 1]\`, else \`[N, C]\`), \`targets\`
-(those or UINT8, INT32, INT64; the shape of logits, or class ids \`[N]\` / probability rows \`[N, C]\` in
+(those or UINT8, INT32, INT64, BOOL; the shape of logits, or class ids \`[N]\` / probability rows \`[N, C]\` in
 multiclass), optional \`weights\` \`[N]\` and \`alpha\` \`[C]\`. Settings are request \`parameters\`:
 \`gamma\`, \`alpha\` (or \`"none"\`), \`reduction\`, \`normalizer\`, \`ignore_index\`, \`label_smoothing\`.
 

@@ -96,7 +96,7 @@ export const RequestInputSchema = Type.Object(
   {
     name: Type.String({ description: '`logits`, `targets`, `weights` or `alpha` (see the model metadata).' }),
     shape: Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 8, description: 'The tensor shape, row-major.' }),
-    datatype: Type.String({ description: 'FP16, BF16, FP32 or FP64 (targets also INT32, INT64, UINT8).' }),
+    datatype: Type.String({ description: 'FP16, BF16, FP32 or FP64 (targets also INT32, INT64, UINT8, BOOL).' }),
     parameters: Type.Optional(
       Type.Object(
         {

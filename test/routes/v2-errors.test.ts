@@ -56,7 +56,7 @@ const cases: Case[] = [
   // Datatypes and shapes.
   { name: 'a datatype not accepted for the input', body: { inputs: [{ ...logits, datatype: 'INT32', data: [1, 0] }, targets] }, error: /input "logits" has datatype INT32; focal_loss_binary accepts FP32, FP64, FP16, BF16 for it/ },
   { name: 'a datatype the protocol does not define', body: { inputs: [{ ...logits, datatype: 'FLOAT' }, targets] }, error: /unknown datatype "FLOAT"/ },
-  { name: 'BOOL targets', body: { inputs: [logits, { ...targets, datatype: 'BOOL', data: [true, false] }] }, error: /has datatype BOOL/ },
+  { name: 'BOOL logits', body: { inputs: [{ ...logits, datatype: 'BOOL', data: [true, false] }, targets] }, error: /input "logits" has datatype BOOL/ },
   { name: 'JSON data count disagreeing with the shape', body: { inputs: [{ ...logits, shape: [3] }, targets] }, error: /input "logits" has 2 values in data, but shape \[3\] needs 3/ },
   { name: 'a string in JSON data', body: { inputs: [{ ...logits, data: [0.5, '1'] }, targets] }, error: /inputs\/0\/data\/1 must be a number or an array of numbers \(got string\)/ },
   { name: 'null nested in JSON data', body: { inputs: [{ ...logits, data: [[0.5], [null]] }, targets] }, error: /inputs\/0\/data\/1\/0 must be a number/ },

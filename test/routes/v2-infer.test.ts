@@ -110,6 +110,7 @@ const LABELS: Record<string, string> = {
   BF16: '803f 0000 0000 803f',
   FP32: '0000803f 00000000 00000000 0000803f',
   FP64: '000000000000f03f 0000000000000000 0000000000000000 000000000000f03f',
+  BOOL: '01 00 00 01',
 };
 const CLASS_IDS: Record<string, string> = {
   UINT8: '00 01',
@@ -117,6 +118,7 @@ const CLASS_IDS: Record<string, string> = {
   INT64: '0000000000000000 0100000000000000',
   FP32: '00000000 0000803f',
   FP64: '0000000000000000 000000000000f03f',
+  BOOL: '00 01',
 };
 
 t.test('every input datatype, as binary and as JSON data, gives the numbers of POST /loss', async (t) => {
@@ -153,7 +155,8 @@ t.test('every input datatype, as binary and as JSON data, gives the numbers of P
         const json = await inferJson(app, c.model, {
           inputs: [
             { name: 'logits', shape: [2, 2], datatype: logitsType, data: logits },
-            { name: 'targets', shape: c.targetShape, datatype: targetsType, data: c.targetValues },
+            // BOOL's JSON values are true/false.
+            { name: 'targets', shape: c.targetShape, datatype: targetsType, data: targetsType === 'BOOL' ? c.targetValues.map((v) => v === 1) : c.targetValues },
           ],
           outputs: [{ name: 'loss' }, { name: 'gradient' }],
         });
@@ -162,6 +165,52 @@ t.test('every input datatype, as binary and as JSON data, gives the numbers of P
       }
     }
   }
+});
+
+t.test('BOOL targets: one-hot rows in multiclass; bytes other than 0/1 and non-booleans in JSON are 400s', async (t) => {
+  const logits = [[1, -2, 0.5], [0.5, 3, -1]];
+  const ref = await postLoss(app, { mode: 'multiclass', logits, targets: [[1, 0, 0], [0, 0, 1]], outputs: ['loss', 'gradient'] });
+  const oneHot = await inferJson(app, 'focal_loss_multiclass', {
+    inputs: [
+      { name: 'logits', shape: [2, 3], datatype: 'FP64', data: logits },
+      { name: 'targets', shape: [2, 3], datatype: 'BOOL', data: [[true, false, false], [false, false, true]] },
+    ],
+    outputs: [{ name: 'loss' }, { name: 'gradient' }],
+  });
+  t.equal(oneHot.status, 200);
+  t.equal(oneHot.body.parameters.target_format, 'probabilities', 'one-hot BOOL rows are probability rows');
+  t.equal(outputsByName(oneHot).loss.data[0], ref.body.loss, 'the loss of POST /loss with the same one-hot rows');
+  t.same(outputsByName(oneHot).gradient.data, ref.body.gradient.flat());
+
+  const badByte = await inferBinary(
+    app,
+    'focal_loss_binary',
+    {
+      inputs: [
+        { name: 'logits', shape: [3], datatype: 'FP64', data: [1, 2, 3] },
+        { name: 'targets', shape: [3], datatype: 'BOOL', parameters: { binary_data_size: 3 } },
+      ],
+    },
+    [Buffer.from([1, 0, 2])],
+  );
+  t.equal(badByte.status, 400);
+  t.match(badByte.body.error, /input "targets" value 2 is the byte 2, not a BOOL \(0 or 1\)/);
+  const numbers = await inferJson(app, 'focal_loss_binary', {
+    inputs: [
+      { name: 'logits', shape: [2], datatype: 'FP64', data: [1, 2] },
+      { name: 'targets', shape: [2], datatype: 'BOOL', data: [true, 1] },
+    ],
+  });
+  t.equal(numbers.status, 400);
+  t.match(numbers.body.error, /inputs\/1\/data\/1 must be true or false, or an array of them \(datatype BOOL; got number\)/);
+  const logitsAsBool = await inferJson(app, 'focal_loss_binary', {
+    inputs: [
+      { name: 'logits', shape: [2], datatype: 'BOOL', data: [true, false] },
+      { name: 'targets', shape: [2], datatype: 'BOOL', data: [true, false] },
+    ],
+  });
+  t.equal(logitsAsBool.status, 400);
+  t.match(logitsAsBool.body.error, /input "logits" has datatype BOOL; focal_loss_binary accepts FP32, FP64, FP16, BF16 for it/);
 });
 
 t.test('JSON data of a reduced-precision datatype means the values of that datatype', async (t) => {
