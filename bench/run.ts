@@ -185,6 +185,8 @@ interface Load {
   requests: number;
   seconds: number;
   errors: number;
+  /** 503 answers: load shedding (under-pressure) or a full queue, not failures. */
+  shed: number;
   maxDelayMs: number;
   busyMsPerRequest: number;
   idleRssMb: number;
@@ -218,7 +220,8 @@ async function load(server: Server, body: string | Buffer, opts: LoadOptions): P
   const seconds = (performance.now() - started) / 1000;
   const probe = server.probe();
   const requests = result.requests.total;
-  const errors = result.errors + result.timeouts + result.non2xx;
+  const shed = result.statusCodeStats?.['503']?.count ?? 0;
+  const errors = result.errors + result.timeouts + result.non2xx - shed;
   return {
     reqPerSec: opts.amount !== undefined ? requests / seconds : result.requests.average,
     p50: result.latency.p50,
@@ -226,6 +229,7 @@ async function load(server: Server, body: string | Buffer, opts: LoadOptions): P
     requests,
     seconds,
     errors,
+    shed,
     maxDelayMs: probe.maxDelayMs,
     busyMsPerRequest: probe.busyMs / Math.max(1, requests),
     idleRssMb: idle,
@@ -243,10 +247,12 @@ function loadRow(name: string, l: Load, extra: Record<string, string | number> =
     'max loop delay ms': l.maxDelayMs,
     'main-thread ms/req': l.busyMsPerRequest,
     requests: l.requests,
+    'shed (503)': l.shed,
     errors: l.errors,
     ...extra,
   });
   if (l.errors > 0) notes.push(`${name}: ${l.errors} requests failed`);
+  if (l.shed > 0) notes.push(`${name}: ${l.shed} requests were shed with 503 (event-loop delay over PRESSURE_MAX_EVENT_LOOP_DELAY_MS, or a full queue)`);
 }
 
 async function benchService(kernelMs: Map<string, number>): Promise<void> {
@@ -311,16 +317,15 @@ async function benchService(kernelMs: Map<string, number>): Promise<void> {
 
 // ---------------------------------------------------------------- report
 
+/** One table per section; its columns are every key its rows have (a row without one shows "-"). */
 function table(): string {
   const out: string[] = [];
-  let section = '';
-  for (const r of rows) {
-    if (r.section !== section) {
-      section = r.section;
-      const keys = Object.keys(r.values);
-      out.push('', `### ${section}`, '', `| case | ${keys.join(' | ')} |`, `|---|${keys.map(() => '---:').join('|')}|`);
-    }
-    out.push(`| ${r.name} | ${Object.values(r.values).join(' | ')} |`);
+  const sections = [...new Set(rows.map((r) => r.section))];
+  for (const section of sections) {
+    const inSection = rows.filter((r) => r.section === section);
+    const keys = [...new Set(inSection.flatMap((r) => Object.keys(r.values)))];
+    out.push('', `### ${section}`, '', `| case | ${keys.join(' | ')} |`, `|---|${keys.map(() => '---:').join('|')}|`);
+    for (const r of inSection) out.push(`| ${r.name} | ${keys.map((k) => r.values[k] ?? '-').join(' | ')} |`);
   }
   return out.join('\n');
 }

@@ -101,6 +101,9 @@ const deadline = Date.now() + MINUTES * 60_000;
 const rss: { t: number; bytes: number }[] = [];
 let maxProbeMs = 0;
 let maxLagSeconds = -1;
+// V8 heap in use after the last GC, from /metrics: a leak of JS objects shows here even when RSS
+// (which also holds freed memory the allocator keeps) looks flat, and vice versa.
+const heapUsed: number[] = [];
 
 async function one(): Promise<void> {
   const r = Math.random();
@@ -170,6 +173,8 @@ const monitor = setInterval(async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
     if (m) maxLagSeconds = Math.max(maxLagSeconds, Number(m[1]));
+    const heap = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text);
+    if (heap) heapUsed.push(Number(heap[1]));
   } catch {
     /* no metrics endpoint */
   }
@@ -187,6 +192,12 @@ const third = Math.floor(rss.length / 3);
 const rssStart = rss[Math.min(2, rss.length - 1)]?.bytes ?? 0;
 const rssMiddle = rss[Math.floor(rss.length / 2)]?.bytes ?? 0;
 const rssEnd = rss[rss.length - 1]?.bytes ?? 0;
+function heapThirds(): string {
+  if (heapUsed.length < 3) return 'n/a';
+  const size = Math.floor(heapUsed.length / 3);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return [0, 1, 2].map((k) => mb(median(heapUsed.slice(k * size, (k + 1) * size)))).join(' / ');
+}
 const rssMax = Math.max(...rss.map((r) => r.bytes));
 const lastThirdMax = Math.max(...rss.slice(2 * third).map((r) => r.bytes));
 const firstThirdMax = Math.max(...rss.slice(0, Math.max(third, 1)).map((r) => r.bytes));
@@ -205,6 +216,7 @@ const rows: [string, string][] = [
   ['wrong answers (must be 0)', String(wrong)],
   ['server RSS start / middle / end / max (MiB)', `${mb(rssStart)} / ${mb(rssMiddle)} / ${mb(rssEnd)} / ${mb(rssMax)}`],
   ['RSS max, first third vs last third (MiB)', `${mb(firstThirdMax)} vs ${mb(lastThirdMax)}`],
+  ['V8 heap used, median of first third / middle third / last third (MiB)', heapThirds()],
   ['max event-loop delay (nodejs_eventloop_lag_max_seconds)', maxLagSeconds < 0 ? 'n/a (no /metrics)' : `${(maxLagSeconds * 1000).toFixed(1)} ms`],
   ['max /healthz latency under load', `${maxProbeMs.toFixed(1)} ms`],
   ['server exit code after SIGTERM', String(exitCode)],
