@@ -101,7 +101,7 @@ const deadline = Date.now() + MINUTES * 60_000;
 const rss: { t: number; bytes: number }[] = [];
 let maxProbeMs = 0;
 let maxLagSeconds = -1;
-// V8 heap in use after the last GC, from /metrics: a leak of JS objects shows here even when RSS
+// V8 heap in use when /metrics is scraped (nodejs_heap_size_used_bytes): a leak of JS objects shows here even when RSS
 // (which also holds freed memory the allocator keeps) looks flat, and vice versa.
 const heapUsed: number[] = [];
 

@@ -5,6 +5,7 @@
  * expand into a large allocation (a "zip bomb" stops at the cap with a 413). Decompression runs
  * on libuv's thread pool (async zlib), not on the event loop.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
 import { gunzip, inflate, inflateRaw, type ZlibOptions } from 'node:zlib';
 import { ProblemError } from '../errors/problem-error.js';
@@ -27,7 +28,7 @@ const inflateEither: Decoder = async (body, options) => {
 
 const DECODERS: Record<string, Decoder> = { gzip: gunzipAsync, 'x-gzip': gunzipAsync, deflate: inflateEither };
 
-export const SUPPORTED_ENCODINGS = ['gzip', 'deflate', 'identity'];
+export const SUPPORTED_ENCODINGS = ['gzip', 'x-gzip', 'deflate', 'identity'];
 
 /** The body with its content codings undone (the last one listed was applied last). */
 export async function decodeContentEncoding(body: Buffer, header: string | undefined, maxBytes: number): Promise<Buffer> {
@@ -36,6 +37,9 @@ export async function decodeContentEncoding(body: Buffer, header: string | undef
     .split(',')
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== '' && c !== 'identity');
+  // zlib cannot produce a Buffer past buffer.constants.MAX_LENGTH (4 GiB on 64-bit): a larger
+  // BODY_LIMIT must not turn into an option error blamed on the client.
+  const maxOutputLength = Math.min(maxBytes, bufferConstants.MAX_LENGTH);
   let decoded = body;
   for (const coding of codings.reverse()) {
     const decoder = DECODERS[coding];
@@ -46,11 +50,14 @@ export async function decodeContentEncoding(body: Buffer, header: string | undef
       );
     }
     try {
-      decoded = await decoder(decoded, { maxOutputLength: maxBytes });
+      decoded = await decoder(decoded, { maxOutputLength });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (code === 'ERR_BUFFER_TOO_LARGE') {
         throw new ProblemError('payload-too-large', `the ${coding}-decompressed body is larger than BODY_LIMIT (${maxBytes} bytes)`);
       }
+      // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR, ...) are the data's fault; anything else is ours.
+      if (!code.startsWith('Z_')) throw err;
       throw new ProblemError('malformed-body', `the body is not valid ${coding} data (Content-Encoding: ${coding}): ${(err as Error).message}`);
     }
   }

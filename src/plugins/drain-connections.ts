@@ -1,15 +1,16 @@
 /**
  * Graceful shutdown at the connection level: from app.close() on, `app.draining` is true
  * (readiness answers 503), answers to in-flight requests close their connection, and
- * connections that have not started a request are closed at once.
+ * connections with no request in progress are closed at once.
  *
  * Why the last part: Node's server.close() closes idle keep-alive connections, but a connection
  * on which the client has not sent a byte yet (HTTP clients open connections ahead of use, and
- * an aborted fetch can leave one behind) counts as a request in progress until
- * HEADERS_TIMEOUT_MS expires — which, at the default 10 s, outlived the 10 s shutdown grace and
- * turned a clean SIGTERM into exit 1 after a soak run. Closing such a connection loses nothing:
+ * an aborted fetch can leave one behind), or has sent only part of its next request's headers,
+ * counts as a request in progress until HEADERS_TIMEOUT_MS expires — which, at the default 10 s,
+ * outlived the 10 s shutdown grace and turned a clean SIGTERM into exit 1 after a soak run. Closing such a connection loses nothing:
  * no request on it has been accepted, and a client's retry goes to another replica.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -24,21 +25,26 @@ declare module 'fastify' {
 async function drainConnections(app: FastifyInstance): Promise<void> {
   app.decorate('draining', false);
 
-  // Open connections, and those on which a request has started (its headers arrived).
+  // Open connections, and how many requests each has in progress (headers received, response not
+  // yet finished). A connection with none — fresh, idle after its last answer, or with the next
+  // request only partly sent — has nothing accepted on it and is closed when the drain begins.
   const open = new Set<Socket>();
-  const served = new WeakSet<Socket>();
+  const inProgress = new WeakMap<Socket, number>();
   app.server.on('connection', (socket: Socket) => {
     open.add(socket);
     socket.once('close', () => open.delete(socket));
   });
-  app.server.on('request', (request: { socket: Socket }) => {
-    served.add(request.socket);
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    inProgress.set(socket, (inProgress.get(socket) ?? 0) + 1);
+    // 'close' fires once per response: when it has been sent, or when its connection is gone.
+    response.once('close', () => inProgress.set(socket, (inProgress.get(socket) ?? 1) - 1));
   });
 
   app.addHook('preClose', async () => {
     app.draining = true;
     for (const socket of open) {
-      if (!served.has(socket)) socket.destroy();
+      if ((inProgress.get(socket) ?? 0) === 0) socket.destroy();
     }
   });
   app.addHook('onSend', async (_request, reply) => {

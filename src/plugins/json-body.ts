@@ -36,6 +36,9 @@ export default fp(
   async function jsonBody(app: FastifyInstance, options: JsonBodyOptions) {
     app.removeContentTypeParser(['application/json', 'text/plain']);
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (request: FastifyRequest, raw: Buffer) => {
+      // A body sent to no route is not decompressed or parsed: it gets its 404 (or the guards'
+      // answer) without the work, which unauthenticated clients could otherwise cause.
+      if (request.is404) return null;
       const body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.bodyLimit);
       return parseJsonBody(body, options.maxDepth);
     });

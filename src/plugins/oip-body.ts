@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { splitInferenceBody, HEADER_LENGTH_HEADER } from '../oip/binary-framing.js';
 import { parseJsonBody } from './json-body.js';
+import { ProblemError } from '../errors/problem-error.js';
 import { decodeContentEncoding } from '../body/content-encoding.js';
 
 declare module 'fastify' {
@@ -20,10 +21,21 @@ declare module 'fastify' {
 export function useInferenceBodyParser(scope: FastifyInstance, limits: { maxDepth: number; bodyLimit: number }): void {
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, async (request: FastifyRequest, raw: Buffer) => {
+    if (request.is404) return null; // no work for a body sent to no route (see json-body.ts)
     // tritonclient's request_compression_algorithm compresses the whole body, header and binary data.
     const body = await decodeContentEncoding(raw, request.headers['content-encoding'], limits.bodyLimit);
     const framed = splitInferenceBody(body, request.headers[HEADER_LENGTH_HEADER]);
     request.inferenceBinary = framed.binary;
-    return parseJsonBody(framed.json, limits.maxDepth);
+    try {
+      return parseJsonBody(framed.json, limits.maxDepth);
+    } catch (err) {
+      if (framed.binary === null && err instanceof ProblemError) {
+        throw new ProblemError(
+          err.code,
+          `${err.message} (a body with binary tensor data needs the Inference-Header-Content-Length header giving its JSON header's length)`,
+        );
+      }
+      throw err;
+    }
   });
 }

@@ -6,7 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { PROBLEM_TYPE_BASE, ProblemError, type FieldError, type ProblemCode } from '../errors/problem-error.js';
+import { PROBLEM_TYPE_BASE, PROBLEMS, ProblemError, type FieldError, type ProblemCode } from '../errors/problem-error.js';
 import type { Problem } from '../schemas/problem.js';
 import { fieldErrorsFromAjv, type AjvErrorLike } from './ajv-errors.js';
 import { MAX_FIELD_ERRORS } from '../tensors/field-errors.js';
@@ -89,6 +89,14 @@ export function prepareErrorReply(err: unknown, request: FastifyRequest, reply: 
   // server errors get their own line with the stack.
   if (problem.status >= 500) request.log.error({ err }, 'request failed: %s', problem.code);
   request.problem = { code: problem.code, detail: problem.message };
+  if (problem.status < 500 && problem.code !== 'cancelled' && request.raw.socket?.destroyed === true) {
+    // The client left while its body was being decoded (decompression is asynchronous), so no
+    // response hook will run: its line says so, with what the answer would have been.
+    request.problem = { code: 'cancelled', detail: `the client closed the connection before the answer (${problem.code}: ${problem.message})` };
+    logRequestLine(request, PROBLEMS.cancelled.status);
+    reply.code(PROBLEMS.cancelled.status).send();
+    return null;
+  }
   if (problem.code === 'cancelled') {
     // Nobody is listening: log the request's line here, and close quietly.
     logRequestLine(request, problem.status);

@@ -47,7 +47,7 @@ t.test('SIGTERM during a large request lets it finish, then exits 0', async (t) 
   t.ok(server.logs.some((l) => l.msg === 'shut down cleanly'));
 });
 
-t.test('SIGTERM with open connections that never sent a request still exits 0, without waiting for them', async (t) => {
+t.test('SIGTERM with open connections that have no request in progress still exits 0, without waiting for them', async (t) => {
   // Clients open connections ahead of use, and an aborted fetch can leave one that never sends
   // a byte; Node counts it as a request in progress until HEADERS_TIMEOUT_MS. With both
   // timeouts longer than the grace, only closing such connections at the drain gives exit 0.
@@ -63,6 +63,13 @@ t.test('SIGTERM with open connections that never sent a request still exits 0, w
   );
   const partial = silent[2];
   partial.write('POST /loss HTTP/1.1\r\nHost: x\r\n'); // headers begun, never finished: not accepted
+  // A kept-alive connection that served a request and has sent only part of the next one.
+  const reused = connect(Number(port), '127.0.0.1');
+  await once(reused, 'connect');
+  reused.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+  await once(reused, 'data');
+  reused.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+  silent.push(reused);
   const closedByServer = silent.map((socket) => once(socket, 'close').then(() => true));
   // A keep-alive connection that has served a request and is now idle.
   const keepAlive = await fetch(`${server.url}/healthz`);
@@ -72,7 +79,7 @@ t.test('SIGTERM with open connections that never sent a request still exits 0, w
   server.child.kill('SIGTERM');
   t.same(await server.exited, { code: 0, signal: null }, 'exits 0 instead of waiting out the grace');
   t.ok(server.logs.some((l) => l.msg === 'shut down cleanly'));
-  t.same(await Promise.all(closedByServer), [true, true, true], 'the silent connections were closed by the server');
+  t.same(await Promise.all(closedByServer), [true, true, true, true], 'the silent and half-sent connections were closed by the server');
 });
 
 t.test('a second signal during the drain exits at once, without waiting for the request', async (t) => {

@@ -4,7 +4,11 @@
  * /v2 inference, capped at BODY_LIMIT after decompression; anything else is a clear 4xx.
  */
 import t from 'tap';
+import { connect } from 'node:net';
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { decodeContentEncoding } from '../../src/body/content-encoding.js';
 import { buildTestApp, postLoss } from '../helpers/app.js';
 import { float64Bytes, readOipReply } from '../helpers/oip.js';
 
@@ -80,7 +84,7 @@ t.test('a compressed body that expands past BODY_LIMIT is a 413, whatever its co
 t.test('an unknown coding is a 415 and corrupt compressed data a 400, in each endpoint\'s error form', async (t) => {
   const plain = Buffer.from(JSON.stringify(lossRequest));
   const cases: { encoding: string; payload: Buffer; status: number; code: string; message: RegExp }[] = [
-    { encoding: 'br', payload: plain, status: 415, code: 'unsupported-media-type', message: /Content-Encoding "br" is not supported; send the body as gzip, deflate, identity/ },
+    { encoding: 'br', payload: plain, status: 415, code: 'unsupported-media-type', message: /Content-Encoding "br" is not supported; send the body as gzip, x-gzip, deflate, identity/ },
     { encoding: 'gzip', payload: plain, status: 400, code: 'malformed-body', message: /not valid gzip data/ },
     { encoding: 'deflate', payload: Buffer.from('not deflate at all'), status: 400, code: 'malformed-body', message: /not valid deflate data/ },
     { encoding: 'gzip', payload: gzipSync(plain).subarray(0, 20), status: 400, code: 'malformed-body', message: /not valid gzip data/ },
@@ -93,5 +97,57 @@ t.test('an unknown coding is a 415 and corrupt compressed data a 400, in each en
     const viaV2 = await app.inject({ method: 'POST', url: '/v2/models/focal_loss_binary/infer', headers: { 'content-encoding': c.encoding }, payload: c.payload });
     t.equal(viaV2.statusCode, c.status, `/v2 ${c.encoding}: ${c.status}`);
     t.match(viaV2.json(), { code: c.code, error: c.message });
+  }
+});
+
+t.test('a compressed body sent to no route is neither decompressed nor parsed: a plain 404', async (t) => {
+  const corrupt = Buffer.from('not gzip at all');
+  const bomb = gzipSync(Buffer.alloc(BODY_LIMIT * 4, 0x20));
+  for (const url of ['/nope', '/v2/nope', '/healthz']) {
+    for (const payload of [corrupt, bomb]) {
+      const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload });
+      t.equal(res.statusCode, 404, `POST ${url} (${payload.length} bytes): 404, not a decompression error`);
+      t.equal(res.json().code, 'not-found');
+    }
+  }
+});
+
+t.test('decompression is capped at what a Buffer can hold when BODY_LIMIT is larger', async (t) => {
+  const body = Buffer.from(JSON.stringify(lossRequest));
+  const decoded = await decodeContentEncoding(gzipSync(body), 'gzip', 2 ** 53);
+  t.ok(decoded.equals(body), 'a BODY_LIMIT past buffer.constants.MAX_LENGTH still decompresses');
+});
+
+t.test('a client that leaves while its compressed body is decoded gets a 499 log line, not silence', async (t) => {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const server = await buildTestApp(t, {}, { logger: { level: 'info', stream } });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = server.server.address() as { port: number };
+  // 48 MB of spaces in ~48 KB of gzip, its CRC spoiled: zlib inflates all of it (tens of
+  // milliseconds at least) before it finds the error, while the client is already gone.
+  const payload = gzipSync(Buffer.alloc(48 * 1024 * 1024, 0x20));
+  payload[payload.length - 8] ^= 1;
+  const ids = ['gone-1', 'gone-2', 'gone-3'];
+  for (const id of ids) {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(
+      `POST /loss HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n` +
+        `X-Request-Id: ${id}\r\nContent-Length: ${payload.length}\r\n\r\n`,
+    );
+    await new Promise<void>((resolve) => socket.write(payload, () => resolve()));
+    await new Promise((r) => setTimeout(r, 5)); // the server has the body and is inflating it
+    socket.destroy();
+  }
+  const lineOf = (id: string) => lines.find((l) => l.reqId === id && l.msg === 'request completed');
+  for (let i = 0; i < 750 && !ids.every(lineOf); i++) await new Promise((r) => setTimeout(r, 20));
+  for (const id of ids) {
+    t.match(lineOf(id), { statusCode: 499, problem: 'cancelled', detail: /client closed the connection/ }, `${id}: ${JSON.stringify(lineOf(id))}`);
   }
 });

@@ -106,6 +106,18 @@ for (const c of cases) {
   });
 }
 
+t.test('binary data sent without a header length: the 400 says which header is missing', async (t) => {
+  const json = Buffer.from(JSON.stringify({ inputs: [binaryLogits, targets] }));
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v2/models/focal_loss_binary/infer',
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: Buffer.concat([json, twoFloats]),
+  });
+  t.equal(res.statusCode, 400);
+  t.match(res.json(), { code: 'malformed-body', error: /not valid (JSON|UTF-8).*needs the Inference-Header-Content-Length header/ });
+});
+
 t.test('metadata of an unknown model or version is a 400 error object', async (t) => {
   for (const url of ['/v2/models/resnet50', '/v2/models/resnet50/ready', '/v2/models/focal_loss_binary/versions/2', '/v2/models/focal_loss_binary/versions/0/ready']) {
     const res = await app.inject({ method: 'GET', url });
