@@ -30,7 +30,7 @@ export function useOipErrors(scope: FastifyInstance, options: { notFound: boolea
   });
   scope.addHook('onSend', async (_request, reply, payload) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('application/json')) reply.type(OIP_JSON_TYPE);
+    if (typeof type === 'string' && /^application\/json(;|$)/.test(type)) reply.type(OIP_JSON_TYPE);
     return payload;
   });
   if (options.notFound) {
