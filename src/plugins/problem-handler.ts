@@ -90,17 +90,14 @@ export function prepareErrorReply(err: unknown, request: FastifyRequest, reply: 
   if (problem.status >= 500) request.log.error({ err }, 'request failed: %s', problem.code);
   request.problem = { code: problem.code, detail: problem.message };
   if (problem.status < 500 && problem.code !== 'cancelled' && request.raw.socket?.destroyed === true) {
-    // The client left while its body was being decoded (decompression is asynchronous), so no
-    // response hook will run: its line says so, with what the answer would have been.
+    // The client left while its body was being decoded (decompression is asynchronous): its line
+    // says so, with what the answer would have been.
     request.problem = { code: 'cancelled', detail: `the client closed the connection before the answer (${problem.code}: ${problem.message})` };
+  }
+  if (request.problem.code === 'cancelled') {
+    // Nobody is listening and no response hook will run: log the request's line here, close quietly.
     logRequestLine(request, PROBLEMS.cancelled.status);
     reply.code(PROBLEMS.cancelled.status).send();
-    return null;
-  }
-  if (problem.code === 'cancelled') {
-    // Nobody is listening: log the request's line here, and close quietly.
-    logRequestLine(request, problem.status);
-    reply.code(problem.status).send();
     return null;
   }
   return problem;
