@@ -17,7 +17,7 @@
  * nothing overflows, even at z = +-1000.
  *
  * Speed: the loop has no data-dependent branch. Choices by sign are products with an exact
- * 0/1 indicator (k a + (1 - k) b is exactly a or b), max(z, 0) is (z + |z|) / 2 (exact), and
+ * 0/1 indicator (k a + (1 - k) b is exactly a or b), max(z, 0) is [z >= 0] z (exact), and
  * exp/log1p are inlined (fast-math.ts). For hard labels (every y' in {0, 1}), m is exactly p or
  * q, so p q / m is exactly q or p (no division) and -log m is the softplus already computed,
  * which makes any gamma one exp (power.ts). Statistics are accumulated in the same pass;
@@ -66,8 +66,8 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
   const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
   const scale = problem.reduction === 'mean' ? 1 / denominator : 1;
 
-  const gradient = problem.wantGradient ? new Float64Array(total) : null;
-  const losses = problem.wantLosses ? new Float64Array(total) : null;
+  const gradient = problem.wantGradient ? (problem.gradientOut ?? new Float64Array(total)) : null;
+  const losses = problem.wantLosses ? (problem.lossesOut ?? new Float64Array(total)) : null;
   const columns = new Float64Array(COLUMN_SUMS * c);
   const ptHistogram = new Float64Array(c * PT_BINS);
   const hard = eps === 0 && allHard(targets);
@@ -172,8 +172,9 @@ function sigmoidColumn(
     const down = 1 - up;
     const p = up * r + down * er;
     const q = up * er + down * r;
-    const spPos = (z + a) * 0.5 + l; //   softplus(z)  = -log q
-    const spNeg = (a - z) * 0.5 + l; //   softplus(-z) = -log p
+    // max(z, 0) as up * z: exact, and unlike (z + |z|) / 2 it cannot overflow at z = 1.7e308.
+    const spPos = up * z + l; //   softplus(z)  = -log q
+    const spNeg = l - down * z; // softplus(-z) = -log p
     const ce = ys * spNeg + ns * spPos;
     const m = ys * q + ns * p;
     // With hard labels -log m is the softplus of the target side: log-space power for any gamma.

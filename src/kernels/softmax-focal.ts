@@ -43,8 +43,8 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
   // An all-ignored batch has a zero sum; its mean is defined as 0 rather than 0/0.
   const scale = problem.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;
 
-  const gradient = problem.wantGradient ? new Float64Array(n * c) : null;
-  const losses = problem.wantLosses ? new Float64Array(n) : null;
+  const gradient = problem.wantGradient ? (problem.gradientOut ?? new Float64Array(n * c)) : null;
+  const losses = problem.wantLosses ? (problem.lossesOut ?? new Float64Array(n)) : null;
   const stats: RawClassStats = {
     support: new Float64Array(c),
     lossSum: new Float64Array(c),

@@ -34,6 +34,13 @@ interface ProblemBase {
   normalizer: number | null;
   wantGradient: boolean;
   wantLosses: boolean;
+  /**
+   * Where to write the gradient (n*c) and the losses (n*c, or n for multiclass) instead of
+   * allocating them: views into one shared output when a batch is split across workers. Must be
+   * zero-filled and of exactly that length; used only when the matching want* flag is set.
+   */
+  gradientOut?: Float64Array;
+  lossesOut?: Float64Array;
 }
 
 /**

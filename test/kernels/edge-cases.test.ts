@@ -98,6 +98,24 @@ t.test('overflowing inputs are reported as non-finite, not returned as Infinity'
   t.ok(m.nonFinite > 0);
 });
 
+t.test('logits at the edge of float64 (+-1.7e308) give their finite loss in every mode', async (t) => {
+  const z = 1.7e308;
+  // Binary, confidently wrong both ways (alpha 0.25, gamma 2): p_t underflows to 0, so the
+  // modulating factor is 1, the loss is a_t |z| and the gradient a_t (p - y) = +-a_t.
+  for (const mode of ['binary', 'multilabel'] as const) {
+    const r = focalLoss(sigmoid({ mode, n: 2, logits: new Float64Array([z, -z]), targets: new Float64Array([0, 1]), alpha: new Float64Array([0.25]), reduction: 'none' }));
+    t.equal(r.nonFinite, 0, `${mode}: finite`);
+    t.same(Array.from(r.losses!), [0.75 * z, 0.25 * z], `${mode}: losses a_t |z|`);
+    t.same(Array.from(r.gradient!), [0.75, -0.25], `${mode}: gradient a_t (p - y)`);
+  }
+  // Multiclass: row 0's true class has p underflowing to 0 (loss z_max - z_t = z, gradient
+  // p - onehot); row 1 is confidently right (loss and gradient 0).
+  const m = focalLoss(softmax({ n: 2, c: 2, logits: new Float64Array([z, 0, 0, -z]), labels: new Int32Array([1, 0]), reduction: 'none' }));
+  t.equal(m.nonFinite, 0, 'multiclass: finite');
+  t.same(Array.from(m.losses!), [z, 0]);
+  t.same(Array.from(m.gradient!), [1, -1, 0, 0]);
+});
+
 t.test('outputs not asked for are not computed', async (t) => {
   const r = focalLoss(softmax({ wantGradient: false, wantLosses: false }));
   t.equal(r.gradient, null);
