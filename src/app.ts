@@ -20,6 +20,7 @@ import metrics from './plugins/metrics.js';
 import sharedSchemas from './plugins/shared-schemas.js';
 import openapi from './plugins/openapi.js';
 import { registerComputeGuards } from './plugins/compute-guards.js';
+import { AJV_OPTIONS, buildValidatorAcceptingRawBodies } from './schemas/validators.js';
 import { apiKeyHook } from './plugins/api-key-auth.js';
 import metricsRoute from './routes/metrics.js';
 import docsRoutes from './routes/docs.js';
@@ -56,20 +57,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
-    ajv: {
-      customOptions: {
-        // A numeric service must not turn "0.5" into 0.5 or null into 0 (Fastify's default).
-        coerceTypes: false,
-        // Unknown fields are errors, not silently dropped.
-        removeAdditional: false,
-        // Defaults are applied once, in tensors/decode-loss-request.ts, and echoed in `meta`.
-        useDefaults: false,
-        // Stop at the first schema error: a million bad values must not build a million errors.
-        allErrors: false,
-        // Errors carry the offending value, so a reason can say "must be finite" for 1e999.
-        verbose: true,
-      },
-    },
+    // The same Ajv options and compiler validate bodies in workers (schemas/validators.ts).
+    ajv: { customOptions: { ...AJV_OPTIONS } },
+    schemaController: { compilersFactory: { buildValidator: buildValidatorAcceptingRawBodies() as never } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
@@ -80,7 +70,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   await app.register(problemHandler);
   await app.register(requestLog);
-  await app.register(jsonBody, { maxDepth: config.MAX_JSON_DEPTH, bodyLimit: config.BODY_LIMIT });
+  await app.register(jsonBody, { maxDepth: config.MAX_JSON_DEPTH, bodyLimit: config.BODY_LIMIT, offloadMinBytes: config.OFFLOAD_MIN_BYTES });
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: {
@@ -99,6 +89,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     maxQueue: config.POOL_MAX_QUEUE,
     maxOldGenerationMb: config.WORKER_MAX_OLD_GENERATION_MB,
     inlineMaxElements: config.INLINE_MAX_ELEMENTS,
+    splitMinElements: config.SPLIT_MIN_ELEMENTS,
+    limits: {
+      maxElements: config.MAX_ELEMENTS,
+      maxClasses: config.MAX_CLASSES,
+      maxJsonDepth: config.MAX_JSON_DEPTH,
+      bodyLimit: config.BODY_LIMIT,
+    },
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     // Budgets nest: the pool's wait for orphaned tasks < the shutdown grace (server.ts).
     closeTimeoutMs: poolCloseTimeoutMs(config.SHUTDOWN_GRACE_MS),
     workerUrl: options.workerUrl,
@@ -122,18 +120,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Compute: API keys, rate limit and load shedding in front of the pool.
   await app.register(async function computeScope(scope) {
     await registerComputeGuards(scope, config);
-    await scope.register(lossRoute, {
-      maxElements: config.MAX_ELEMENTS,
-      maxClasses: config.MAX_CLASSES,
-      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-    });
+    await scope.register(lossRoute);
     await scope.register(oipInferRoute, {
       prefix: '/v2',
-      maxElements: config.MAX_ELEMENTS,
-      maxClasses: config.MAX_CLASSES,
-      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
       maxJsonDepth: config.MAX_JSON_DEPTH,
       bodyLimit: config.BODY_LIMIT,
+      offloadMinBytes: config.OFFLOAD_MIN_BYTES,
     });
   });
   return app;

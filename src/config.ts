@@ -36,6 +36,18 @@ export const ConfigSchema = Type.Object({
       'Batches of at most this many elements (N x C) are computed on the main thread instead of a worker: below it ' +
       'the worker round trip costs more than the kernel. 0 sends every batch to a worker.',
   }),
+  OFFLOAD_MIN_BYTES: Type.Integer({
+    minimum: 0,
+    default: 65536,
+    description:
+      'Compute bodies of at least this many bytes (and every compressed body) are decompressed, parsed, validated, ' +
+      'decoded and encoded in a worker, not on the event loop; smaller ones are faster on the main thread.',
+  }),
+  SPLIT_MIN_ELEMENTS: Type.Integer({
+    minimum: 0,
+    default: 1048576,
+    description: 'Batches of at least this many elements are split by rows over the idle workers (0: never split).',
+  }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024, description: 'Largest request body in bytes (413 above).' }),
   MAX_ELEMENTS: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024, description: 'Largest N x C per request (413 above).' }),
   REQUEST_TIMEOUT_MS: Type.Integer({

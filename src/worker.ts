@@ -1,14 +1,13 @@
 /**
- * Piscina worker entry: runs one focal-loss kernel and transfers the result's arrays back.
- * Deliberately thin (code here is invisible to coverage); everything it calls is tested on
- * the main thread.
+ * Piscina worker entry: runs one pool task (pool/pool-task.ts) and transfers what it produced
+ * back. Deliberately thin (code here is invisible to coverage); everything it calls is tested
+ * on the main thread.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { focalLoss } from './kernels/focal.js';
-import type { FocalProblem } from './kernels/types.js';
-import { resultBuffers } from './pool/focal-task.js';
+import { runPoolTask, type PoolTask } from './pool/pool-task.js';
 
-export default function computeFocal(problem: FocalProblem): unknown {
-  const result = focalLoss(problem);
-  return move({ [transferableSymbol]: resultBuffers(result), [valueSymbol]: result } as never);
+export default function runTask(task: PoolTask): unknown {
+  const { value, transfer } = runPoolTask(task, focalLoss);
+  return move({ [transferableSymbol]: transfer, [valueSymbol]: value } as never);
 }

@@ -35,6 +35,14 @@ export interface FieldError {
   detail: string;
 }
 
+/** A problem as plain data, to cross a thread boundary (errors lose their class in structured cloning). */
+export interface ProblemData {
+  code: ProblemCode;
+  detail: string;
+  errors: FieldError[];
+  headers: Record<string, string>;
+}
+
 export class ProblemError extends Error {
   readonly code: ProblemCode;
   readonly status: number;
@@ -55,6 +63,14 @@ export class ProblemError extends Error {
     this.title = PROBLEMS[code].title;
     this.errors = options.errors ?? [];
     this.headers = options.headers ?? {};
+  }
+
+  toData(): ProblemData {
+    return { code: this.code, detail: this.message, errors: this.errors, headers: this.headers };
+  }
+
+  static fromData(data: ProblemData): ProblemError {
+    return new ProblemError(data.code, data.detail, { errors: data.errors, headers: data.headers });
   }
 }
 

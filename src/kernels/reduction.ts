@@ -4,7 +4,7 @@
  * results (tensors/merge-results.ts) and the CLI all use these, so a merged result is reduced
  * exactly as one request over the whole batch would be.
  */
-import type { Reduction } from './types.js';
+import type { FocalProblem, Reduction } from './types.js';
 
 /** What `mean` divides the loss sum by: the normalizer when given, else the count; 1 otherwise. */
 export function lossDenominator(reduction: Reduction, normalizer: number | null, count: number): number {
@@ -28,4 +28,17 @@ export function reduceLossSum(reduction: Reduction, lossSum: number, denominator
 export function gradientScale(reduction: Reduction, denominator: number): number {
   if (reduction !== 'mean') return 1;
   return denominator > 0 ? 1 / denominator : 0;
+}
+
+/**
+ * What `mean` counts: every element (binary, multilabel), every row not ignored (multiclass
+ * class ids, -1 marks an ignored row), every row (multiclass probability rows).
+ */
+export function countOf(problem: FocalProblem): number {
+  if (problem.mode !== 'multiclass') return problem.n * problem.c;
+  const labels = problem.labels;
+  if (labels === null) return problem.n;
+  let count = 0;
+  for (let i = 0; i < problem.n; i++) if (labels[i] >= 0) count++;
+  return count;
 }

@@ -33,6 +33,7 @@ import { modulatingPower, powerKind, type PowerKind } from './power.js';
 import type { FloatArray, FocalResult, SigmoidProblem, TargetArray } from './types.js';
 import { CompensatedSum } from './compensated-sum.js';
 import { PT_BINS, ptBin } from './pt-histogram.js';
+import { countOf } from './reduction.js';
 
 /**
  * Elements per chunk. Each chunk column's losses are summed plainly and those sums are added
@@ -62,7 +63,7 @@ const COLUMN_SUMS = 5;
 export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
   const { n, c, targets, gamma, labelSmoothing: eps } = problem;
   const total = n * c;
-  const count = total;
+  const count = countOf(problem);
   const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
   const scale = problem.reduction === 'mean' ? 1 / denominator : 1;
 

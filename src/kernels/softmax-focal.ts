@@ -30,15 +30,11 @@ import type { FloatArray, FocalResult, RawClassStats, SoftmaxProblem } from './t
 import { CompensatedSum } from './compensated-sum.js';
 import { nextChunkRows } from './sigmoid-focal.js';
 import { PT_BINS, ptBin } from './pt-histogram.js';
+import { countOf } from './reduction.js';
 
 export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
   const { n, c, labels, gamma } = problem;
-  let count = 0;
-  if (labels !== null) {
-    for (let i = 0; i < n; i++) if (labels[i] >= 0) count++;
-  } else {
-    count = n;
-  }
+  const count = countOf(problem);
   const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
   // An all-ignored batch has a zero sum; its mean is defined as 0 rather than 0/0.
   const scale = problem.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;

@@ -1,23 +1,124 @@
 /**
- * The focal-loss worker pool as a Fastify decorator, started with the app and closed with it.
+ * The focal-loss worker pool as a Fastify plugin, started with the app and closed with it, and
+ * the one way a compute route answers: `reply.compute(job)`. A job is a body left as bytes
+ * (RawBody: a worker does everything) or a body already parsed and validated on the main thread
+ * (small bodies: decoded here, computed in the pool, encoded here). Either way the work is
+ * bounded by the request's deadline (REQUEST_TIMEOUT_MS from its first byte), cancelled when the
+ * client goes away, noted for the request's log line, and the answer's bytes are sent as they are.
  */
-import type { FastifyInstance } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import { FocalPool, type FocalPoolOptions } from '../pool/focal-pool.js';
+import { FocalPool, type FocalPoolOptions, type RequestAnswer } from '../pool/focal-pool.js';
+import { ProblemError } from '../errors/problem-error.js';
+import { RawBody } from '../body/raw-body.js';
+import { batchInfo, bytesOf, type PreparedRequest } from '../pipeline/answer.js';
+import { answerPrepared, type PipelineLimits } from '../pipeline/request-task.js';
+import { prepareLoss } from '../pipeline/loss-pipeline.js';
+import { prepareInfer, type InferParams } from '../pipeline/infer-pipeline.js';
+import type { LossRequest } from '../schemas/loss-request.js';
+import type { InferenceRequest } from '../schemas/oip.js';
+
+export interface FocalPoolPluginOptions extends FocalPoolOptions {
+  limits: PipelineLimits;
+  requestTimeoutMs: number;
+}
+
+/** What a compute route hands over: its body (bytes or validated) and, for /v2, its parameters. */
+export type ComputeJob =
+  | { route: 'loss'; body: LossRequest | RawBody }
+  | { route: 'infer'; body: InferenceRequest | RawBody; params: InferParams; binary: Buffer | null };
 
 export default fp(
-  async function focalPoolPlugin(app: FastifyInstance, options: FocalPoolOptions) {
+  async function focalPoolPlugin(app: FastifyInstance, options: FocalPoolPluginOptions) {
     const pool = new FocalPool(options);
+    const { limits, requestTimeoutMs } = options;
     app.decorate('focalPool', pool);
     app.addHook('onClose', async () => {
       await pool.close();
+    });
+
+    /** The job's answer: in the workers from its bytes, or prepared here and computed in the pool. */
+    async function answerJob(job: ComputeJob, signal: AbortSignal): Promise<RequestAnswer> {
+      if (job.body instanceof RawBody) {
+        const raw = job.body;
+        return pool.runRequest(
+          {
+            route: job.route,
+            bytes: raw.bytes,
+            contentEncoding: raw.contentEncoding,
+            headerLength: raw.headerLength,
+            params: job.route === 'infer' ? job.params : null,
+            limits,
+          },
+          signal,
+        );
+      }
+      const prepared: PreparedRequest =
+        job.route === 'loss' ? prepareLoss(job.body as LossRequest, limits) : prepareInfer(job.params, job.body, job.binary, limits);
+      const result = await pool.run(prepared.decoded.problem, signal);
+      try {
+        return { answer: answerPrepared(prepared, result), info: batchInfo(prepared) };
+      } catch (err) {
+        if (err instanceof ProblemError) return { problem: err, info: batchInfo(prepared) };
+        throw err;
+      }
+    }
+
+    app.decorateReply('compute', async function compute(this: FastifyReply, job: ComputeJob): Promise<FastifyReply> {
+      const reply = this;
+      const started = performance.now();
+      const { signal, release } = computeSignal(reply, requestTimeoutMs);
+      reply.request.log.debug({ route: job.route, onWorker: job.body instanceof RawBody }, 'computing');
+      let done: RequestAnswer;
+      try {
+        done = await answerJob(job, signal);
+      } finally {
+        release();
+      }
+      if (done.info !== null) reply.request.compute = { ...done.info, computeMs: Math.round((performance.now() - started) * 1000) / 1000 };
+      if ('problem' in done) throw done.problem;
+      for (const [name, value] of Object.entries(done.answer.headers)) reply.header(name, value);
+      return reply.type(done.answer.contentType).send(bytesOf(done.answer.body));
     });
   },
   { name: 'focal-pool' },
 );
 
+/**
+ * An AbortSignal for one computation: it aborts when the request's deadline passes (504) or
+ * when the client closes the connection before its answer (the task is dropped from the queue,
+ * or its worker replaced, instead of computing for nobody).
+ */
+export function computeSignal(reply: FastifyReply, requestTimeoutMs: number): { signal: AbortSignal; release: () => void } {
+  const controller = new AbortController();
+  const remaining = Math.max(1, requestTimeoutMs - reply.elapsedTime);
+  const timer = setTimeout(
+    () => controller.abort(new ProblemError('timeout', `the request did not finish within REQUEST_TIMEOUT_MS (${requestTimeoutMs} ms)`)),
+    remaining,
+  );
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new ProblemError('cancelled', 'the client closed the connection'));
+  };
+  // The client may already be gone (it left while its body was parsed): then abort at once.
+  const socket = reply.request.raw.socket as { destroyed?: boolean } | null;
+  if (socket === null || socket.destroyed === true) onClose();
+  else reply.raw.once('close', onClose);
+  return {
+    signal: controller.signal,
+    release: () => {
+      clearTimeout(timer);
+      reply.raw.off('close', onClose);
+    },
+  };
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     focalPool: FocalPool;
+  }
+  interface FastifyReply {
+    /** Computes a compute route's answer and sends it. */
+    compute(job: ComputeJob): Promise<FastifyReply>;
   }
 }

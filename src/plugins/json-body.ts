@@ -1,35 +1,20 @@
 /**
- * The application/json body parser. Stricter than Fastify's default: the body must be valid
- * UTF-8 (the default silently turns bad bytes into U+FFFD), must not nest deeper than
- * MAX_JSON_DEPTH (checked before parsing), and keys that could poison prototypes
- * (__proto__, constructor.prototype) are rejected. Every failure is a 400 problem.
+ * The application/json body parser: strict (body/parse-json.ts), and for routes that handle
+ * their bodies in workers (route config `offloadBody`), large or compressed bodies are not
+ * touched at all: they go on as bytes (RawBody) for a worker to decompress, parse and validate.
  */
-import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import sjson from 'secure-json-parse';
-import { ProblemError } from '../errors/problem-error.js';
-import { jsonDepthExceeds } from '../body/json-depth.js';
 import { decodeContentEncoding } from '../body/content-encoding.js';
+import { parseJsonBody } from '../body/parse-json.js';
+import { offloadBody, RawBody } from '../body/raw-body.js';
 
 export interface JsonBodyOptions {
   maxDepth: number;
   /** BODY_LIMIT: the cap on a compressed body's decompressed size. */
   bodyLimit: number;
-}
-
-/** Parses a JSON body with every check above; failures are 400 malformed-body problems. */
-export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
-  if (body.length === 0) throw new ProblemError('malformed-body', 'the body is empty; send a JSON object');
-  if (!isUtf8(body)) throw new ProblemError('malformed-body', 'the body is not valid UTF-8');
-  if (jsonDepthExceeds(body, maxDepth)) {
-    throw new ProblemError('malformed-body', `the JSON nests deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
-  }
-  try {
-    return sjson.parse(body.toString('utf8'), null, { protoAction: 'error', constructorAction: 'error' });
-  } catch (err) {
-    throw new ProblemError('malformed-body', `the body is not valid JSON: ${(err as Error).message}`);
-  }
+  /** OFFLOAD_MIN_BYTES: bodies at least this large go to a worker as bytes (offloading routes only). */
+  offloadMinBytes: number;
 }
 
 export default fp(
@@ -39,9 +24,20 @@ export default fp(
       // A body sent to no route is not decompressed or parsed: it gets its 404 (or the guards'
       // answer) without the work, which unauthenticated clients could otherwise cause.
       if (request.is404) return null;
-      const body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.bodyLimit);
+      const encoding = request.headers['content-encoding'];
+      if (request.routeOptions.config.offloadBody === true && offloadBody(raw, encoding, options.offloadMinBytes)) {
+        return new RawBody(raw, encoding);
+      }
+      const body = await decodeContentEncoding(raw, encoding, options.bodyLimit);
       return parseJsonBody(body, options.maxDepth);
     });
   },
   { name: 'json-body' },
 );
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route takes large or compressed bodies as RawBody and has a worker do everything. */
+    offloadBody?: boolean;
+  }
+}

@@ -1,15 +1,16 @@
 /**
  * The body parser of the Open Inference Protocol's infer routes, for their scope only: any
  * content type (tritonclient sends binary requests without one, others as
- * application/octet-stream or application/json) is read as a buffer, split by the binary tensor
- * data extension's framing (after undoing a gzip or deflate Content-Encoding), and its JSON header parsed by the same strict parser as every JSON
- * body. The binary part waits on the request for the input decoder.
+ * application/octet-stream or application/json) is read as a buffer. Large or compressed bodies
+ * go on as bytes (RawBody) for a worker to decompress, frame, parse and validate; small ones are
+ * handled here the same way (oip/parse-inference-body.ts), the binary part waiting on the
+ * request for the input decoder.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { splitInferenceBody, HEADER_LENGTH_HEADER } from '../oip/binary-framing.js';
-import { parseJsonBody } from './json-body.js';
-import { ProblemError } from '../errors/problem-error.js';
+import { HEADER_LENGTH_HEADER } from '../oip/binary-framing.js';
+import { parseInferenceBody } from '../oip/parse-inference-body.js';
 import { decodeContentEncoding } from '../body/content-encoding.js';
+import { offloadBody, RawBody } from '../body/raw-body.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -18,24 +19,24 @@ declare module 'fastify' {
   }
 }
 
-export function useInferenceBodyParser(scope: FastifyInstance, limits: { maxDepth: number; bodyLimit: number }): void {
+export interface InferenceBodyLimits {
+  maxDepth: number;
+  bodyLimit: number;
+  /** OFFLOAD_MIN_BYTES: bodies at least this large go to a worker as bytes. */
+  offloadMinBytes: number;
+}
+
+export function useInferenceBodyParser(scope: FastifyInstance, limits: InferenceBodyLimits): void {
   scope.removeAllContentTypeParsers();
   scope.addContentTypeParser('*', { parseAs: 'buffer' }, async (request: FastifyRequest, raw: Buffer) => {
     if (request.is404) return null; // no work for a body sent to no route (see json-body.ts)
+    const encoding = request.headers['content-encoding'];
+    const headerLength = request.headers[HEADER_LENGTH_HEADER];
+    if (offloadBody(raw, encoding, limits.offloadMinBytes)) return new RawBody(raw, encoding, headerLength);
     // tritonclient's request_compression_algorithm compresses the whole body, header and binary data.
-    const body = await decodeContentEncoding(raw, request.headers['content-encoding'], limits.bodyLimit);
-    const framed = splitInferenceBody(body, request.headers[HEADER_LENGTH_HEADER]);
-    request.inferenceBinary = framed.binary;
-    try {
-      return parseJsonBody(framed.json, limits.maxDepth);
-    } catch (err) {
-      if (framed.binary === null && err instanceof ProblemError) {
-        throw new ProblemError(
-          err.code,
-          `${err.message} (a body with binary tensor data needs the Inference-Header-Content-Length header giving its JSON header's length)`,
-        );
-      }
-      throw err;
-    }
+    const body = await decodeContentEncoding(raw, encoding, limits.bodyLimit);
+    const parsed = parseInferenceBody(body, headerLength, limits.maxDepth);
+    request.inferenceBinary = parsed.binary;
+    return parsed.json;
   });
 }

@@ -8,8 +8,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { PROBLEM_TYPE_BASE, PROBLEMS, ProblemError, type FieldError, type ProblemCode } from '../errors/problem-error.js';
 import type { Problem } from '../schemas/problem.js';
-import { fieldErrorsFromAjv, type AjvErrorLike } from './ajv-errors.js';
-import { MAX_FIELD_ERRORS } from '../tensors/field-errors.js';
+import { validationProblem, type AjvErrorLike } from '../errors/ajv-errors.js';
 import { logRequestLine } from './request-log.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -27,12 +26,7 @@ const FASTIFY_CODES: Record<string, ProblemCode> = {
 export function toProblem(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
   const e = err as FastifyError & { validation?: AjvErrorLike[] };
-  if (Array.isArray(e.validation)) {
-    const errors = fieldErrorsFromAjv(e.validation).slice(0, MAX_FIELD_ERRORS);
-    const first = errors[0];
-    const detail = first ? `${first.pointer.slice(2) || 'body'} ${first.detail}` : 'the request does not match the schema';
-    return new ProblemError('invalid-request', detail, { errors });
-  }
+  if (Array.isArray(e.validation)) return validationProblem(e.validation);
   const code = e.code !== undefined ? FASTIFY_CODES[e.code] : undefined;
   if (code !== undefined) return new ProblemError(code, clientMessage(code, e));
   // Body parse errors (bad JSON, forbidden __proto__ keys, bad UTF-8) carry a 4xx status.

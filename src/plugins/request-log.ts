@@ -7,14 +7,12 @@
  * calls every few seconds per replica) log their successful answers at debug, so they do not
  * drown the requests that matter; their failures (a 503 while draining) stay at info.
  */
+import type { BatchInfo } from '../pipeline/answer.js';
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
-export interface ComputeInfo {
-  mode: string;
-  n: number;
-  c: number;
+export interface ComputeInfo extends BatchInfo {
   computeMs: number;
 }
 

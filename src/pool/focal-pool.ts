@@ -1,6 +1,8 @@
 /**
- * The worker-thread pool that runs focal-loss kernels. Typed arrays go to the worker by
- * transfer and come back by transfer. A full queue is the client-visible "overloaded" problem
+ * The worker-thread pool that runs focal-loss work: kernels on decoded batches (small bodies),
+ * and whole requests from body bytes to answer bytes (large or compressed bodies), a large batch
+ * split by rows over every idle worker. Bytes and typed arrays go to the worker by transfer and
+ * come back by transfer; a split batch lives in shared memory. A full queue is the client-visible "overloaded" problem
  * (503 + Retry-After), never piscina's own error; an aborted task (timeout, client gone) is
  * removed from the queue or its worker is replaced; a worker that throws, exits or runs out
  * of memory fails only its own task, and piscina starts a new worker. Batches of at most
@@ -12,8 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ProblemError } from '../errors/problem-error.js';
 import type { FocalProblem, FocalResult } from '../kernels/types.js';
-import { problemBuffers } from './focal-task.js';
+import { ownedBuffers, problemBuffers } from './focal-task.js';
 import { focalLoss } from '../kernels/focal.js';
+import { batchPart, mergeParts, rowRanges, type PartResult } from '../kernels/split-batch.js';
+import type { Answer, BatchInfo } from '../pipeline/answer.js';
+import type { RequestOutcome, RequestTask, SettledOutcome } from '../pipeline/request-task.js';
+import type { PoolTask } from './pool-task.js';
 
 // worker.ts under tap/tsx, worker.js once compiled to dist/.
 const ext = path.extname(fileURLToPath(import.meta.url));
@@ -32,18 +38,31 @@ export interface FocalPoolOptions {
   closeTimeoutMs?: number;
   /** Batches of at most this many elements run on the calling thread (default 0: none). */
   inlineMaxElements?: number;
+  /**
+   * Batches of at least this many elements are split by rows over the workers idle when their
+   * body has been decoded (default 0: never split).
+   */
+  splitMinElements?: number;
 }
+
+/**
+ * A request handled in the workers: its answer, or the problem to answer with; and what batch it
+ * was, once it was computed (a result can be computed and then refused, e.g. a 422 overflow).
+ */
+export type RequestAnswer = { answer: Answer; info: BatchInfo } | { problem: ProblemError; info: BatchInfo | null };
 
 export class FocalPool {
   private readonly pool: Piscina;
   private readonly maxQueue: number;
   private readonly inlineMaxElements: number;
+  private readonly splitMinElements: number;
   private closing = false;
   /** Tasks submitted and not yet settled (running or waiting). */
   private inFlight = 0;
 
   constructor(options: FocalPoolOptions) {
     this.inlineMaxElements = options.inlineMaxElements ?? 0;
+    this.splitMinElements = options.splitMinElements ?? 0;
     this.pool = new Piscina({
       filename: (options.workerUrl ?? WORKER_URL).href,
       minThreads: options.size,
@@ -83,24 +102,64 @@ export class FocalPool {
     return this.closing;
   }
 
+  /** Workers with nothing to do right now. */
+  private get idle(): number {
+    return Math.max(0, this.size - this.inFlight);
+  }
+
   /**
-   * Runs a problem on a worker. The problem's arrays are transferred and unusable afterwards.
-   * When `signal` aborts, the promise rejects with the signal's reason if it is a
+   * Runs a decoded problem on a worker. The problem's arrays are transferred and unusable
+   * afterwards. When `signal` aborts, the promise rejects with the signal's reason if it is a
    * ProblemError (the caller decides: timeout, client gone), else with a timeout problem.
    */
   async run(problem: FocalProblem, signal?: AbortSignal): Promise<FocalResult> {
+    this.refuseWhenClosing();
+    if (problem.n * problem.c <= this.inlineMaxElements) return focalLoss(problem);
+    return this.submit<FocalResult>({ kind: 'kernel', problem }, problemBuffers(problem), signal);
+  }
+
+  /**
+   * Handles a request from its body bytes (transferred) to its answer's bytes in the workers.
+   * A batch of at least splitMinElements, decoded while other workers are idle, comes back in
+   * shared memory and is computed in row ranges on every worker idle at that moment (never on
+   * a busy one, so a split does not hold up queued requests), then merged and encoded.
+   */
+  async runRequest(task: Omit<RequestTask, 'kind' | 'shareFromElements'>, signal?: AbortSignal): Promise<RequestAnswer> {
+    this.refuseWhenClosing();
+    // Sharing pays only if another worker is free besides the one that decodes the body.
+    const shareFromElements = this.idle >= 2 && this.splitMinElements > 0 ? this.splitMinElements : 0;
+    const outcome = await this.submit<RequestOutcome>({ ...task, kind: 'request', shareFromElements }, ownedBuffers([task.bytes]), signal);
+    if (outcome.kind !== 'prepared') return settled(outcome);
+
+    const { prepared } = outcome;
+    const problem = prepared.decoded.problem;
+    const ranges = rowRanges(problem.n, Math.max(1, this.idle));
+    let result: FocalResult | null = null;
+    if (ranges.length > 1) {
+      const parts = await Promise.all(
+        ranges.map(([start, end]) => this.submit<PartResult>({ kind: 'part', problem: batchPart(problem, start, end) }, [], signal)),
+      );
+      result = mergeParts(problem, parts);
+    }
+    return settled(await this.submit<SettledOutcome>({ kind: 'answer', prepared, result }, [], signal));
+  }
+
+  private refuseWhenClosing(): void {
     if (this.closing) {
       throw new ProblemError('unavailable', 'the service is shutting down; retry on another instance', {
         headers: { 'retry-after': '1' },
       });
     }
-    if (problem.n * problem.c <= this.inlineMaxElements) return focalLoss(problem);
+  }
+
+  /** One task on a worker, within the queue bound, its failures mapped to problems. */
+  private async submit<T>(task: PoolTask, transferList: ArrayBuffer[], signal: AbortSignal | undefined): Promise<T> {
     // The queue bound is kept here: piscina does not count tasks that carry an AbortSignal
     // against its maxQueue (it parks them in a separate queue), and every task here has one.
     if (this.inFlight >= this.size + this.maxQueue) throw overloaded(this.queueSize);
     this.inFlight++;
     try {
-      return (await this.pool.run(problem, { transferList: problemBuffers(problem), signal })) as FocalResult;
+      return (await this.pool.run(task, { transferList, signal })) as T;
     } catch (err) {
       if (signal?.aborted) {
         const reason: unknown = signal.reason;
@@ -117,6 +176,10 @@ export class FocalPool {
     this.closing = true;
     await this.pool.close();
   }
+}
+
+function settled(outcome: SettledOutcome): RequestAnswer {
+  return outcome.kind === 'answer' ? outcome : { problem: ProblemError.fromData(outcome.problem), info: outcome.info };
 }
 
 function overloaded(queued: number): ProblemError {

@@ -9,20 +9,20 @@ export function problemBuffers(problem: FocalProblem): ArrayBuffer[] {
   const arrays: (ArrayBufferView | null)[] = [problem.logits, problem.weights, problem.alpha];
   if (problem.mode === 'multiclass') arrays.push(problem.labels, problem.probabilities);
   else arrays.push(problem.targets);
-  return uniqueOwnedBuffers(arrays);
+  return ownedBuffers(arrays);
 }
 
 /** The ArrayBuffers a result owns, for the transfer list. */
 export function resultBuffers(result: FocalResult): ArrayBuffer[] {
   const s = result.stats;
-  return uniqueOwnedBuffers([result.gradient, result.losses, s.support, s.lossSum, s.posLossSum, s.negLossSum, s.tp, s.fp, s.fn, s.ptHistogram]);
+  return ownedBuffers([result.gradient, result.losses, s.support, s.lossSum, s.posLossSum, s.negLossSum, s.tp, s.fp, s.fn, s.ptHistogram]);
 }
 
 /**
  * Only arrays that span their whole buffer may be transferred: transferring a view would
  * detach (and hand over) memory that other data still uses.
  */
-function uniqueOwnedBuffers(arrays: (ArrayBufferView | null)[]): ArrayBuffer[] {
+export function ownedBuffers(arrays: (ArrayBufferView | null)[]): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const a of arrays) {
     if (a === null) continue;

@@ -11,6 +11,9 @@ import type { Mode, RawClassStats, Reduction } from '../kernels/types.js';
 import type { Stats } from '../schemas/loss-response.js';
 import { reportStats } from './class-stats.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
+import { addRawStats, emptyRawStats } from '../kernels/raw-stats.js';
+
+export { addRawStats, emptyRawStats };
 
 /** What one chunk contributes: computed with reduction `sum` (or `none`), never `mean`. */
 export interface PartialResult {
@@ -29,33 +32,6 @@ export interface MergedResult {
   gradientScale: number;
   raw: RawClassStats;
   stats: Stats;
-}
-
-const COUNTERS = ['support', 'lossSum', 'posLossSum', 'negLossSum', 'tp', 'fp', 'fn', 'ptHistogram'] as const;
-
-export function emptyRawStats(mode: Mode, c: number): RawClassStats {
-  const sigmoid = mode !== 'multiclass';
-  return {
-    support: new Float64Array(c),
-    lossSum: new Float64Array(c),
-    posLossSum: sigmoid ? new Float64Array(c) : null,
-    negLossSum: sigmoid ? new Float64Array(c) : null,
-    tp: new Float64Array(c),
-    fp: new Float64Array(c),
-    fn: new Float64Array(c),
-    ptHistogram: new Float64Array(c * PT_BINS),
-  };
-}
-
-/** into += from, counter by counter (counts stay exact integers below 2^53). */
-export function addRawStats(into: RawClassStats, from: RawClassStats): void {
-  for (const key of COUNTERS) {
-    const a = into[key];
-    const b = from[key];
-    if (a === null || b === null) continue;
-    if (a.length !== b.length) throw new Error(`cannot merge stats of ${b.length} classes into ${a.length}`);
-    for (let k = 0; k < a.length; k++) a[k] += b[k];
-  }
 }
 
 /** A /loss response's `stats` -> raw counters again (the ratios are dropped and recomputed after merging). */

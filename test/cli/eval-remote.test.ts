@@ -40,8 +40,10 @@ t.test('remote chunks with several in flight give the local result', async (t) =
   // Per-class sums are added in another order (chunks of 150 rows against one chunk): a few ulp.
   near(t, out.stats, localOut.stats, 1e-13);
   t.same(out.meta, localOut.meta);
-  const requests = s.logs.filter((l) => l.msg === 'request completed' && String(l.reqId).startsWith('focal-loss-eval-'));
+  const isChunk = (l: Record<string, unknown>) => l.msg === 'request completed' && String(l.reqId).startsWith('focal-loss-eval-');
+  const requests = await s.logsMatching(isChunk, 14);
   t.equal(requests.length, 14, 'one request per chunk of 150 rows, each with its own request id');
+  t.equal(new Set(requests.map((l) => l.reqId)).size, 14, 'ids all different');
   const table = await runCli(['eval', ...files.filter((a) => a !== '--json'), '--url', s.url]);
   t.match(table.stdout, new RegExp(`· ${s.url.replace(/[.]/g, '\\.')}, 4 requests in flight, binary wire\\n$`));
 });

@@ -22,8 +22,7 @@ t.test('serves a reference case over real HTTP and logs one line for it', async 
   t.equal(res.status, 200);
   t.equal(res.headers.get('x-request-id'), 'e2e-1');
   t.same(compareToExpected(await res.json(), c.expected), []);
-  await new Promise((r) => setTimeout(r, 100));
-  const line = server.logs.find((l) => l.reqId === 'e2e-1');
+  const [line] = await server.logsMatching((l) => l.reqId === 'e2e-1', 1);
   t.match(line, { msg: 'request completed', statusCode: 200, mode: c.request.mode, n: Number, c: Number, computeMs: Number });
   server.child.kill('SIGTERM');
   t.same(await server.exited, { code: 0, signal: null }, 'SIGTERM exits 0');

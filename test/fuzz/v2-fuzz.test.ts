@@ -8,86 +8,10 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { buildTestApp } from '../helpers/app.js';
-import { float64Bytes, outputsByName, readOipReply } from '../helpers/oip.js';
+import { outputsByName, readOipReply } from '../helpers/oip.js';
+import { oipMutations as mutations, validOipRequest as validRequest, type OipRequest as Request } from '../helpers/oip-mutations.js';
 
 const app = await buildTestApp(t);
-
-const DATATYPES = ['FP16', 'BF16', 'FP32', 'FP64', 'UINT8', 'INT32', 'INT64', 'BOOL', 'BYTES', 'INT8', 'fp32', ''];
-const MODELS = ['focal_loss_binary', 'focal_loss_multilabel', 'focal_loss_multiclass', 'focal_loss_binary/versions/1', 'nope'];
-
-const nasty = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom(null, true, 'none', '', 1e308, -1e308, 5e-324, -0, 2 ** 53, -1, 0, 1, 21, 1.5, [], {}, [[]]),
-  fc.double(),
-);
-
-/** A valid binary multiclass request: 3 rows, 4 classes, FP64 logits, INT64 targets. */
-function validRequest() {
-  const logits = float64Bytes([1, -2, 0.5, 3, 0, 0, 0, 0, -1, 2, 1, 0.25]);
-  const targets = Buffer.alloc(24);
-  [3, 0, 2].forEach((v, i) => targets.writeBigInt64LE(BigInt(v), 8 * i));
-  const header = {
-    inputs: [
-      { name: 'logits', shape: [3, 4], datatype: 'FP64', parameters: { binary_data_size: 96 } },
-      { name: 'targets', shape: [3], datatype: 'INT64', parameters: { binary_data_size: 24 } },
-    ] as Record<string, any>[],
-    parameters: { gamma: 2, binary_data_output: true } as Record<string, unknown>,
-    outputs: [{ name: 'loss' }, { name: 'gradient' }, { name: 'class_recall' }] as unknown[],
-  };
-  return { model: 'focal_loss_multiclass', header, data: Buffer.concat([logits, targets]) };
-}
-
-type Request = ReturnType<typeof validRequest> & { headerLength?: string };
-type Mutation = (r: Request) => Request;
-
-const mutations: fc.Arbitrary<Mutation>[] = [
-  fc.constantFrom(...MODELS).map((model) => (r) => ({ ...r, model })),
-  fc.tuple(fc.nat(1), fc.constantFrom(...DATATYPES)).map(([i, datatype]) => (r) => {
-    r.header.inputs[i].datatype = datatype;
-    return r;
-  }),
-  fc.tuple(fc.nat(1), fc.array(fc.integer({ min: -2, max: 1 << 20 }), { maxLength: 4 })).map(([i, shape]) => (r) => {
-    r.header.inputs[i].shape = shape;
-    return r;
-  }),
-  fc.tuple(fc.nat(1), fc.integer({ min: -5, max: 200 })).map(([i, size]) => (r) => {
-    r.header.inputs[i].parameters = { ...r.header.inputs[i].parameters, binary_data_size: size };
-    return r;
-  }),
-  fc.tuple(fc.nat(1), fc.constantFrom('logits', 'targets', 'weights', 'alpha', 'labels', '')).map(([i, name]) => (r) => {
-    r.header.inputs[i].name = name;
-    return r;
-  }),
-  fc.tuple(fc.constantFrom('gamma', 'alpha', 'reduction', 'normalizer', 'ignore_index', 'label_smoothing', 'binary_data_output', 'x'), nasty).map(
-    ([k, v]) => (r) => {
-      r.header.parameters[k] = v;
-      return r;
-    },
-  ),
-  fc.array(fc.oneof(fc.record({ name: fc.constantFrom('loss', 'gradient', 'accuracy', 'class_tp', 'nope') }), nasty), { maxLength: 4 }).map(
-    (outputs) => (r) => {
-      r.header.outputs = outputs;
-      return r;
-    },
-  ),
-  // Bytes flipped to anything (NaN and infinity patterns included), cut short or extended.
-  fc.tuple(fc.nat(119), fc.integer({ min: 0, max: 255 })).map(([i, b]) => (r) => {
-    r.data[i] = b;
-    return r;
-  }),
-  fc.nat(130).map((n) => (r) => ({ ...r, data: n <= 120 ? r.data.subarray(0, n) : Buffer.concat([r.data, Buffer.alloc(n - 120)]) })),
-  // Header lengths that lie, or are not numbers.
-  fc.oneof(fc.integer({ min: -3, max: 2000 }).map(String), fc.constantFrom('', ' ', 'abc', '1e3', '0x10', '99999999999999999999')).map(
-    (headerLength) => (r) => ({ ...r, headerLength }),
-  ),
-  // An input sent as JSON data instead, with nasty values.
-  fc.tuple(fc.nat(1), fc.array(nasty, { maxLength: 14 })).map(([i, data]) => (r) => {
-    const input = r.header.inputs[i];
-    delete input.parameters;
-    input.data = data;
-    return r;
-  }),
-];
 
 t.test('random malformed binary requests: a 200 with finite outputs or a 4xx error object, never a 5xx', async (t) => {
   let ok = 0;

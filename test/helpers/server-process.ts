@@ -24,6 +24,12 @@ export interface RunningServer {
   url: string;
   logs: Record<string, unknown>[];
   stderr: () => string;
+  /**
+   * The log lines matching `filter` once there are at least `count` of them (a request's line is
+   * written after its answer, so it can arrive after the client is done); rejects after
+   * `timeoutMs` with what was seen.
+   */
+  logsMatching: (filter: (line: Record<string, unknown>) => boolean, count: number, timeoutMs?: number) => Promise<Record<string, unknown>[]>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -35,6 +41,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
   let err = '';
   let buf = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -51,6 +58,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         try {
           const entry = JSON.parse(line);
           logs.push(entry);
+          for (const check of waiters) check();
           if (/listening/i.test(String(entry.msg))) resolve();
         } catch {
           // not a JSON log line
@@ -60,5 +68,21 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     void exited.then(({ code }) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
   });
   await listening;
-  return { child, url: `http://127.0.0.1:${port}`, logs, stderr: () => err, exited };
+  const logsMatching: RunningServer['logsMatching'] = (filter, count, timeoutMs = 10_000) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const matching = logs.filter(filter);
+        if (matching.length < count) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve(matching);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`${logs.filter(filter).length} matching log lines after ${timeoutMs} ms, expected ${count}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return { child, url: `http://127.0.0.1:${port}`, logs, stderr: () => err, logsMatching, exited };
 }

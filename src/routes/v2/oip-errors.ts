@@ -6,13 +6,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '../../errors/problem-error.js';
 import { prepareErrorReply } from '../../plugins/problem-handler.js';
+import { OIP_JSON_TYPE } from '../../pipeline/infer-pipeline.js';
 
-/**
- * The content type of every JSON answer under /v2: exactly `application/json` (JSON is UTF-8 by
- * definition, RFC 8259), because KServe's InferenceRESTClient reads the `error` of a failed
- * request only when the content type is exactly that string.
- */
-export const OIP_JSON_TYPE = 'application/json';
+export { OIP_JSON_TYPE };
 
 export function sendOipError(reply: FastifyReply, problem: ProblemError): FastifyReply {
   for (const [k, v] of Object.entries(problem.headers)) reply.header(k, v);

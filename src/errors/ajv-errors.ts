@@ -1,9 +1,11 @@
 /**
- * Ajv validation errors -> field errors a client can act on: a JSON pointer to the offending
- * value and a plain reason. For a value that matches no branch of a union (anyOf), the most
- * specific error (the deepest path) is reported instead of "must match a schema in anyOf".
+ * Ajv validation errors -> the `invalid-request` problem a client can act on: JSON pointers to
+ * the offending values and plain reasons. For a value that matches no branch of a union (anyOf),
+ * the most specific error (the deepest path) is reported instead of "must match a schema in
+ * anyOf". The one renderer of schema errors, whichever thread validated the body.
  */
-import type { FieldError } from '../errors/problem-error.js';
+import { ProblemError, type FieldError } from './problem-error.js';
+import { MAX_FIELD_ERRORS } from '../tensors/field-errors.js';
 
 export interface AjvErrorLike {
   keyword: string;
@@ -12,6 +14,14 @@ export interface AjvErrorLike {
   params: Record<string, unknown>;
   /** The offending value (Ajv's `verbose` option). */
   data?: unknown;
+}
+
+/** The problem for a body that fails its schema. */
+export function validationProblem(ajvErrors: AjvErrorLike[]): ProblemError {
+  const errors = fieldErrorsFromAjv(ajvErrors).slice(0, MAX_FIELD_ERRORS);
+  const first = errors[0];
+  const detail = first ? `${first.pointer.slice(2) || 'body'} ${first.detail}` : 'the request does not match the schema';
+  return new ProblemError('invalid-request', detail, { errors });
 }
 
 export function fieldErrorsFromAjv(errors: AjvErrorLike[]): FieldError[] {

@@ -1,0 +1,24 @@
+/**
+ * JSON bodies, parsed strictly on whichever thread handles them: the body must be valid UTF-8
+ * (the usual parsers silently turn bad bytes into U+FFFD), must not nest deeper than
+ * MAX_JSON_DEPTH (checked before parsing), and keys that could poison prototypes (__proto__,
+ * constructor.prototype) are rejected. Every failure is a 400 malformed-body problem.
+ */
+import { isUtf8 } from 'node:buffer';
+import sjson from 'secure-json-parse';
+import { ProblemError } from '../errors/problem-error.js';
+import { jsonDepthExceeds } from './json-depth.js';
+
+/** Parses a JSON body with every check above; failures are 400 malformed-body problems. */
+export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
+  if (body.length === 0) throw new ProblemError('malformed-body', 'the body is empty; send a JSON object');
+  if (!isUtf8(body)) throw new ProblemError('malformed-body', 'the body is not valid UTF-8');
+  if (jsonDepthExceeds(body, maxDepth)) {
+    throw new ProblemError('malformed-body', `the JSON nests deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
+  }
+  try {
+    return sjson.parse(body.toString('utf8'), null, { protoAction: 'error', constructorAction: 'error' });
+  } catch (err) {
+    throw new ProblemError('malformed-body', `the body is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Raw per-class counters (kernels/types.ts RawClassStats): an empty set, and adding one set into
+ * another. Results over parts of one batch (worker splits, the CLI's chunks) merge through here.
+ */
+import { PT_BINS } from './pt-histogram.js';
+import type { Mode, RawClassStats } from './types.js';
+
+const COUNTERS = ['support', 'lossSum', 'posLossSum', 'negLossSum', 'tp', 'fp', 'fn', 'ptHistogram'] as const;
+
+export function emptyRawStats(mode: Mode, c: number): RawClassStats {
+  const sigmoid = mode !== 'multiclass';
+  return {
+    support: new Float64Array(c),
+    lossSum: new Float64Array(c),
+    posLossSum: sigmoid ? new Float64Array(c) : null,
+    negLossSum: sigmoid ? new Float64Array(c) : null,
+    tp: new Float64Array(c),
+    fp: new Float64Array(c),
+    fn: new Float64Array(c),
+    ptHistogram: new Float64Array(c * PT_BINS),
+  };
+}
+
+/** into += from, counter by counter (counts stay exact integers below 2^53). */
+export function addRawStats(into: RawClassStats, from: RawClassStats): void {
+  for (const key of COUNTERS) {
+    const a = into[key];
+    const b = from[key];
+    if (a === null || b === null) continue;
+    if (a.length !== b.length) throw new Error(`cannot merge stats of ${b.length} classes into ${a.length}`);
+    for (let k = 0; k < a.length; k++) a[k] += b[k];
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * One batch on several threads: its arrays are put in shared memory once, its rows are cut into
+ * contiguous ranges computed independently (each part writes its gradient and losses straight
+ * into the shared outputs at its own rows), and the parts' sums and counters are merged exactly.
+ *
+ * Why the merge equals the unsplit kernel: every part is computed with the batch's own
+ * denominator (as its `normalizer` when the reduction is `mean`), so each gradient element is
+ * scaled exactly as the unsplit kernel scales it, and the parts' loss sums, counts and raw
+ * per-class counters are added before anything is reduced (ratios are derived later from the
+ * merged counters, tensors/class-stats.ts). The loss sum differs from the unsplit one only by
+ * the order of additions (both compensated, about 1e-16 relative); counters are exact.
+ */
+import { CompensatedSum } from './compensated-sum.js';
+import { countOf, lossDenominator, reduceLossSum } from './reduction.js';
+import type { FocalProblem, FocalResult } from './types.js';
+import { addRawStats, emptyRawStats } from './raw-stats.js';
+
+type Numeric = FocalProblem['logits'] | Uint8Array | Int32Array;
+
+/** A copy of `array` in a SharedArrayBuffer (other threads see it without a copy of their own). */
+function shared<T extends Numeric>(array: T): T {
+  if (array.buffer instanceof SharedArrayBuffer) return array;
+  const Ctor = array.constructor as new (buffer: SharedArrayBuffer) => T;
+  const copy = new Ctor(new SharedArrayBuffer(array.byteLength));
+  (copy as unknown as { set(a: ArrayLike<number>): void }).set(array as ArrayLike<number>);
+  return copy;
+}
+
+function sharedOrNull<T extends Numeric>(array: T | null): T | null {
+  return array === null ? null : shared(array);
+}
+
+/** Rows of a multiclass row's outputs: losses are one per row there, one per element otherwise. */
+function lossesPerRow(problem: FocalProblem): number {
+  return problem.mode === 'multiclass' ? 1 : problem.c;
+}
+
+/**
+ * The problem with its inputs in shared memory and zero-filled shared outputs for the gradient
+ * and losses it asks for (gradientOut, lossesOut).
+ */
+export function shareBatch(problem: FocalProblem): FocalProblem {
+  const outputs = {
+    gradientOut: problem.wantGradient ? new Float64Array(new SharedArrayBuffer(8 * problem.n * problem.c)) : undefined,
+    lossesOut: problem.wantLosses ? new Float64Array(new SharedArrayBuffer(8 * problem.n * lossesPerRow(problem))) : undefined,
+  };
+  const common = { logits: shared(problem.logits), weights: sharedOrNull(problem.weights), alpha: problem.alpha, ...outputs };
+  return problem.mode === 'multiclass'
+    ? { ...problem, ...common, labels: sharedOrNull(problem.labels), probabilities: sharedOrNull(problem.probabilities) }
+    : { ...problem, ...common, targets: shared(problem.targets) };
+}
+
+/** Row ranges [start, end) cutting n rows into `parts` contiguous ranges of near-equal size. */
+export function rowRanges(n: number, parts: number): [number, number][] {
+  const count = Math.max(1, Math.min(parts, n));
+  const ranges: [number, number][] = [];
+  for (let p = 0; p < count; p++) ranges.push([Math.floor((n * p) / count), Math.floor((n * (p + 1)) / count)]);
+  return ranges;
+}
+
+/**
+ * Rows [start, end) of a shared batch as a problem of its own: views into the shared inputs and
+ * outputs, and the whole batch's denominator, so its gradient is scaled as the unsplit one.
+ */
+export function batchPart(problem: FocalProblem, start: number, end: number): FocalProblem {
+  const { c } = problem;
+  const per = lossesPerRow(problem);
+  const denominator = lossDenominator(problem.reduction, problem.normalizer, countOf(problem));
+  const common = {
+    n: end - start,
+    logits: problem.logits.subarray(start * c, end * c),
+    weights: problem.weights === null ? null : problem.weights.subarray(start, end),
+    normalizer: problem.reduction === 'mean' ? denominator : problem.normalizer,
+    gradientOut: problem.gradientOut?.subarray(start * c, end * c),
+    lossesOut: problem.lossesOut?.subarray(start * per, end * per),
+  };
+  if (problem.mode === 'multiclass') {
+    return {
+      ...problem,
+      ...common,
+      labels: problem.labels === null ? null : problem.labels.subarray(start, end),
+      probabilities: problem.probabilities === null ? null : problem.probabilities.subarray(start * c, end * c),
+    };
+  }
+  return { ...problem, ...common, targets: problem.targets.subarray(start * c, end * c) };
+}
+
+/** What a part sends back: everything but the arrays it wrote into shared memory. */
+export type PartResult = Omit<FocalResult, 'gradient' | 'losses'>;
+
+export function partResult(result: FocalResult): PartResult {
+  const { gradient: _gradient, losses: _losses, ...rest } = result;
+  return rest;
+}
+
+/** The parts' results, in any order, merged into the result of the whole shared batch. */
+export function mergeParts(problem: FocalProblem, parts: PartResult[]): FocalResult {
+  const sum = new CompensatedSum();
+  let count = 0;
+  let nonFinite = 0;
+  const stats = emptyRawStats(problem.mode, problem.c);
+  for (const part of parts) {
+    sum.add(part.lossSum);
+    count += part.count;
+    nonFinite += part.nonFinite;
+    addRawStats(stats, part.stats);
+  }
+  const lossSum = sum.value();
+  const denominator = lossDenominator(problem.reduction, problem.normalizer, count);
+  const loss = reduceLossSum(problem.reduction, lossSum, denominator);
+  // A sum of finite part sums can still overflow.
+  let finiteCheck = loss - loss;
+  for (let k = 0; k < problem.c; k++) finiteCheck += stats.lossSum[k] - stats.lossSum[k];
+  return {
+    loss,
+    lossSum,
+    count,
+    denominator,
+    gradient: problem.wantGradient ? (problem.gradientOut ?? null) : null,
+    losses: problem.wantLosses ? (problem.lossesOut ?? null) : null,
+    stats,
+    nonFinite: nonFinite > 0 || finiteCheck !== 0 ? 1 : 0,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * An inference request's bytes (content codings already undone) -> its JSON header, parsed by
+ * the same strict parser as every JSON body, and the binary tensor data after it (the binary
+ * extension's framing). Runs on whichever thread handles the body.
+ */
+import { parseJsonBody } from '../body/parse-json.js';
+import { ProblemError } from '../errors/problem-error.js';
+import { splitInferenceBody } from './binary-framing.js';
+
+export interface ParsedInferenceBody {
+  json: unknown;
+  /** Binary tensor data after the JSON header, or null for a JSON-only request. */
+  binary: Buffer | null;
+}
+
+export function parseInferenceBody(body: Buffer, headerLength: string | string[] | undefined, maxDepth: number): ParsedInferenceBody {
+  const framed = splitInferenceBody(body, headerLength);
+  try {
+    return { json: parseJsonBody(framed.json, maxDepth), binary: framed.binary };
+  } catch (err) {
+    if (framed.binary === null && err instanceof ProblemError) {
+      throw new ProblemError(
+        err.code,
+        `${err.message} (a body with binary tensor data needs the Inference-Header-Content-Length header giving its JSON header's length)`,
+      );
+    }
+    throw err;
+  }
+}
