@@ -37,6 +37,8 @@ export interface BatchInfo {
   mode: string;
   n: number;
   c: number;
+  /** Workers that computed the batch at once (row ranges of one batch), when more than one. */
+  parts?: number;
 }
 
 export function batchInfo(prepared: PreparedRequest): BatchInfo {

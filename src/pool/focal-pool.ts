@@ -141,7 +141,9 @@ export class FocalPool {
       );
       result = mergeParts(problem, parts);
     }
-    return settled(await this.submit<SettledOutcome>({ kind: 'answer', prepared, result }, [], signal));
+    const answered = settled(await this.submit<SettledOutcome>({ kind: 'answer', prepared, result }, [], signal));
+    if (ranges.length > 1 && answered.info !== null) answered.info = { ...answered.info, parts: ranges.length };
+    return answered;
   }
 
   private refuseWhenClosing(): void {

@@ -1,0 +1,131 @@
+/**
+ * What a worker does with each kind of task, run here on the main thread (worker code is
+ * invisible to coverage): body bytes to answer bytes, compressed or not, for both routes; bad
+ * bodies to problem data; a large batch to a prepared request in shared memory; parts and
+ * answers of a split batch; and what is transferred back.
+ */
+import t from 'tap';
+import { gzipSync } from 'node:zlib';
+import { focalLoss } from '../../src/kernels/focal.js';
+import { runPoolTask } from '../../src/pool/pool-task.js';
+import type { RequestOutcome, RequestTask } from '../../src/pipeline/request-task.js';
+import type { FocalResult } from '../../src/kernels/types.js';
+import type { PartResult } from '../../src/kernels/split-batch.js';
+import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
+
+const limits = { maxElements: 1000, maxClasses: 100, maxJsonDepth: 16, bodyLimit: 1 << 20 };
+const good = loadCases('cases-regular.json').find((c) => c.request.mode === 'multiclass')!;
+
+function lossTask(body: string | Buffer, over: Partial<RequestTask> = {}): RequestTask {
+  return {
+    kind: 'request',
+    route: 'loss',
+    bytes: new Uint8Array(Buffer.from(body)),
+    contentEncoding: undefined,
+    headerLength: undefined,
+    params: null,
+    limits,
+    shareFromElements: 0,
+    ...over,
+  };
+}
+
+function outcome(task: RequestTask): RequestOutcome {
+  return runPoolTask(task, focalLoss).value as RequestOutcome;
+}
+
+t.test('a /loss body, plain or gzip, becomes its answer bytes, transferred back', async (t) => {
+  for (const [name, task] of [
+    ['plain', lossTask(JSON.stringify(good.request))],
+    ['gzip', lossTask(gzipSync(JSON.stringify(good.request)), { contentEncoding: 'gzip' })],
+  ] as const) {
+    const out = runPoolTask(task, focalLoss);
+    const value = out.value as RequestOutcome;
+    t.equal(value.kind, 'answer', name);
+    if (value.kind !== 'answer') continue;
+    t.equal(value.answer.contentType, 'application/json; charset=utf-8');
+    t.same(compareToExpected(JSON.parse(Buffer.from(value.answer.body).toString()), good.expected), [], `${name}: the reference answer`);
+    t.equal(value.info.mode, 'multiclass', 'what was computed, for the log line');
+    t.ok(out.transfer.length <= 1, 'the answer bytes travel back by transfer when they own their buffer');
+  }
+});
+
+t.test('bad bodies become problem data: parse, schema and semantic errors, with nothing computed', async (t) => {
+  const cases: [string, RequestTask, string][] = [
+    ['not JSON', lossTask('{"mode":'), 'malformed-body'],
+    ['schema', lossTask(JSON.stringify({ ...good.request, gamma: '2' })), 'invalid-request'],
+    ['semantics', lossTask(JSON.stringify({ mode: 'binary', logits: [1, 2], targets: [1] })), 'invalid-request'],
+    ['bad gzip', lossTask('not gzip', { contentEncoding: 'gzip' }), 'malformed-body'],
+    ['too large', lossTask(JSON.stringify({ mode: 'binary', logits: new Array(1001).fill(0), targets: new Array(1001).fill(0) })), 'too-many-elements'],
+  ];
+  for (const [name, task, code] of cases) {
+    const value = outcome(task);
+    t.equal(value.kind, 'problem', name);
+    if (value.kind === 'problem') {
+      t.equal(value.problem.code, code, name);
+      t.equal(value.info, null, `${name}: nothing was computed`);
+    }
+  }
+  const schema = outcome(cases[1][1]);
+  t.match(schema, { kind: 'problem', problem: { errors: [{ pointer: '#/gamma' }] } }, 'schema errors name the field');
+});
+
+t.test('a result that overflows is a 422 problem, noted as computed', async (t) => {
+  const value = outcome(lossTask(JSON.stringify({ mode: 'binary', logits: [-1.7e308, -1.7e308], targets: [1, 1], gamma: 0, reduction: 'sum', alpha: null })));
+  t.match(value, { kind: 'problem', problem: { code: 'result-not-finite' }, info: { mode: 'binary', n: 2, c: 1 } });
+});
+
+t.test('an /v2 body becomes the protocol answer; an unknown model is a problem', async (t) => {
+  const body = JSON.stringify({
+    inputs: [
+      { name: 'logits', datatype: 'FP64', shape: [2], data: [0.5, -1] },
+      { name: 'targets', datatype: 'FP64', shape: [2], data: [1, 0] },
+    ],
+    outputs: [{ name: 'loss' }, { name: 'gradient', parameters: { binary_data: true } }],
+  });
+  const task = lossTask(body, { route: 'infer', params: { model_name: 'focal_loss_binary' } });
+  const value = outcome(task);
+  t.equal(value.kind, 'answer');
+  if (value.kind === 'answer') {
+    t.equal(value.answer.contentType, 'application/octet-stream', 'binary output after a JSON header');
+    const headerLength = Number(value.answer.headers['inference-header-content-length']);
+    const header = JSON.parse(Buffer.from(value.answer.body).subarray(0, headerLength).toString());
+    t.equal(header.model_name, 'focal_loss_binary');
+    t.equal(value.answer.body.length, headerLength + 16, 'two float64 gradient values follow');
+  }
+  const unknown = outcome(lossTask(body, { route: 'infer', params: { model_name: 'nope' } }));
+  t.match(unknown, { kind: 'problem', problem: { code: 'invalid-request' } });
+});
+
+t.test('a large batch comes back prepared in shared memory; parts and the answer finish it', async (t) => {
+  const request = { mode: 'multilabel', logits: [[1, -2], [0.5, 3], [-1, 0], [2, 2]], targets: [[1, 0], [0, 1], [1, 1], [0, 0]], reduction: 'none' };
+  const value = outcome(lossTask(JSON.stringify(request), { shareFromElements: 8 }));
+  t.equal(value.kind, 'prepared');
+  if (value.kind !== 'prepared') return;
+  const { problem } = value.prepared.decoded;
+  t.ok(problem.logits.buffer instanceof SharedArrayBuffer, 'inputs in shared memory');
+  t.ok(problem.gradientOut!.buffer instanceof SharedArrayBuffer, 'outputs in shared memory');
+  const { batchPart, mergeParts } = await import('../../src/kernels/split-batch.js');
+  const parts = [batchPart(problem, 0, 1), batchPart(problem, 1, 4)].map((p) => runPoolTask({ kind: 'part', problem: p }, focalLoss).value as PartResult);
+  t.notOk('gradient' in parts[0], 'a part sends back sums and counters only');
+  const merged = mergeParts(problem, parts);
+  const answer = runPoolTask({ kind: 'answer', prepared: value.prepared, result: merged }, focalLoss).value as RequestOutcome;
+  const direct = outcome(lossTask(JSON.stringify(request)));
+  t.equal(answer.kind, 'answer');
+  t.equal(direct.kind, 'answer');
+  if (answer.kind === 'answer' && direct.kind === 'answer') {
+    t.same(JSON.parse(Buffer.from(answer.answer.body).toString()), JSON.parse(Buffer.from(direct.answer.body).toString()), 'the split answer equals the unsplit one');
+  }
+  const smaller = outcome(lossTask(JSON.stringify(request), { shareFromElements: 9 }));
+  t.equal(smaller.kind, 'answer', 'below shareFromElements the worker computes it itself');
+});
+
+t.test('kernel tasks return the kernel result with its arrays to transfer', async (t) => {
+  const problem = {
+    mode: 'binary' as const, n: 2, c: 1, logits: new Float64Array([1, -1]), targets: new Float64Array([1, 0]), weights: null, alpha: null,
+    gamma: 2, labelSmoothing: 0, reduction: 'mean' as const, normalizer: null, wantGradient: true, wantLosses: false,
+  };
+  const out = runPoolTask({ kind: 'kernel', problem }, focalLoss);
+  t.equal((out.value as FocalResult).count, 2);
+  t.ok(out.transfer.length >= 1);
+});
