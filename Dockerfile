@@ -19,9 +19,14 @@ COPY src ./src
 RUN npm run build
 
 FROM ${BASE_IMAGE} AS runtime
+# glibc.malloc.hugetlb=1: large buffers (request bodies, tensors, answers) are backed by
+# transparent huge pages. On the VMs measured, first-touching fresh 4 KiB pages cost ~4 ms/MB,
+# which made a 53 MB request spend more time faulting memory in than computing; see
+# docs/benchmarks.md. glibc without the tunable (or musl) ignores it.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Production dependencies only; no lifecycle scripts (prepare would need TypeScript).

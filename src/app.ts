@@ -21,6 +21,7 @@ import sharedSchemas from './plugins/shared-schemas.js';
 import openapi from './plugins/openapi.js';
 import { registerComputeGuards } from './plugins/compute-guards.js';
 import { AJV_OPTIONS, buildValidatorAcceptingRawBodies } from './schemas/validators.js';
+import { SharedBuffers } from './body/shared-buffers.js';
 import { apiKeyHook } from './plugins/api-key-auth.js';
 import metricsRoute from './routes/metrics.js';
 import docsRoutes from './routes/docs.js';
@@ -70,7 +71,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   await app.register(problemHandler);
   await app.register(requestLog);
-  await app.register(jsonBody, { maxDepth: config.MAX_JSON_DEPTH, bodyLimit: config.BODY_LIMIT, offloadMinBytes: config.OFFLOAD_MIN_BYTES });
+  // Memory for bodies on their way to a worker, reused from one request to the next.
+  const bodyOptions = {
+    maxDepth: config.MAX_JSON_DEPTH,
+    bodyLimit: config.BODY_LIMIT,
+    offloadMinBytes: config.OFFLOAD_MIN_BYTES,
+    buffers: new SharedBuffers(2 * config.BODY_LIMIT),
+  };
+  await app.register(jsonBody, bodyOptions);
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: {
@@ -121,12 +129,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   await app.register(async function computeScope(scope) {
     await registerComputeGuards(scope, config);
     await scope.register(lossRoute);
-    await scope.register(oipInferRoute, {
-      prefix: '/v2',
-      maxJsonDepth: config.MAX_JSON_DEPTH,
-      bodyLimit: config.BODY_LIMIT,
-      offloadMinBytes: config.OFFLOAD_MIN_BYTES,
-    });
+    await scope.register(oipInferRoute, { prefix: '/v2', ...bodyOptions });
   });
   return app;
 }

@@ -6,11 +6,13 @@
  */
 export class RawBody {
   constructor(
-    /** The body as received (still compressed when it has a Content-Encoding). */
-    readonly bytes: Buffer,
+    /** The body as received (still compressed when it has a Content-Encoding), usually in shared memory. */
+    readonly bytes: Uint8Array,
     readonly contentEncoding: string | undefined,
     /** The /v2 binary extension's Inference-Header-Content-Length, as sent. */
-    readonly headerLength?: string | string[],
+    readonly headerLength: string | string[] | undefined,
+    /** Hands the bytes' memory back for reuse once the request is done with them. */
+    readonly release: () => void = () => {},
   ) {}
 }
 
@@ -18,7 +20,7 @@ export class RawBody {
  * Whether a body goes to a worker as bytes: every compressed body (a small gzip body can
  * expand to BODY_LIMIT) and every body of at least `minBytes`.
  */
-export function offloadBody(raw: Buffer, contentEncoding: string | undefined, minBytes: number): boolean {
-  const compressed = contentEncoding !== undefined && contentEncoding.trim().toLowerCase() !== 'identity' && contentEncoding.trim() !== '';
-  return compressed || raw.length >= minBytes;
+export function offloadBody(length: number, contentEncoding: string | undefined, minBytes: number): boolean {
+  const coding = contentEncoding?.trim().toLowerCase() ?? '';
+  return (coding !== '' && coding !== 'identity') || length >= minBytes;
 }

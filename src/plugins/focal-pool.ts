@@ -75,6 +75,7 @@ export default fp(
         done = await answerJob(job, signal);
       } finally {
         release();
+        if (job.body instanceof RawBody) job.body.release();
       }
       if (done.info !== null) reply.request.compute = { ...done.info, computeMs: Math.round((performance.now() - started) * 1000) / 1000 };
       if ('problem' in done) throw done.problem;

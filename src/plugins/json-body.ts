@@ -1,35 +1,30 @@
 /**
  * The application/json body parser: strict (body/parse-json.ts), and for routes that handle
  * their bodies in workers (route config `offloadBody`), large or compressed bodies are not
- * touched at all: they go on as bytes (RawBody) for a worker to decompress, parse and validate.
+ * parsed here at all: they go on as bytes (RawBody) for a worker to decompress, parse and
+ * validate (body/body-parsers.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { decodeContentEncoding } from '../body/content-encoding.js';
+import type { Readable } from 'node:stream';
+import { readComputeBody, type ComputeBodyOptions } from '../body/body-parsers.js';
 import { parseJsonBody } from '../body/parse-json.js';
-import { offloadBody, RawBody } from '../body/raw-body.js';
 
-export interface JsonBodyOptions {
+export interface JsonBodyOptions extends ComputeBodyOptions {
   maxDepth: number;
-  /** BODY_LIMIT: the cap on a compressed body's decompressed size. */
-  bodyLimit: number;
-  /** OFFLOAD_MIN_BYTES: bodies at least this large go to a worker as bytes (offloading routes only). */
-  offloadMinBytes: number;
 }
 
 export default fp(
   async function jsonBody(app: FastifyInstance, options: JsonBodyOptions) {
     app.removeContentTypeParser(['application/json', 'text/plain']);
-    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, async (request: FastifyRequest, raw: Buffer) => {
+    app.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => {
       // A body sent to no route is not decompressed or parsed: it gets its 404 (or the guards'
       // answer) without the work, which unauthenticated clients could otherwise cause.
       if (request.is404) return null;
-      const encoding = request.headers['content-encoding'];
-      if (request.routeOptions.config.offloadBody === true && offloadBody(raw, encoding, options.offloadMinBytes)) {
-        return new RawBody(raw, encoding);
-      }
-      const body = await decodeContentEncoding(raw, encoding, options.bodyLimit);
-      return parseJsonBody(body, options.maxDepth);
+      const offloading = request.routeOptions.config.offloadBody === true;
+      return readComputeBody(request, payload, { ...options, offloadMinBytes: offloading ? options.offloadMinBytes : Infinity }, {}, (body) =>
+        parseJsonBody(body, options.maxDepth),
+      );
     });
   },
   { name: 'json-body' },

@@ -7,10 +7,10 @@
  * request for the input decoder.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import { HEADER_LENGTH_HEADER } from '../oip/binary-framing.js';
 import { parseInferenceBody } from '../oip/parse-inference-body.js';
-import { decodeContentEncoding } from '../body/content-encoding.js';
-import { offloadBody, RawBody } from '../body/raw-body.js';
+import { readComputeBody, type ComputeBodyOptions } from '../body/body-parsers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -19,24 +19,20 @@ declare module 'fastify' {
   }
 }
 
-export interface InferenceBodyLimits {
+export interface InferenceBodyOptions extends ComputeBodyOptions {
   maxDepth: number;
-  bodyLimit: number;
-  /** OFFLOAD_MIN_BYTES: bodies at least this large go to a worker as bytes. */
-  offloadMinBytes: number;
 }
 
-export function useInferenceBodyParser(scope: FastifyInstance, limits: InferenceBodyLimits): void {
+export function useInferenceBodyParser(scope: FastifyInstance, options: InferenceBodyOptions): void {
   scope.removeAllContentTypeParsers();
-  scope.addContentTypeParser('*', { parseAs: 'buffer' }, async (request: FastifyRequest, raw: Buffer) => {
+  scope.addContentTypeParser('*', async (request: FastifyRequest, payload: Readable) => {
     if (request.is404) return null; // no work for a body sent to no route (see json-body.ts)
-    const encoding = request.headers['content-encoding'];
-    const headerLength = request.headers[HEADER_LENGTH_HEADER];
-    if (offloadBody(raw, encoding, limits.offloadMinBytes)) return new RawBody(raw, encoding, headerLength);
     // tritonclient's request_compression_algorithm compresses the whole body, header and binary data.
-    const body = await decodeContentEncoding(raw, encoding, limits.bodyLimit);
-    const parsed = parseInferenceBody(body, headerLength, limits.maxDepth);
-    request.inferenceBinary = parsed.binary;
-    return parsed.json;
+    const headerLength = request.headers[HEADER_LENGTH_HEADER];
+    return readComputeBody(request, payload, options, { headerLength }, (body) => {
+      const parsed = parseInferenceBody(body, headerLength, options.maxDepth);
+      request.inferenceBinary = parsed.binary;
+      return parsed.json;
+    });
   });
 }

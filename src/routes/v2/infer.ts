@@ -7,19 +7,13 @@
  * Registered under the /v2 prefix.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { useInferenceBodyParser } from '../../plugins/oip-body.js';
+import { useInferenceBodyParser, type InferenceBodyOptions } from '../../plugins/oip-body.js';
 import { inferOperation } from '../../schemas/oip-operations.js';
 import { useOipErrors } from './oip-errors.js';
 
-export interface InferRouteOptions {
-  maxJsonDepth: number;
-  bodyLimit: number;
-  offloadMinBytes: number;
-}
-
-const oipInferRoute: FastifyPluginAsyncTypebox<InferRouteOptions> = async (app, options) => {
+const oipInferRoute: FastifyPluginAsyncTypebox<InferenceBodyOptions> = async (app, options) => {
   useOipErrors(app, { notFound: false });
-  useInferenceBodyParser(app, { maxDepth: options.maxJsonDepth, bodyLimit: options.bodyLimit, offloadMinBytes: options.offloadMinBytes });
+  useInferenceBodyParser(app, options);
 
   for (const versioned of [false, true]) {
     app.post(
