@@ -2,12 +2,18 @@
  * JSON bodies, parsed strictly on whichever thread handles them: the body must be valid UTF-8
  * (the usual parsers silently turn bad bytes into U+FFFD), must not nest deeper than
  * MAX_JSON_DEPTH (checked before parsing), and keys that could poison prototypes (__proto__,
- * constructor.prototype) are rejected. Every failure is a 400 malformed-body problem.
+ * constructor.prototype) are rejected. Every failure is a 400 malformed-body problem. Long
+ * base64 strings are taken from the bytes rather than parsed (body/lift-strings.ts).
  */
 import { isUtf8 } from 'node:buffer';
 import sjson from 'secure-json-parse';
 import { ProblemError } from '../errors/problem-error.js';
 import { jsonDepthExceeds } from './json-depth.js';
+import { LIFT_MIN_CHARS, liftDataStrings, restoreLifted } from './lift-strings.js';
+
+function strictParse(text: string): unknown {
+  return sjson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
+}
 
 /** Parses a JSON body with every check above; failures are 400 malformed-body problems. */
 export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
@@ -16,8 +22,18 @@ export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
   if (jsonDepthExceeds(body, maxDepth)) {
     throw new ProblemError('malformed-body', `the JSON nests deeper than ${maxDepth} levels (MAX_JSON_DEPTH)`);
   }
+  const lifted = body.length > LIFT_MIN_CHARS ? liftDataStrings(body) : null;
+  if (lifted !== null) {
+    try {
+      const value = strictParse(lifted.text);
+      restoreLifted(value, lifted.strings);
+      return value;
+    } catch {
+      // Parsed again whole below, so the error names the body's own text and positions.
+    }
+  }
   try {
-    return sjson.parse(body.toString('utf8'), null, { protoAction: 'error', constructorAction: 'error' });
+    return strictParse(body.toString('utf8'));
   } catch (err) {
     throw new ProblemError('malformed-body', `the body is not valid JSON: ${(err as Error).message}`);
   }

@@ -16,6 +16,5 @@ export function prepareLoss(body: LossRequest, limits: DecodeLimits): PreparedLo
 }
 
 export function answerLoss(prepared: PreparedLoss, result: FocalResult): Answer {
-  const text = serializeLossResponse(encodeLossResponse(prepared.decoded, result));
-  return { contentType: LOSS_CONTENT_TYPE, headers: {}, body: Buffer.from(text, 'utf8') };
+  return { contentType: LOSS_CONTENT_TYPE, headers: {}, body: serializeLossResponse(encodeLossResponse(prepared.decoded, result)) };
 }

@@ -75,12 +75,13 @@ export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float3
 }
 
 /**
- * The response body as JSON text. Same text as JSON.stringify(body), but an encoded tensor's
- * base64 data (tens of megabytes for a large batch) is spliced in rather than copied: the rest
- * is stringified with short placeholders, and the data strings are concatenated around it
- * (base64 needs no JSON escaping). One copy of a large result less, on the main thread.
+ * The response body as the UTF-8 bytes of its JSON text. The same text as JSON.stringify(body),
+ * but an encoded tensor's base64 data (tens of megabytes for a large batch) is written into the
+ * output buffer directly rather than concatenated into one string first: the rest is stringified
+ * with short placeholders, and the pieces are written one after another into a buffer of the
+ * exact size (base64 needs no JSON escaping). No string as long as the answer is ever built.
  */
-export function serializeLossResponse(body: LossResponse): string {
+export function serializeLossResponse(body: LossResponse): Buffer {
   const data: string[] = [];
   const placeholder = (t: unknown) => {
     if (t === undefined || Array.isArray(t)) return t;
@@ -88,16 +89,22 @@ export function serializeLossResponse(body: LossResponse): string {
     return { ...(t as EncodedTensor), data: `\u0000tensor ${data.length - 1}` };
   };
   const json = JSON.stringify({ ...body, gradient: placeholder(body.gradient), losses: placeholder(body.losses) });
-  if (data.length === 0) return json;
-  let out = '';
+  if (data.length === 0) return Buffer.from(json, 'utf8');
+  const pieces: string[] = [];
   let from = 0;
   for (let k = 0; k < data.length; k++) {
     // JSON.stringify writes NUL as the escape \u0000. Only a class name could hold the same
     // text, and stats come after gradient and losses, so the first match is the placeholder.
     const marker = `"\\u0000tensor ${k}"`;
     const at = json.indexOf(marker, from);
-    out += json.slice(from, at) + '"' + data[k] + '"';
+    pieces.push(json.slice(from, at) + '"', data[k], '"');
     from = at + marker.length;
   }
-  return out + json.slice(from);
+  pieces.push(json.slice(from));
+  let length = 0;
+  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const piece of pieces) at += out.write(piece, at, 'utf8');
+  return out;
 }
