@@ -15,6 +15,8 @@ t.test('defaults', async (t) => {
   t.equal(c.LOG_LEVEL, 'info');
   t.equal(c.BODY_LIMIT, 64 * 1024 * 1024);
   t.equal(c.INLINE_MAX_ELEMENTS, 4096);
+  t.equal(c.OFFLOAD_MIN_BYTES, 65536);
+  t.equal(c.SPLIT_MIN_ELEMENTS, 1048576);
   t.equal(c.POOL_SIZE, usableCpus());
   t.ok(c.POOL_SIZE >= 1);
 });
@@ -36,6 +38,8 @@ t.test('bad values are rejected with the variable named', async (t) => {
     ['LOG_LEVEL', 'loud'],
     ['BODY_LIMIT', '-1'],
     ['INLINE_MAX_ELEMENTS', '-1'],
+    ['OFFLOAD_MIN_BYTES', '-1'],
+    ['SPLIT_MIN_ELEMENTS', '0.5'],
   ]) {
     t.throws(() => loadConfig({ [k]: v }), { name: 'ConfigError', message: new RegExp(k) }, `${k}=${v}`);
   }
