@@ -10,6 +10,19 @@ import { ProblemError } from '../errors/problem-error.js';
 import { apiKeys, type Config } from '../config.js';
 import { apiKeyHook } from './api-key-auth.js';
 
+/** How often under-pressure samples the event loop, heap and RSS. */
+const PRESSURE_SAMPLE_INTERVAL_MS = 1000;
+
+/**
+ * The reading that shed a request, in words. under-pressure reports an event-loop delay of
+ * Infinity when its histogram got no sample in a whole interval (the loop never turned): say so
+ * with the number that is known, not "Infinity".
+ */
+export function pressureReading(type: string, value: number): string {
+  if (Number.isFinite(value)) return `${type}: ${Math.round(value)}`;
+  return `${type}: the event loop did not turn for the whole ${PRESSURE_SAMPLE_INTERVAL_MS} ms sampling interval`;
+}
+
 /** Registers the guards into `scope`, an encapsulated context holding the compute routes. */
 export async function registerComputeGuards(scope: FastifyInstance, config: Config): Promise<void> {
   const keys = apiKeys(config);
@@ -35,9 +48,10 @@ export async function registerComputeGuards(scope: FastifyInstance, config: Conf
     maxHeapUsedBytes: config.PRESSURE_MAX_HEAP_USED_BYTES,
     maxRssBytes: config.PRESSURE_MAX_RSS_BYTES,
     // A rejected promise reaches Fastify's error handler (a synchronous throw would not).
+    sampleInterval: PRESSURE_SAMPLE_INTERVAL_MS,
     pressureHandler: (_request, _reply, type, value) =>
       Promise.reject(
-        new ProblemError('overloaded', `the service is under pressure (${type}: ${Math.round(Number(value))}); retry shortly`, {
+        new ProblemError('overloaded', `the service is under pressure (${pressureReading(String(type), Number(value))}); retry shortly`, {
           headers: { 'retry-after': '1' },
         }),
       ),

@@ -10,6 +10,7 @@ import { buildTestApp, postLoss } from '../helpers/app.js';
 import { startServer } from '../helpers/server-process.js';
 import { FAULT_SLOW } from '../helpers/fault-worker.js';
 import { sleep } from '../helpers/raw-http.js';
+import { pressureReading } from '../../src/plugins/compute-guards.js';
 
 const faultWorker = new URL('../helpers/fault-worker.ts', import.meta.url);
 const small = { mode: 'binary', logits: [0.5, -1], targets: [1, 0] };
@@ -49,11 +50,17 @@ t.test('event-loop delay sheds compute requests with 503 while probes answer', a
   const shed = await postLoss(app, small);
   t.equal(shed.status, 503);
   t.equal(shed.body.code, 'overloaded');
-  t.match(shed.body.detail, /eventLoopDelay/);
+  t.match(shed.body.detail, /eventLoopDelay: (\d+|the event loop did not turn)/);
+  t.notMatch(shed.body.detail, /Infinity|NaN/, 'a reading in words or a real number');
   t.equal(shed.headers['retry-after'], '1');
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'liveness is not shed');
   await sleep(2500);
   t.equal((await postLoss(app, small)).status, 200, 'served again once the loop is healthy');
+});
+
+t.test('a shedding reading is a number, or says the loop never turned', async (t) => {
+  t.equal(pressureReading('eventLoopDelay', 1234.4), 'eventLoopDelay: 1234');
+  t.equal(pressureReading('eventLoopDelay', Infinity), 'eventLoopDelay: the event loop did not turn for the whole 1000 ms sampling interval');
 });
 
 t.test('heap pressure sheds compute requests too', async (t) => {
