@@ -103,6 +103,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       maxClasses: config.MAX_CLASSES,
       maxJsonDepth: config.MAX_JSON_DEPTH,
       bodyLimit: config.BODY_LIMIT,
+      responseLimit: config.RESPONSE_LIMIT,
     },
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     // Budgets nest: the pool's wait for orphaned tasks < the shutdown grace (server.ts).

@@ -49,6 +49,14 @@ export const ConfigSchema = Type.Object({
     description: 'Batches of at least this many elements are split by rows over the idle workers (0: never split).',
   }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024, description: 'Largest request body in bytes (413 above).' }),
+  RESPONSE_LIMIT: Type.Optional(
+    Type.Integer({
+      minimum: 1024,
+      description:
+        'Largest answer in bytes, estimated before computing (default 4 x BODY_LIMIT): a request whose outputs would be ' +
+        'larger is refused with 422 answer-too-large, naming outputs and encoding.',
+    }),
+  ),
   MAX_ELEMENTS: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024, description: 'Largest N x C per request (413 above).' }),
   REQUEST_TIMEOUT_MS: Type.Integer({
     minimum: 100,
@@ -116,7 +124,7 @@ export const ConfigSchema = Type.Object({
   }),
 });
 
-export type Config = Static<typeof ConfigSchema> & { POOL_SIZE: number };
+export type Config = Static<typeof ConfigSchema> & { POOL_SIZE: number; RESPONSE_LIMIT: number };
 
 /** API_KEYS as a list (empty when authentication is off). */
 export function apiKeys(config: Pick<Config, 'API_KEYS'>): string[] {
@@ -146,7 +154,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
-  return { ...parsed, POOL_SIZE: parsed.POOL_SIZE ?? usableCpus() } as Config;
+  return {
+    ...parsed,
+    POOL_SIZE: parsed.POOL_SIZE ?? usableCpus(),
+    RESPONSE_LIMIT: parsed.RESPONSE_LIMIT ?? 4 * (parsed.BODY_LIMIT as number),
+  } as Config;
 }
 
 /**

@@ -16,6 +16,7 @@ export const PROBLEMS = {
   'too-many-elements': { status: 413, title: 'The batch has too many elements' },
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'result-not-finite': { status: 422, title: 'The result overflows float64' },
+  'answer-too-large': { status: 422, title: 'The answer asked for is larger than this service sends' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   // nginx's convention for a client that went away before its answer; only logs and metrics see it.
   cancelled: { status: 499, title: 'The client closed the request' },

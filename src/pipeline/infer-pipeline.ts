@@ -14,7 +14,10 @@ import { selectOutputs } from '../oip/select-outputs.js';
 import { toLossInput } from '../oip/to-loss-input.js';
 import { ProblemError } from '../errors/problem-error.js';
 import type { InferenceRequest } from '../schemas/oip.js';
-import { decodeLossRequest, type DecodeLimits } from '../tensors/decode-loss-request.js';
+import { decodeLossRequest, type DecodedLossRequest, type DecodeLimits } from '../tensors/decode-loss-request.js';
+import { PT_BINS } from '../kernels/pt-histogram.js';
+import type { SelectedOutput } from '../oip/select-outputs.js';
+import { checkAnswerSize, JSON_NUMBER_BYTES, type AnswerPart } from './answer-size.js';
 import type { Answer, PreparedInfer } from './answer.js';
 
 /**
@@ -29,7 +32,12 @@ export interface InferParams {
   model_version?: string;
 }
 
-export function prepareInfer(params: InferParams, body: InferenceRequest, binary: Buffer | null, limits: DecodeLimits): PreparedInfer {
+export function prepareInfer(
+  params: InferParams,
+  body: InferenceRequest,
+  binary: Buffer | null,
+  limits: DecodeLimits & { responseLimit?: number },
+): PreparedInfer {
   const model = resolveModel(params.model_name, params.model_version);
   if (body.model_name !== undefined && body.model_name !== model.name) {
     throw new ProblemError('invalid-request', `model_name "${body.model_name.slice(0, 100)}" in the body does not match the URL's ${model.name}`);
@@ -42,7 +50,19 @@ export function prepareInfer(params: InferParams, body: InferenceRequest, binary
   const inputs = decodeInputs(model, body.inputs, binary, limits.maxElements);
   const logitsShape = [...inputs.logits!.shape];
   const decoded = decodeLossRequest(toLossInput(model, inputs, settings, outputs), limits);
+  checkAnswerSize(inferAnswerParts(decoded, outputs), limits.responseLimit, '#/outputs', 'ask for fewer outputs, binary_data_output: true, FP32 outputs, or a smaller batch');
   return { route: 'infer', decoded, model, requestId: body.id, logitsShape, outputs };
+}
+
+/** What an inference answer will hold, by size: each selected output, as JSON or binary data. */
+function inferAnswerParts(decoded: DecodedLossRequest, outputs: SelectedOutput[]): AnswerPart[] {
+  const { n, c, mode } = decoded.meta;
+  return outputs.map(({ spec, binary, datatype }) => {
+    const name = spec.name;
+    const elements =
+      name === 'gradient' ? n * c : name === 'losses' ? (mode === 'multiclass' ? n : n * c) : name === 'class_pt_histogram' ? c * PT_BINS : name.startsWith('class_') ? c : 1;
+    return { name: `${name} as ${binary ? `binary ${datatype}` : 'JSON'}`, elements, bytesPerElement: binary ? (datatype === 'FP32' ? 4 : 8) : JSON_NUMBER_BYTES };
+  });
 }
 
 export function answerInfer(prepared: PreparedInfer, result: FocalResult): Answer {

@@ -5,14 +5,30 @@
  */
 import type { FocalResult } from '../kernels/types.js';
 import type { LossRequest } from '../schemas/loss-request.js';
-import { decodeLossRequest, type DecodeLimits } from '../tensors/decode-loss-request.js';
+import { decodeLossRequest, type DecodedLossRequest, type DecodeLimits } from '../tensors/decode-loss-request.js';
+import { checkAnswerSize, JSON_NUMBER_BYTES, STATS_BYTES_PER_CLASS, type AnswerPart } from './answer-size.js';
 import { encodeLossResponse, serializeLossResponse } from '../tensors/encode-loss-response.js';
 import type { Answer, PreparedLoss } from './answer.js';
 
 export const LOSS_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-export function prepareLoss(body: LossRequest, limits: DecodeLimits): PreparedLoss {
-  return { route: 'loss', decoded: decodeLossRequest(body, limits) };
+export function prepareLoss(body: LossRequest, limits: DecodeLimits & { responseLimit?: number }): PreparedLoss {
+  const decoded = decodeLossRequest(body, limits);
+  checkAnswerSize(lossAnswerParts(decoded), limits.responseLimit, '#/outputs', 'leave gradient or losses out of "outputs", ask for "encoding": "base64" with "dtype": "float32", or split the batch');
+  return { route: 'loss', decoded };
+}
+
+/** What a POST /loss answer will hold, by size. */
+function lossAnswerParts(decoded: DecodedLossRequest): AnswerPart[] {
+  const { n, c, mode } = decoded.meta;
+  const encoding = decoded.encoding;
+  const perElement = encoding === 'json' ? JSON_NUMBER_BYTES : encoding === 'float32' ? 16 / 3 : 32 / 3;
+  const as = encoding === 'json' ? 'JSON numbers' : `base64 ${encoding}`;
+  const parts: AnswerPart[] = [];
+  if (decoded.outputs.has('gradient')) parts.push({ name: `gradient as ${as}`, elements: n * c, bytesPerElement: perElement });
+  if (decoded.outputs.has('losses')) parts.push({ name: `losses as ${as}`, elements: mode === 'multilabel' ? n * c : n, bytesPerElement: perElement });
+  if (decoded.outputs.has('stats')) parts.push({ name: 'stats', elements: c, bytesPerElement: STATS_BYTES_PER_CLASS });
+  return parts;
 }
 
 export function answerLoss(prepared: PreparedLoss, result: FocalResult): Answer {

@@ -27,6 +27,8 @@ export type Kernel = (problem: FocalProblem) => FocalResult;
 
 export interface PipelineLimits extends DecodeLimits {
   maxJsonDepth: number;
+  /** RESPONSE_LIMIT: the largest answer, estimated before computing (pipeline/answer-size.ts). */
+  responseLimit: number;
   /** BODY_LIMIT: the cap on the decompressed body. */
   bodyLimit: number;
 }

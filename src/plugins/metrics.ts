@@ -16,6 +16,7 @@ export const REJECT_REASONS: Record<ProblemCode, string | null> = {
   'malformed-body': 'validation',
   'payload-too-large': 'too_large',
   'too-many-elements': 'too_large',
+  'answer-too-large': 'too_large',
   'unsupported-media-type': 'unsupported_media_type',
   overloaded: 'overloaded',
   unavailable: 'unavailable',

@@ -58,7 +58,9 @@ export const LossOperationSchema = {
     ),
     422: problemResponse(
       'The inputs are valid but the loss or gradient overflows float64 (`result-not-finite`), e.g. logits near ' +
-        '1e308: scale them down. A response never contains Infinity or NaN.',
+        '1e308: scale them down. A response never contains Infinity or NaN. Or the answer asked for would be larger than ' +
+        '`RESPONSE_LIMIT` (`answer-too-large`, checked before computing; `errors[].pointer` is `#/outputs`): leave ' +
+        'gradient or losses out of `outputs`, ask for base64 float32, or split the batch.',
     ),
     429: problemResponse('Too many requests from this client (`rate-limited`, with `Retry-After`).'),
     500: problemResponse('A bug (`internal`): the detail only says to quote the request id, which the service log has.'),

@@ -151,7 +151,10 @@ export function inferOperation(versioned: boolean) {
         'The body, or its decompressed size, exceeds `BODY_LIMIT`, or a tensor `MAX_ELEMENTS` (`payload-too-large`, `too-many-elements`).',
       ),
       415: oipErrorResponse('The body\'s `Content-Encoding` is not gzip, deflate or identity (`unsupported-media-type`).'),
-      422: oipErrorResponse('The loss or gradient overflows float64, or an FP32 output (`result-not-finite`).'),
+      422: oipErrorResponse(
+        'The loss or gradient overflows float64, or an FP32 output (`result-not-finite`); or the selected outputs would make ' +
+          'an answer larger than `RESPONSE_LIMIT` (`answer-too-large`, checked before computing): ask for fewer outputs, binary data or FP32.',
+      ),
       429: oipErrorResponse('Too many requests from this client (`rate-limited`, with `Retry-After`).'),
       500: oipErrorResponse('A bug (`internal`): quote the `x-request-id` response header.'),
       503: oipErrorResponse('Overloaded or shutting down (`overloaded`, `unavailable`, with `Retry-After`).'),

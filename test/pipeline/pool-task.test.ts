@@ -13,7 +13,7 @@ import type { FocalResult } from '../../src/kernels/types.js';
 import type { PartResult } from '../../src/kernels/split-batch.js';
 import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
 
-const limits = { maxElements: 1000, maxClasses: 100, maxJsonDepth: 16, bodyLimit: 1 << 20 };
+const limits = { maxElements: 1000, maxClasses: 100, maxJsonDepth: 16, bodyLimit: 1 << 20, responseLimit: 1 << 22 };
 const good = loadCases('cases-regular.json').find((c) => c.request.mode === 'multiclass')!;
 
 function lossTask(body: string | Buffer, over: Partial<RequestTask> = {}): RequestTask {
