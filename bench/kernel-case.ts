@@ -1,8 +1,10 @@
 /**
  * One kernel throughput case, run in a child process of its own (so no case's JIT state or
- * memory affects another): `tsx bench/kernel-case.ts MODE N C GAMMA RUNS`. Calls the compiled
- * kernel (dist/, what the workers run) on float32 logits and float32 labels, as torch_focal.py
- * does, one thread, loss + gradient + statistics, and prints one JSON line with the median.
+ * memory affects another): `tsx bench/kernel-case.ts MODE N C GAMMA RUNS [IMPL]`. Calls the
+ * compiled kernel (dist/, what the workers run) on float32 logits and float32 labels, as
+ * torch_focal.py does, one thread, loss + gradient + statistics, and prints one JSON line with the
+ * median. IMPL is `ts` (default: the JS kernel, focalLoss) or `wasm` (focalLossFast, the WASM SIMD
+ * kernels; the line's `impl` says `ts` if it fell back because WASM SIMD is unavailable).
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -10,8 +12,18 @@ import { makeBatch, type Mode } from './data.js';
 import type { FocalProblem } from '../src/kernels/types.js';
 
 const [mode, n, c, gamma, runs] = [process.argv[2] as Mode, Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]), Number(process.argv[6] ?? 5)];
-const dist = pathToFileURL(path.resolve(import.meta.dirname, '../dist/kernels/focal.js')).href;
-const { focalLoss } = (await import(dist)) as typeof import('../src/kernels/focal.js');
+const impl = process.argv[7] ?? 'ts';
+if (impl !== 'ts' && impl !== 'wasm') throw new Error(`unknown implementation ${impl} (ts or wasm)`);
+const dist = (file: string) => pathToFileURL(path.resolve(import.meta.dirname, `../dist/kernels/${file}`)).href;
+let focalLoss: (typeof import('../src/kernels/focal.js'))['focalLoss'];
+let used = 'ts';
+if (impl === 'wasm') {
+  const fast = (await import(dist('fast-focal.js'))) as typeof import('../src/kernels/fast-focal.js');
+  focalLoss = fast.focalLossFast;
+  if (fast.initFastKernels().wasm) used = 'wasm';
+} else {
+  focalLoss = ((await import(dist('focal.js'))) as typeof import('../src/kernels/focal.js')).focalLoss;
+}
 
 const batch = makeBatch(mode, n, c);
 const common = {
@@ -41,4 +53,4 @@ for (let r = 0; r < runs; r++) {
 }
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
-console.log(JSON.stringify({ impl: 'ts', mode, n, c, gamma, elements: n * c, median_ms: median, melem_per_s: (n * c) / median / 1000 }));
+console.log(JSON.stringify({ impl: used, mode, n, c, gamma, elements: n * c, median_ms: median, melem_per_s: (n * c) / median / 1000 }));

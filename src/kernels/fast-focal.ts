@@ -100,11 +100,14 @@ const WASM_NAME = 'focal-kernels.wasm';
 let kernel: Kernel | null = null;
 let info: FastKernelInfo | null = null;
 
-/** The .wasm file: next to this module (dist/kernels/), or built into dist/ when running from src/. */
-export function defaultWasmPath(): string {
-  const beside = fileURLToPath(new URL(`./${WASM_NAME}`, import.meta.url));
+/**
+ * The .wasm file for a module at `moduleUrl` (default: this one): next to it when that is the
+ * compiled dist/kernels/, else in the package's dist/kernels/ (running from src/ under tsx).
+ */
+export function defaultWasmPath(moduleUrl: string = import.meta.url): string {
+  const beside = fileURLToPath(new URL(`./${WASM_NAME}`, moduleUrl));
   if (existsSync(beside)) return beside;
-  return fileURLToPath(new URL(`../../dist/kernels/${WASM_NAME}`, import.meta.url));
+  return fileURLToPath(new URL(`../../dist/kernels/${WASM_NAME}`, moduleUrl));
 }
 
 /**
