@@ -35,12 +35,17 @@
 
 // ---------------------------------------------------------------- memory set up by the loader
 
+// Fixed addresses below the module's own data (asc --memoryBase 32768), so every constant and
+// table load is one instruction with a constant offset.
 /** 2^(j/32), j = 0..31 (written by JS). */
-let EXPT: usize = 0;
+const EXPT: usize = 1024;
 /** 2^-i, i = 0..2047 (0 from 1075 on; written by JS). Indexed with & 2047 so no index can leave it. */
-let POW2: usize = 0;
+const POW2: usize = EXPT + 32 * 8;
 /** Splatted constants, 16 bytes each (written by init). */
-let K: usize = 0;
+const K: usize = POW2 + 2048 * 8;
+/** Sigmoid: per-column p_t histogram scratch, 4 copies of 10 bins (see sigmoidImpl). */
+const HS: usize = K + 32 * 16;
+const FIXED_END: usize = HS + 40 * 8;
 
 // Buffers of the current problem (set by layout()).
 let A_PTR: usize = 0; // alpha, f64 per column (padded)
@@ -93,6 +98,7 @@ const C_I_MAXBIN = 27; // i32x4 9
 const C_I_ZERO = 28;
 const C_IDX01 = 29; // i64x2 (0, 1)
 const C_I64_TWO = 30; // i64x2 (2, 2)
+const C_SIGN = 31; // the sign bit of each lane: x | SIGN = -|x|
 export const CONSTANT_SLOTS = 32;
 
 @inline function C(slot: i32): v128 {
@@ -103,21 +109,19 @@ function putF(slot: i32, x: f64): void {
   v128.store(K + (<usize>slot << 4), f64x2.splat(x));
 }
 
-/** Bytes the loader must leave for the tables and constants at `base`. */
-export function tableBytes(): usize {
-  return 32 * 8 + 2048 * 8 + CONSTANT_SLOTS * 16;
+/** Where the loader writes the exp tables (2^(j/32) for j < 32, then 2^-i for i < 2048). */
+export function tableBase(): usize {
+  return EXPT;
 }
 
-/** First free byte of linear memory (16-aligned): the loader puts the tables there. */
+/** First free byte of linear memory (16-aligned): the loader's buffers start there. */
 export function heapBase(): usize {
+  assert(FIXED_END <= 32768); // below --memoryBase
   return (__heap_base + 15) & ~<usize>15;
 }
 
-/** Sets the table addresses and writes the constants; the loader then fills EXPT and POW2. */
-export function init(base: usize): void {
-  EXPT = base;
-  POW2 = base + 32 * 8;
-  K = POW2 + 2048 * 8;
+/** Writes the constants; the loader then fills the exp tables. */
+export function init(): void {
   putF(C_ZERO, 0);
   putF(C_ONE, 1);
   putF(C_HALF, 0.5);
@@ -149,6 +153,7 @@ export function init(base: usize): void {
   v128.store(K + (<usize>C_I_ZERO << 4), i32x4.splat(0));
   v128.store(K + (<usize>C_IDX01 << 4), i64x2(0, 1));
   v128.store(K + (<usize>C_I64_TWO << 4), i64x2.splat(2));
+  v128.store(K + (<usize>C_SIGN << 4), i64x2.splat(<i64>0x8000000000000000));
 }
 
 /** Buffer addresses of the next problem (chosen by the loader). */
@@ -184,7 +189,8 @@ export function lossSum(): f64 {
 /** exp(x) for x <= 0 in both lanes (fast-math.ts expNonPositive, Estrin's scheme). */
 @inline function expV(x: v128): v128 {
   const under = f64x2.lt(x, C(C_UNDER));
-  const xc = f64x2.max(x, C(C_UNDER));
+  // pmax is one maxpd (f64x2.max would add a NaN- and sign-of-zero-exact sequence).
+  const xc = f64x2.pmax(x, C(C_UNDER));
   const t = f64x2.add(f64x2.mul(xc, C(C_INV_LN2_N)), C(C_SHIFT));
   const kf = f64x2.sub(t, C(C_SHIFT));
   const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(kf, C(C_LN2_N_HI))), f64x2.mul(kf, C(C_LN2_N_LO)));
@@ -197,8 +203,7 @@ export function lossSum(): f64 {
   // The low 32 bits of t are k (t = k + 1.5 * 2^52).
   const k0 = i32x4.extract_lane(t, 0);
   const k1 = i32x4.extract_lane(t, 2);
-  const tab = v128.load64_lane(EXPT + ((<usize>(k0 & 31)) << 3), v128.load64_zero(EXPT + ((<usize>(k1 & 31)) << 3)), 0);
-  const tv = v128.load64_lane(EXPT + ((<usize>(k1 & 31)) << 3), tab, 1);
+  const tv = v128.load64_lane(EXPT + ((<usize>(k1 & 31)) << 3), v128.load64_zero(EXPT + ((<usize>(k0 & 31)) << 3)), 1);
   const s0 = v128.load64_zero(POW2 + ((<usize>(-(k0 >> 5) & 2047)) << 3));
   const sv = v128.load64_lane(POW2 + ((<usize>(-(k1 >> 5) & 2047)) << 3), s0, 1);
   const res = f64x2.mul(f64x2.add(tv, f64x2.mul(tv, em1)), sv);
@@ -302,6 +307,19 @@ export function sigmoidChunk(
   }
 }
 
+/**
+ * Two elements of type T at pa and pb (pb = pa + one element when `contiguous`: one vector load
+ * for float and int32 storage).
+ */
+@inline function loadTwo<T>(pa: usize, pb: usize, contiguous: bool): v128 {
+  if (isFloat<T>()) {
+    if (contiguous) return loadVec<T>(pa);
+  } else if (sizeof<T>() == 4) {
+    if (contiguous) return f64x2.convert_low_i32x4_s(v128.load64_zero(pa));
+  }
+  return loadPair<T>(pa, pb);
+}
+
 function sigmoidImpl<L, T>(
   rows: i32, c: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
@@ -315,6 +333,13 @@ function sigmoidImpl<L, T>(
   const lsz = <usize>sizeof<L>();
   const tsz = <usize>sizeof<T>();
   const stride = <usize>c;
+  // One column (binary): the pair is two neighbouring elements, read with one load each.
+  const contiguous = c == 1;
+  const Lp = L_PTR;
+  const Tp = T_PTR;
+  const Wp = W_PTR;
+  const Gp = G_PTR;
+  const Op = O_PTR;
   for (let j = 0; j < c; j++) {
     const alphaPos = hasA ? load<f64>(A_PTR + (<usize>j << 3)) : 1.0;
     const aPos = f64x2.splat(alphaPos);
@@ -325,18 +350,181 @@ function sigmoidImpl<L, T>(
     let tp = C(C_ZERO);
     let posSum = C(C_ZERO);
     let negSum = C(C_ZERO);
-    const hist = H_PTR + (<usize>j * PT_BINS_U << 3);
-    for (let i = 0; i < rows; i += 2) {
+    // The histogram is counted in 4 copies (lane x parity of the pair), so that consecutive
+    // increments of the same bin do not wait for each other through memory.
+    memory.fill(HS, 0, 40 * 8);
+    let hs: usize = HS;
+    // Main loop, unrolled by two pairs (rows i..i+3) whose statements are interleaved: each
+    // pair is a long dependency chain (exp, then log1p, then the loss), and interleaving lets
+    // the processor overlap the two chains. Generated from the loop body below (same statements).
+    let i = 0;
+    for (; i + 3 < rows; i += 4) {
+      const iaA = <usize>i * stride + <usize>j;
+      const ibA = iaA + stride;
+      const iaB = ibA + stride;
+      const ibB = iaB + stride;
+      const zA = loadTwo<L>(Lp + iaA * lsz, Lp + ibA * lsz, contiguous);
+      const zB = loadTwo<L>(Lp + iaB * lsz, Lp + ibB * lsz, contiguous);
+      const yA = loadTwo<T>(Tp + iaA * tsz, Tp + ibA * tsz, contiguous);
+      const yB = loadTwo<T>(Tp + iaB * tsz, Tp + ibB * tsz, contiguous);
+      const ysA = f64x2.add(f64x2.mul(yA, smoothScale), smoothOffset);
+      const ysB = f64x2.add(f64x2.mul(yB, smoothScale), smoothOffset);
+      const nsA = f64x2.sub(C(C_ONE), ysA);
+      const nsB = f64x2.sub(C(C_ONE), ysB);
+      const eA = expV(v128.or(C(C_SIGN), zA));
+      const eB = expV(v128.or(C(C_SIGN), zB));
+      const lA = log1pV(eA);
+      const lB = log1pV(eB);
+      const rA = f64x2.div(C(C_ONE), f64x2.add(C(C_ONE), eA));
+      const rB = f64x2.div(C(C_ONE), f64x2.add(C(C_ONE), eB));
+      const erA = f64x2.mul(eA, rA);
+      const erB = f64x2.mul(eB, rB);
+      const upA = f64x2.ge(zA, C(C_ZERO));
+      const upB = f64x2.ge(zB, C(C_ZERO));
+      const pA = v128.bitselect(rA, erA, upA);
+      const pB = v128.bitselect(rB, erB, upB);
+      const qA = v128.bitselect(erA, rA, upA);
+      const qB = v128.bitselect(erB, rB, upB);
+      const spPosA = f64x2.add(v128.and(zA, upA), lA); // softplus(zA) = -log qA
+      const spNegA = f64x2.sub(lA, v128.andnot(zA, upA)); // softplus(-zA) = -log pA
+      const ceA = f64x2.add(f64x2.mul(ysA, spNegA), f64x2.mul(nsA, spPosA));
+      const spPosB = f64x2.add(v128.and(zB, upB), lB); // softplus(zB) = -log qB
+      const spNegB = f64x2.sub(lB, v128.andnot(zB, upB)); // softplus(-zB) = -log pB
+      const ceB = f64x2.add(f64x2.mul(ysB, spNegB), f64x2.mul(nsB, spPosB));
+      const mA = f64x2.add(f64x2.mul(ysA, qA), f64x2.mul(nsA, pA));
+      const mB = f64x2.add(f64x2.mul(ysB, qB), f64x2.mul(nsB, pB));
+      let negLogA = C(C_ZERO);
+      let negLogB = C(C_ZERO);
+      if (kind == 3) negLogA = f64x2.add(f64x2.mul(ysA, spPosA), f64x2.mul(nsA, spNegA));
+      if (kind == 3) negLogB = f64x2.add(f64x2.mul(ysB, spPosB), f64x2.mul(nsB, spNegB));
+      const mgA = powV(mA, kind, ip, negGamma, negLogA);
+      const mgB = powV(mB, kind, ip, negGamma, negLogB);
+      const atA = hasA ? f64x2.add(f64x2.mul(ysA, aPos), f64x2.mul(nsA, aNeg)) : C(C_ONE);
+      const atB = hasA ? f64x2.add(f64x2.mul(ysB, aPos), f64x2.mul(nsB, aNeg)) : C(C_ONE);
+      let wA = C(C_ONE);
+      let wB = C(C_ONE);
+      if (hasW) {
+        // Rows i, i + 1 (pair A) and i + 2, i + 3 (pair B).
+        const wpA = Wp + (<usize>i << 3);
+        wA = v128.load(wpA);
+      }
+      if (hasW) {
+        const wpB = Wp + (<usize>(i + 2) << 3);
+        wB = v128.load(wpB);
+      }
+      const waA = f64x2.mul(wA, atA);
+      const waB = f64x2.mul(wB, atB);
+      const lossA = f64x2.mul(f64x2.mul(waA, mgA), ceA);
+      const lossB = f64x2.mul(f64x2.mul(waB, mgB), ceB);
+      let accA = lossA;
+      let accB = lossB;
+      if (wantG) {
+        const dceA = f64x2.sub(f64x2.mul(nsA, pA), f64x2.mul(ysA, qA));
+        let gA: v128;
+        if (focusing) {
+          // pA qA / mA <= 1; exactly qA or pA for a hardA label (yA' = 1 or 0), with no division.
+          const hardA = v128.or(f64x2.eq(ysA, C(C_ONE)), f64x2.eq(ysA, C(C_ZERO)));
+          let ratioA = f64x2.add(f64x2.mul(ysA, pA), f64x2.mul(nsA, qA));
+          if (!i64x2.all_true(hardA)) {
+            const softA = v128.and(f64x2.div(f64x2.mul(pA, qA), mA), f64x2.gt(mA, C(C_ZERO)));
+            ratioA = v128.bitselect(ratioA, softA, hardA);
+          }
+          const dmodA = f64x2.mul(f64x2.mul(f64x2.mul(gammaV, mgA), f64x2.sub(C(C_ONE), f64x2.mul(C(C_TWO), ysA))), ratioA);
+          gA = f64x2.mul(f64x2.mul(waA, f64x2.add(f64x2.mul(dmodA, ceA), f64x2.mul(mgA, dceA))), scV);
+        } else {
+          gA = f64x2.mul(f64x2.mul(waA, dceA), scV);
+        }
+        if (contiguous) {
+          v128.store(Gp + (iaA << 3), gA);
+        } else {
+          v128.store64_lane(Gp + (iaA << 3), gA, 0);
+          v128.store64_lane(Gp + (ibA << 3), gA, 1);
+        }
+        accA = f64x2.add(f64x2.sub(gA, gA), lossA);
+      }
+      if (wantG) {
+        const dceB = f64x2.sub(f64x2.mul(nsB, pB), f64x2.mul(ysB, qB));
+        let gB: v128;
+        if (focusing) {
+          // pB qB / mB <= 1; exactly qB or pB for a hardB label (yB' = 1 or 0), with no division.
+          const hardB = v128.or(f64x2.eq(ysB, C(C_ONE)), f64x2.eq(ysB, C(C_ZERO)));
+          let ratioB = f64x2.add(f64x2.mul(ysB, pB), f64x2.mul(nsB, qB));
+          if (!i64x2.all_true(hardB)) {
+            const softB = v128.and(f64x2.div(f64x2.mul(pB, qB), mB), f64x2.gt(mB, C(C_ZERO)));
+            ratioB = v128.bitselect(ratioB, softB, hardB);
+          }
+          const dmodB = f64x2.mul(f64x2.mul(f64x2.mul(gammaV, mgB), f64x2.sub(C(C_ONE), f64x2.mul(C(C_TWO), ysB))), ratioB);
+          gB = f64x2.mul(f64x2.mul(waB, f64x2.add(f64x2.mul(dmodB, ceB), f64x2.mul(mgB, dceB))), scV);
+        } else {
+          gB = f64x2.mul(f64x2.mul(waB, dceB), scV);
+        }
+        if (contiguous) {
+          v128.store(Gp + (iaB << 3), gB);
+        } else {
+          v128.store64_lane(Gp + (iaB << 3), gB, 0);
+          v128.store64_lane(Gp + (ibB << 3), gB, 1);
+        }
+        accB = f64x2.add(f64x2.sub(gB, gB), lossB);
+      }
+      if (wantL) {
+        if (contiguous) {
+          v128.store(Op + (iaA << 3), lossA);
+        } else {
+          v128.store64_lane(Op + (iaA << 3), lossA, 0);
+          v128.store64_lane(Op + (ibA << 3), lossA, 1);
+        }
+      }
+      if (wantL) {
+        if (contiguous) {
+          v128.store(Op + (iaB << 3), lossB);
+        } else {
+          v128.store64_lane(Op + (iaB << 3), lossB, 0);
+          v128.store64_lane(Op + (ibB << 3), lossB, 1);
+        }
+      }
+      block = f64x2.add(block, accA);
+      block = f64x2.add(block, accB);
+      // Statistics use the unsmoothed target.
+      const posA = f64x2.ge(yA, C(C_HALF));
+      const posB = f64x2.ge(yB, C(C_HALF));
+      const posLossA = v128.and(lossA, posA);
+      const posLossB = v128.and(lossB, posB);
+            support = f64x2.add(support, v128.and(C(C_ONE), posA));
+      support = f64x2.add(support, v128.and(C(C_ONE), posB));
+      predicted = f64x2.add(predicted, v128.and(C(C_ONE), upA));
+      predicted = f64x2.add(predicted, v128.and(C(C_ONE), upB));
+      tp = f64x2.add(tp, v128.and(C(C_ONE), v128.and(posA, upA)));
+      tp = f64x2.add(tp, v128.and(C(C_ONE), v128.and(posB, upB)));
+      posSum = f64x2.add(posSum, posLossA);
+      posSum = f64x2.add(posSum, posLossB);
+      negSum = f64x2.add(negSum, f64x2.sub(lossA, posLossA));
+      negSum = f64x2.add(negSum, f64x2.sub(lossB, posLossB));
+      const binsA = binsV(v128.bitselect(pA, qA, posA));
+      const binsB = binsV(v128.bitselect(pB, qB, posB));
+      const h0A = HS + (<usize>i32x4.extract_lane(binsA, 0) << 3);
+      const h0B = (HS + 160) + (<usize>i32x4.extract_lane(binsB, 0) << 3);
+      store<f64>(h0A, load<f64>(h0A) + 1);
+      store<f64>(h0B, load<f64>(h0B) + 1);
+      const h1A = HS + (<usize>(i32x4.extract_lane(binsA, 1) + PT_BINS) << 3);
+      const h1B = (HS + 160) + (<usize>(i32x4.extract_lane(binsB, 1) + PT_BINS) << 3);
+      store<f64>(h1A, load<f64>(h1A) + 1);
+      store<f64>(h1B, load<f64>(h1B) + 1);
+    }
+
+    // The last rows (fewer than four): one pair at a time, the second lane masked when alone.
+    for (; i < rows; i += 2) {
       const both = i + 1 < rows;
       const ia = <usize>i * stride + <usize>j;
-      const ib = both ? ia + stride : ia;
+      // A lone last row pairs with itself (or, contiguous, with the padding after the chunk);
+      // `valid` masks its second lane out of every sum.
+      const ib = both || contiguous ? ia + stride : ia;
       const valid = select<v128>(C(C_ALL), C(C_LANE0), both);
-      const z = loadPair<L>(L_PTR + ia * lsz, L_PTR + ib * lsz);
-      const y = loadPair<T>(T_PTR + ia * tsz, T_PTR + ib * tsz);
+      const z = loadTwo<L>(Lp + ia * lsz, Lp + ib * lsz, contiguous);
+      const y = loadTwo<T>(Tp + ia * tsz, Tp + ib * tsz, contiguous);
       const ys = f64x2.add(f64x2.mul(y, smoothScale), smoothOffset);
       const ns = f64x2.sub(C(C_ONE), ys);
 
-      const e = expV(f64x2.neg(f64x2.abs(z)));
+      const e = expV(v128.or(C(C_SIGN), z));
       const l = log1pV(e);
       const r = f64x2.div(C(C_ONE), f64x2.add(C(C_ONE), e));
       const er = f64x2.mul(e, r);
@@ -352,7 +540,11 @@ function sigmoidImpl<L, T>(
       const mg = powV(m, kind, ip, negGamma, negLog);
       const at = hasA ? f64x2.add(f64x2.mul(ys, aPos), f64x2.mul(ns, aNeg)) : C(C_ONE);
       let w = C(C_ONE);
-      if (hasW) w = loadPair<f64>(W_PTR + (<usize>i << 3), W_PTR + ((<usize>(both ? i + 1 : i)) << 3));
+      if (hasW) {
+        // Rows i and i + 1 (a lone last row: itself, unless contiguous, where lane 1 is padding).
+        const wp = Wp + (<usize>i << 3);
+        w = both || contiguous ? v128.load(wp) : v128.load64_splat(wp);
+      }
       const wa = f64x2.mul(w, at);
       const loss = f64x2.mul(f64x2.mul(wa, mg), ce);
 
@@ -361,23 +553,33 @@ function sigmoidImpl<L, T>(
         const dce = f64x2.sub(f64x2.mul(ns, p), f64x2.mul(ys, q));
         let g: v128;
         if (focusing) {
-          // p q / m <= 1; exactly q or p for a hard label (y' = 1 or 0).
+          // p q / m <= 1; exactly q or p for a hard label (y' = 1 or 0), with no division.
           const hard = v128.or(f64x2.eq(ys, C(C_ONE)), f64x2.eq(ys, C(C_ZERO)));
-          const exact = f64x2.add(f64x2.mul(ys, p), f64x2.mul(ns, q));
-          const soft = v128.and(f64x2.div(f64x2.mul(p, q), m), f64x2.gt(m, C(C_ZERO)));
-          const ratio = v128.bitselect(exact, soft, hard);
+          let ratio = f64x2.add(f64x2.mul(ys, p), f64x2.mul(ns, q));
+          if (!i64x2.all_true(hard)) {
+            const soft = v128.and(f64x2.div(f64x2.mul(p, q), m), f64x2.gt(m, C(C_ZERO)));
+            ratio = v128.bitselect(ratio, soft, hard);
+          }
           const dmod = f64x2.mul(f64x2.mul(f64x2.mul(gammaV, mg), f64x2.sub(C(C_ONE), f64x2.mul(C(C_TWO), ys))), ratio);
           g = f64x2.mul(f64x2.mul(wa, f64x2.add(f64x2.mul(dmod, ce), f64x2.mul(mg, dce))), scV);
         } else {
           g = f64x2.mul(f64x2.mul(wa, dce), scV);
         }
-        v128.store64_lane(G_PTR + (ia << 3), g, 0);
-        v128.store64_lane(G_PTR + (ib << 3), g, 1);
+        if (contiguous) {
+          v128.store(Gp + (ia << 3), g);
+        } else {
+          v128.store64_lane(Gp + (ia << 3), g, 0);
+          v128.store64_lane(Gp + (ib << 3), g, 1);
+        }
         acc = f64x2.add(f64x2.sub(g, g), loss);
       }
       if (wantL) {
-        v128.store64_lane(O_PTR + (ia << 3), loss, 0);
-        v128.store64_lane(O_PTR + (ib << 3), loss, 1);
+        if (contiguous) {
+          v128.store(Op + (ia << 3), loss);
+        } else {
+          v128.store64_lane(Op + (ia << 3), loss, 0);
+          v128.store64_lane(Op + (ib << 3), loss, 1);
+        }
       }
       block = f64x2.add(block, v128.and(acc, valid));
 
@@ -391,10 +593,17 @@ function sigmoidImpl<L, T>(
       posSum = f64x2.add(posSum, v128.and(posLoss, valid));
       negSum = f64x2.add(negSum, v128.and(f64x2.sub(loss, posLoss), valid));
       const bins = binsV(v128.bitselect(p, q, pos));
-      const h0 = hist + (<usize>i32x4.extract_lane(bins, 0) << 3);
+      const h0 = hs + (<usize>i32x4.extract_lane(bins, 0) << 3);
       store<f64>(h0, load<f64>(h0) + 1);
-      const h1 = hist + (<usize>i32x4.extract_lane(bins, 1) << 3);
+      const h1 = hs + (<usize>(i32x4.extract_lane(bins, 1) + PT_BINS) << 3);
       store<f64>(h1, load<f64>(h1) + (both ? 1.0 : 0.0));
+      hs = select<usize>(HS + 20 * 8, HS, hs == HS); // the other parity half
+    }
+    const hist = H_PTR + (<usize>j * PT_BINS_U << 3);
+    for (let b = 0; b < PT_BINS; b++) {
+      const hb = HS + (<usize>b << 3);
+      const total = load<f64>(hb) + load<f64>(hb, 10 * 8) + load<f64>(hb, 20 * 8) + load<f64>(hb, 30 * 8);
+      store<f64>(hist + (<usize>b << 3), load<f64>(hist + (<usize>b << 3)) + total);
     }
     const col = <usize>j << 3;
     const cs = <usize>c << 3;
@@ -455,7 +664,7 @@ export function softmaxChunk(
   for (let k = 0; k < n; k += 2) {
     let v = loadVec<T>(p + <usize>k * sz);
     v = select<v128>(v, v128.bitselect(v, C(C_NEG_INF), C(C_LANE0)), k + 1 < n);
-    vmax = f64x2.max(vmax, v);
+    vmax = f64x2.pmax(vmax, v); // vmax < v ? v : vmax (one maxpd)
   }
   const best = Math.max(f64x2.extract_lane(vmax, 0), f64x2.extract_lane(vmax, 1));
   let k = 0;

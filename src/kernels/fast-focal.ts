@@ -39,8 +39,8 @@ export const CHUNK_ELEMENTS = 8192;
 interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  tableBytes(): number;
-  init(base: number): void;
+  tableBase(): number;
+  init(): void;
   layout(a: number, s: number, h: number, coef: number, ex: number, l: number, t: number, w: number, g: number, o: number): void;
   lossSum(): number;
   sigmoidChunk(lt: number, tt: number, rows: number, c: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number): void;
@@ -125,12 +125,11 @@ export function initFastKernels(options: FastKernelOptions = {}): FastKernelInfo
   try {
     const module = new WebAssembly.Module(readFileSync(path));
     const exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
-    const base = exports.heapBase();
-    const region = align(base + exports.tableBytes());
+    const region = align(exports.heapBase());
     ensureMemory(exports, region);
-    exports.init(base);
+    exports.init();
     // The exp tables, from the same formulas as fast-math.ts (so the same bits).
-    const tables = new Float64Array(exports.memory.buffer, base, 32 + 2048);
+    const tables = new Float64Array(exports.memory.buffer, exports.tableBase(), 32 + 2048);
     for (let j = 0; j < 32; j++) tables[j] = Math.pow(2, j / 32);
     for (let i = 0; i < 2048; i++) tables[32 + i] = Math.pow(2, -i);
     kernel = { exports, region };
