@@ -39,6 +39,7 @@ export const CHUNK_ELEMENTS = 8192;
 interface KernelExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
+  fixedEnd(): number;
   tableBase(): number;
   init(): void;
   layout(a: number, s: number, h: number, coef: number, ex: number, l: number, t: number, w: number, g: number, o: number): void;
@@ -125,6 +126,8 @@ export function initFastKernels(options: FastKernelOptions = {}): FastKernelInfo
   try {
     const module = new WebAssembly.Module(readFileSync(path));
     const exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+    // The tables live at fixed addresses below the module's own data (asc --memoryBase).
+    if (exports.fixedEnd() > exports.heapBase()) throw new Error('tables overlap the module data (built without --memoryBase?)');
     const region = align(exports.heapBase());
     ensureMemory(exports, region);
     exports.init();
