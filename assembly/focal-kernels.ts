@@ -11,10 +11,12 @@
  * - softmax: log-sum-exp split at the arg-max (lowest index on ties): o_k* = s / (1 + s),
  *   log p_k* = -log1p(s), so a confident row keeps 1 - p to full relative precision; B_k =
  *   o^gamma (1 + gamma p h), h = -log p / o bounded (limit 1 where o underflows).
- * - exp and log1p are the same algorithms as src/kernels/fast-math.ts (a 32-entry 2^(j/32) table
- *   and fdlibm's log1p polynomial) with their polynomials in Estrin's form instead of Horner's
- *   (shorter dependency chains); the tables are written by the JS loader from the same formulas.
- *   Results therefore agree with the JS kernels to a few ulp, not bit for bit.
+ * - exp is src/kernels/fast-math.ts's expNonPositive operation for operation (a 32-entry
+ *   2^(j/32) table written by the JS loader from the same formula, the same Horner polynomial), so
+ *   p, 1 - p (sigmoid) and p_t (softmax, with the exponentials summed in the JS kernel's order) are
+ *   the JS kernel's to the bit, and so are the p_t histograms, even at bin edges. log1p is
+ *   fdlibm's polynomial as in fast-math.ts, in Estrin's form (shorter dependency chain); losses and
+ *   gradients therefore agree with the JS kernels to a few ulp, not bit for bit.
  * - x^gamma: gamma 0, integers 1-4 multiplied out, half-integers up to 4.5 as x^floor(gamma)
  *   sqrt(x) (sqrt is correctly rounded), and for hard sigmoid labels exp(-gamma softplus). Other
  *   gammas (which would need an accurate pow) are left to the JS kernel by the loader.
@@ -31,7 +33,7 @@
  * Speed (V8, x64; measured): vector constants are loaded from a table at fixed addresses below
  * the module's data (V8 rebuilds v128 immediates at every use, and the compiler folds loads from
  * static data segments back into immediates), each one load with a constant offset;
- * polynomials use Estrin's scheme; f64x2.pmax instead of f64x2.max (max is an 8-instruction
+ * log1p's polynomial uses Estrin's scheme; f64x2.pmax instead of f64x2.max (max is an 8-instruction
  * NaN- and signed-zero-exact sequence on x64, pmax one maxpd); -|z| as z | sign bit; the sigmoid
  * loop computes two pairs per iteration, interleaved, so that their long exp -> log1p -> loss
  * dependency chains overlap; the p_t histogram is counted in four copies so that repeated
@@ -195,7 +197,12 @@ export function lossSum(): f64 {
 
 // ---------------------------------------------------------------- vector math
 
-/** exp(x) for x <= 0 in both lanes (fast-math.ts expNonPositive, Estrin's scheme). */
+/**
+ * exp(x) for x <= 0 in both lanes: fast-math.ts expNonPositive operation for operation (Horner's
+ * polynomial, the same tables), so the result is the JS kernel's to the bit. The p_t histogram
+ * bins p = 1 / (1 + e) (sigmoid) and e_k / (1 + s) (softmax), and a value that differed by one
+ * ulp could land in the neighbouring bin at an edge (p = 0.5 for two tied classes, say).
+ */
 @inline function expV(x: v128): v128 {
   const under = f64x2.lt(x, C(C_UNDER));
   // pmax is one maxpd (f64x2.max would add a NaN- and sign-of-zero-exact sequence).
@@ -203,12 +210,12 @@ export function lossSum(): f64 {
   const t = f64x2.add(f64x2.mul(xc, C(C_INV_LN2_N)), C(C_SHIFT));
   const kf = f64x2.sub(t, C(C_SHIFT));
   const r = f64x2.sub(f64x2.sub(xc, f64x2.mul(kf, C(C_LN2_N_HI))), f64x2.mul(kf, C(C_LN2_N_LO)));
-  const r2 = f64x2.mul(r, r);
-  // em1 = r + r^2 (1/2 + r/6 + r^2/24 + r^3/120 + r^4/720)
-  const p01 = f64x2.add(C(C_HALF), f64x2.mul(r, C(C_E3)));
-  const p23 = f64x2.add(C(C_E4), f64x2.mul(r, C(C_E5)));
-  const p = f64x2.add(p01, f64x2.mul(r2, f64x2.add(p23, f64x2.mul(r2, C(C_E6)))));
-  const em1 = f64x2.add(r, f64x2.mul(r2, p));
+  // em1 = r + r r (1/2 + r (1/6 + r (1/24 + r (1/120 + r / 720))))
+  let p = f64x2.add(C(C_E5), f64x2.mul(r, C(C_E6)));
+  p = f64x2.add(C(C_E4), f64x2.mul(r, p));
+  p = f64x2.add(C(C_E3), f64x2.mul(r, p));
+  p = f64x2.add(C(C_HALF), f64x2.mul(r, p));
+  const em1 = f64x2.add(r, f64x2.mul(f64x2.mul(r, r), p));
   // The low 32 bits of t are k (t = k + 1.5 * 2^52).
   const k0 = i32x4.extract_lane(t, 0);
   const k1 = i32x4.extract_lane(t, 2);
@@ -713,16 +720,14 @@ function softmaxImpl<L, P>(
     const zmaxV = f64x2.splat(zmax);
     const kmaxV = i64x2.splat(<i64>kmax);
     let idx = C(C_IDX01);
-    let sumV = C(C_ZERO);
     for (let k = 0; k < c; k += 2) {
-      const e = expV(f64x2.sub(loadVec<L>(rowL + <usize>k * lsz), zmaxV));
-      v128.store(rowG + (<usize>k << 3), e);
-      let keep = v128.andnot(C(C_ALL), i64x2.eq(idx, kmaxV));
-      keep = select<v128>(keep, v128.and(keep, C(C_LANE0)), k + 1 < c);
-      sumV = f64x2.add(sumV, v128.and(e, keep));
-      idx = i64x2.add(idx, C(C_I64_TWO));
+      v128.store(rowG + (<usize>k << 3), expV(f64x2.sub(loadVec<L>(rowL + <usize>k * lsz), zmaxV)));
     }
-    const s = hsum(sumV); // sum over k != kmax of exp(z_k - z_max)
+    // s = sum over k != kmax of exp(z_k - z_max), added in the JS kernel's order so that p_t,
+    // and with it the histogram bin, is the JS kernel's to the bit.
+    let s: f64 = 0;
+    for (let k = 0; k < kmax; k++) s += load<f64>(rowG + (<usize>k << 3));
+    for (let k = kmax + 1; k < c; k++) s += load<f64>(rowG + (<usize>k << 3));
     const logZ = Math.log1p(s);
     const invZ = 1 / (1 + s);
 

@@ -193,6 +193,36 @@ t.test('NaN-free for every gamma >= 0 and finite logits up to +-1000 (and +-1.7e
   }
 });
 
+t.test('p_t histograms identical at bin edges: tied classes, p_t = 0.5 plus or minus an ulp', async (t) => {
+  // Two classes tied at the maximum and small others: p_t of the second one is 1 / (2 + tiny),
+  // just below 0.5 or exactly 0.5 depending on how the small terms are rounded into the sum.
+  const row = [0.034414954483509064, 4.10939359664917, 0.9206829071044922, 40, 2.996021509170532, 40, -0.23468171060085297];
+  const p = softmax({ n: 1, c: 7, logits: Float32Array.from(row), labels: new Int32Array([5]) });
+  t.same(compareResults(p, focalLossFast(cloneProblem(p)), focalLoss(cloneProblem(p))), []);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 2, max: 40 }),
+      fc.array(fc.double({ min: -45, max: 0, noNaN: true }), { minLength: 40, maxLength: 40 }),
+      fc.integer({ min: 0, max: 39 }),
+      fc.integer({ min: 0, max: 39 }),
+      (c, rest, a, b) => {
+        const logits = Float64Array.from({ length: c }, (_, k) => 40 + rest[k]);
+        logits[a % c] = 40;
+        logits[b % c] = 40;
+        const q = softmax({ n: 1, c, logits, labels: new Int32Array([b % c]), gamma: 0 });
+        return Array.from(focalLossFast(q).stats.ptHistogram).join() === Array.from(focalLoss(q).stats.ptHistogram).join();
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  // Sigmoid: p and 1 - p from the same exp as the JS kernel, for logits around every bin edge.
+  const edges = Array.from({ length: 9 }, (_, k) => Math.log((k + 1) / (9 - k)));
+  const logits = Float64Array.from(edges.flatMap((z) => [z, z * (1 + 2 ** -52), z * (1 - 2 ** -52), -z]));
+  const targets = Float64Array.from(logits, (_, i) => i % 2);
+  const s = sigmoid({ n: logits.length, logits, targets });
+  t.same(Array.from(focalLossFast(s).stats.ptHistogram), Array.from(focalLoss(s).stats.ptHistogram));
+});
+
 t.test('gradientOut and lossesOut: written in place, views at a nonzero offset of a shared buffer', async (t) => {
   for (const mode of ['multilabel', 'multiclass'] as const) {
     const p = buildProblem({ ...baseSpec, mode, n: 300, c: 41, targets: mode === 'multiclass' ? 'labels' : 'soft-f32', shared: true, ignoreShare: 0.3 });
