@@ -7,12 +7,15 @@
  * Columns (all: one thread, float32 logits, loss + gradient + statistics, gamma 2):
  *   ts           the JS kernel (focalLoss), gradient allocated per call
  *   wasm         focalLossFast, gradient allocated per call
- *   wasm reuse   focalLossFast writing into one preallocated gradientOut (no page faults of a new
- *                64 MB array: the kernel and its copies in and out of WASM memory)
- *   wasm tuned   as `wasm`, with GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=...,
- *                so freed gradient arrays are reused by malloc instead of mapped afresh (PyTorch's
- *                float32 tensors, 32 MB, are below glibc's mmap threshold cap and get that reuse anyway)
- *   torch        torch_focal.py (forward + backward)
+ *   ts huge, wasm huge
+ *                the same with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (as `npm start` and the image
+ *                run the service): malloc asks for transparent huge pages, so first-touching the
+ *                fresh 64 MB gradient faults far fewer pages (4 KiB page faults cost ~12 us each on
+ *                these VMs, ~190 ms for 64 MB, more than the WASM kernel itself)
+ *   wasm reuse   focalLossFast writing into one preallocated gradientOut (no page faults: the
+ *                kernel and its copies in and out of WASM memory)
+ *   torch        torch_focal.py (forward + backward; its 32 MB float32 tensors are reused by
+ *                malloc from run to run, so it pays few page faults)
  *
  * Environment: TORCH_FOCAL, TORCH_PYTHON as for bench/run.ts; BENCH_ROUNDS (default 3);
  * BENCH_CASES, e.g. "binary:8000000:1,multiclass:100000:80" (default: the four kernel cases).
@@ -27,14 +30,14 @@ const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3')
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RUNS = 5;
 const GAMMA = 2;
-const TUNED = 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4000000000';
+const HUGE = 'glibc.malloc.hugetlb=1';
 const CASES = (process.env.BENCH_CASES ?? 'binary:8000000:1,multilabel:100000:80,multiclass:100000:80,multiclass:10000:1000')
   .split(',')
   .map((s) => s.split(':'))
   .map(([mode, n, c]) => ({ mode, n: Number(n), c: Number(c) }));
 
-type Column = 'ts' | 'wasm' | 'wasm reuse' | 'wasm tuned' | 'torch';
-const COLUMNS: Column[] = ['ts', 'wasm', 'wasm reuse', 'wasm tuned', 'torch'];
+type Column = 'ts' | 'wasm' | 'ts huge' | 'wasm huge' | 'wasm reuse' | 'torch';
+const COLUMNS: Column[] = ['ts', 'wasm', 'ts huge', 'wasm huge', 'wasm reuse', 'torch'];
 
 function run(column: Column, mode: string, n: number, c: number): number | null {
   const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -47,9 +50,10 @@ function run(column: Column, mode: string, n: number, c: number): number | null 
     cmd = TORCH_PYTHON;
     args = [TORCH_FOCAL, '--mode', mode, '--n', String(n), '--c', String(c), '--gamma', String(GAMMA), '--threads', '1', '--dtype', 'float32', '--runs', String(RUNS)];
   } else {
-    const impl = column === 'ts' ? 'ts' : 'wasm';
+    const impl = column.startsWith('ts') ? 'ts' : 'wasm';
     args = ['bench/kernel-case.ts', ...caseArgs, impl, column === 'wasm reuse' ? 'reuse' : 'fresh'];
-    if (column === 'wasm tuned') env.GLIBC_TUNABLES = TUNED;
+    if (column.endsWith('huge')) env.GLIBC_TUNABLES = HUGE;
+    else delete env.GLIBC_TUNABLES;
   }
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env, maxBuffer: 1 << 20 });
   if (r.status !== 0) {
@@ -57,7 +61,7 @@ function run(column: Column, mode: string, n: number, c: number): number | null 
     return null;
   }
   const line = JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) as { median_ms: number; impl?: string };
-  if (column !== 'ts' && column !== 'torch' && line.impl !== 'wasm') throw new Error('WASM SIMD kernels not in use (npm run build?)');
+  if (column.startsWith('wasm') && line.impl !== 'wasm') throw new Error('WASM SIMD kernels not in use (npm run build?)');
   return line.median_ms;
 }
 
