@@ -15,6 +15,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund --update-notifier=false
 COPY tsconfig.json ./
 COPY src ./src
+# The WebAssembly kernels (AssemblyScript source; `npm run build` compiles them into dist/kernels/).
+COPY assembly ./assembly
 # The `prepare` script is the build (tsc -> dist/).
 RUN npm run build
 

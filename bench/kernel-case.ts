@@ -1,8 +1,13 @@
 /**
  * One kernel throughput case, run in a child process of its own (so no case's JIT state or
- * memory affects another): `tsx bench/kernel-case.ts MODE N C GAMMA RUNS`. Calls the compiled
- * kernel (dist/, what the workers run) on float32 logits and float32 labels, as torch_focal.py
- * does, one thread, loss + gradient + statistics, and prints one JSON line with the median.
+ * memory affects another): `tsx bench/kernel-case.ts MODE N C GAMMA RUNS [IMPL] [OUTPUT]`. Calls
+ * the compiled kernel (dist/, what the workers run) on float32 logits and float32 labels, as
+ * torch_focal.py does, one thread, loss + gradient + statistics, and prints one JSON line with the
+ * median. IMPL is `ts` (default: the JS kernel, focalLoss) or `wasm` (focalLossFast, the WASM SIMD
+ * kernels; the line's `impl` says `ts` if it fell back because WASM SIMD is unavailable). OUTPUT is
+ * `fresh` (default: every call allocates its gradient, as a worker does today) or `reuse` (one
+ * gradientOut array written by every call, as when outputs are preallocated, e.g. shared memory:
+ * the time of the kernel and its copies without the page faults of a new 8M-element array).
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -10,8 +15,20 @@ import { makeBatch, type Mode } from './data.js';
 import type { FocalProblem } from '../src/kernels/types.js';
 
 const [mode, n, c, gamma, runs] = [process.argv[2] as Mode, Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]), Number(process.argv[6] ?? 5)];
-const dist = pathToFileURL(path.resolve(import.meta.dirname, '../dist/kernels/focal.js')).href;
-const { focalLoss } = (await import(dist)) as typeof import('../src/kernels/focal.js');
+const impl = process.argv[7] ?? 'ts';
+if (impl !== 'ts' && impl !== 'wasm') throw new Error(`unknown implementation ${impl} (ts or wasm)`);
+const output = process.argv[8] ?? 'fresh';
+if (output !== 'fresh' && output !== 'reuse') throw new Error(`unknown output ${output} (fresh or reuse)`);
+const dist = (file: string) => pathToFileURL(path.resolve(import.meta.dirname, `../dist/kernels/${file}`)).href;
+let focalLoss: (typeof import('../src/kernels/focal.js'))['focalLoss'];
+let used = 'ts';
+if (impl === 'wasm') {
+  const fast = (await import(dist('fast-focal.js'))) as typeof import('../src/kernels/fast-focal.js');
+  focalLoss = fast.focalLossFast;
+  if (fast.initFastKernels().wasm) used = 'wasm';
+} else {
+  focalLoss = ((await import(dist('focal.js'))) as typeof import('../src/kernels/focal.js')).focalLoss;
+}
 
 const batch = makeBatch(mode, n, c);
 const common = {
@@ -25,6 +42,7 @@ const common = {
   normalizer: null,
   wantGradient: true,
   wantLosses: false,
+  gradientOut: output === 'reuse' ? new Float64Array(n * c) : undefined,
 };
 const problem: FocalProblem =
   mode === 'multiclass'
@@ -41,4 +59,4 @@ for (let r = 0; r < runs; r++) {
 }
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
-console.log(JSON.stringify({ impl: 'ts', mode, n, c, gamma, elements: n * c, median_ms: median, melem_per_s: (n * c) / median / 1000 }));
+console.log(JSON.stringify({ impl: used, output, mode, n, c, gamma, elements: n * c, median_ms: median, melem_per_s: (n * c) / median / 1000 }));

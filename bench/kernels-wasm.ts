@@ -1,0 +1,101 @@
+/**
+ * `npm run bench:kernels`: the JS kernel, the WASM SIMD kernel and PyTorch side by side, in one
+ * sitting, each case in rounds (every implementation once per round, in its own process), so that
+ * ratios are taken between runs close in time on a shared, noisy machine. Prints one table (medians
+ * over the rounds of each process's median) as Markdown; writes nothing.
+ *
+ * Columns (all: one thread, float32 logits, loss + gradient + statistics, gamma 2):
+ *   ts           the JS kernel (focalLoss), gradient allocated per call
+ *   wasm         focalLossFast, gradient allocated per call
+ *   ts huge, wasm huge
+ *                the same with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (as `npm start` and the image
+ *                run the service): malloc asks for transparent huge pages, so first-touching the
+ *                fresh 64 MB gradient faults far fewer pages (4 KiB page faults cost ~12 us each on
+ *                these VMs, ~190 ms for 64 MB, more than the WASM kernel itself)
+ *   wasm reuse   focalLossFast writing into one preallocated gradientOut (no page faults: the
+ *                kernel and its copies in and out of WASM memory)
+ *   torch        torch_focal.py (forward + backward; its 32 MB float32 tensors are reused by
+ *                malloc from run to run, so it pays few page faults)
+ *
+ * Environment: TORCH_FOCAL, TORCH_PYTHON as for bench/run.ts; BENCH_ROUNDS (default 3);
+ * BENCH_CASES, e.g. "binary:8000000:1,multiclass:100000:80" (default: the four kernel cases).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const TORCH_FOCAL = path.resolve(ROOT, process.env.TORCH_FOCAL ?? '../shared/bench/torch_focal.py');
+const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const RUNS = 5;
+const GAMMA = 2;
+const HUGE = 'glibc.malloc.hugetlb=1';
+const CASES = (process.env.BENCH_CASES ?? 'binary:8000000:1,multilabel:100000:80,multiclass:100000:80,multiclass:10000:1000')
+  .split(',')
+  .map((s) => s.split(':'))
+  .map(([mode, n, c]) => ({ mode, n: Number(n), c: Number(c) }));
+
+type Column = 'ts' | 'wasm' | 'ts huge' | 'wasm huge' | 'wasm reuse' | 'torch';
+const COLUMNS: Column[] = ['ts', 'wasm', 'ts huge', 'wasm huge', 'wasm reuse', 'torch'];
+
+function run(column: Column, mode: string, n: number, c: number): number | null {
+  const tsx = path.join(ROOT, 'node_modules/.bin/tsx');
+  const caseArgs = [mode, String(n), String(c), String(GAMMA), String(RUNS)];
+  let cmd = tsx;
+  let args: string[];
+  const env = { ...process.env };
+  if (column === 'torch') {
+    if (!existsSync(TORCH_FOCAL)) return null;
+    cmd = TORCH_PYTHON;
+    args = [TORCH_FOCAL, '--mode', mode, '--n', String(n), '--c', String(c), '--gamma', String(GAMMA), '--threads', '1', '--dtype', 'float32', '--runs', String(RUNS)];
+  } else {
+    const impl = column.startsWith('ts') ? 'ts' : 'wasm';
+    args = ['bench/kernel-case.ts', ...caseArgs, impl, column === 'wasm reuse' ? 'reuse' : 'fresh'];
+    if (column.endsWith('huge')) env.GLIBC_TUNABLES = HUGE;
+    else delete env.GLIBC_TUNABLES;
+  }
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', env, maxBuffer: 1 << 20 });
+  if (r.status !== 0) {
+    console.error(`${column} ${mode} ${n}x${c} failed: ${(r.stderr || '').trim().split('\n').slice(-1)[0]}`);
+    return null;
+  }
+  const line = JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) as { median_ms: number; impl?: string };
+  if (column.startsWith('wasm') && line.impl !== 'wasm') throw new Error('WASM SIMD kernels not in use (npm run build?)');
+  return line.median_ms;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const f = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '-');
+
+const lines = [
+  `| case (gamma ${GAMMA}, float32) | ${COLUMNS.map((c) => `${c} ms`).join(' | ')} | ${COLUMNS.filter((c) => c !== 'torch').map((c) => `${c} / torch`).join(' | ')} |`,
+  `|---|${COLUMNS.map(() => '---:').join('|')}|${COLUMNS.filter((c) => c !== 'torch').map(() => '---:').join('|')}|`,
+];
+for (const { mode, n, c } of CASES) {
+  const times = new Map<Column, number[]>(COLUMNS.map((col) => [col, []]));
+  const ratios = new Map<Column, number[]>(COLUMNS.map((col) => [col, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const t = new Map<Column, number | null>();
+    for (const col of COLUMNS) t.set(col, run(col, mode, n, c));
+    for (const col of COLUMNS) {
+      const v = t.get(col);
+      if (v === null || v === undefined) continue;
+      times.get(col)!.push(v);
+      const torch = t.get('torch');
+      if (torch) ratios.get(col)!.push(torch / v);
+    }
+    console.error(`${mode} ${n}x${c} round ${round + 1}: ${COLUMNS.map((col) => `${col} ${f(t.get(col) ?? NaN)}`).join(', ')}`);
+  }
+  const name = c === 1 ? `${mode} ${n / 1e6}M` : `${mode} ${n / 1000}k x ${c}`;
+  lines.push(
+    `| ${name} | ${COLUMNS.map((col) => f(median(times.get(col)!))).join(' | ')} | ${COLUMNS.filter((col) => col !== 'torch')
+      .map((col) => `${median(ratios.get(col)!).toFixed(2)}x`)
+      .join(' | ')} |`,
+  );
+}
+console.log(lines.join('\n'));
+console.log(`\n(${ROUNDS} rounds; ratio = torch time / time in the same round, median over rounds; above 1 is faster than PyTorch)`);

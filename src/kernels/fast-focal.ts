@@ -1,0 +1,409 @@
+/**
+ * focalLossFast: the focal-loss kernels in WebAssembly SIMD (assembly/focal-kernels.ts, compiled to
+ * focal-kernels.wasm next to the compiled kernels in dist/kernels/), with exactly the contract of
+ * focalLoss (focal.ts), which stays the reference and the fallback.
+ *
+ * Numerics: the WASM kernels evaluate the same stable forms as sigmoid-focal.ts and
+ * softmax-focal.ts in float64 (see their headers and the .wasm source's): results agree with the
+ * JS kernels to a few ulp (test/kernels/fast-focal.test.ts holds them to that), counts and
+ * histograms exactly. Whenever anything in the result is not finite (overflow, or a NaN or
+ * infinite input) the problem is recomputed by the JS kernel, so such results are the JS ones
+ * bit for bit, nonFinite included.
+ *
+ * Falls back to focalLoss (JS) when:
+ * - WebAssembly SIMD is unavailable (probed with WebAssembly.validate on a tiny SIMD module), the
+ *   .wasm file is missing, or FOCAL_KERNELS=js is set in the environment;
+ * - the modulating power needs a general pow: gamma that is not an integer 0-4 or a half-integer
+ *   up to 4.5, except in binary/multilabel mode with hard labels (0/1, no smoothing), where
+ *   x^gamma = exp(-gamma softplus) exactly as the JS kernel does;
+ * - inputs of other array types than types.ts allows, a class id >= C, gamma < 0, or an empty batch.
+ *
+ * Memory: one instance per thread (module state, created on first use or by initFastKernels).
+ * The batch is walked in chunks of whole rows (about CHUNK_ELEMENTS elements): each chunk is
+ * copied into fixed WASM buffers (cache-sized), computed, and its gradient and losses copied out
+ * to the result (or to gradientOut/lossesOut, which may be views into a SharedArrayBuffer).
+ * Linear memory therefore grows only with C (statistics) and the chunk size, never with N, and is
+ * reused by every later call; it never shrinks (WASM memory cannot), which bounds it by the
+ * largest C seen.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { focalLoss } from './focal.js';
+import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.js';
+import { PT_BINS } from './pt-histogram.js';
+import type { FloatArray, FocalProblem, FocalResult, SigmoidProblem, SoftmaxProblem, TargetArray } from './types.js';
+
+/** Elements per chunk copied into WASM memory (whole rows; at least one or two rows). */
+export const CHUNK_ELEMENTS = 8192;
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  fixedEnd(): number;
+  tableBase(): number;
+  init(): void;
+  layout(a: number, s: number, h: number, coef: number, ex: number, l: number, t: number, w: number, g: number, o: number): void;
+  lossSum(): number;
+  sigmoidChunk(lt: number, tt: number, rows: number, c: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number): void;
+  softmaxChunk(lt: number, pt: number, rows: number, c: number, useLabels: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number): void;
+}
+
+interface Kernel {
+  exports: KernelExports;
+  /** First byte after the tables: the problem's buffers start here. */
+  region: number;
+}
+
+export interface FastKernelInfo {
+  /** True when focalLossFast runs the WASM SIMD kernels. */
+  wasm: boolean;
+  /** Why not, when wasm is false (or 'ok'). */
+  reason: string;
+  /** The .wasm file loaded, if any. */
+  path: string | null;
+  /** Current size of this thread's WASM linear memory in bytes (0 without WASM). */
+  memoryBytes: number;
+}
+
+export interface FastKernelOptions {
+  /** Never use WASM (as FOCAL_KERNELS=js does). */
+  disable?: boolean;
+  /** Where the .wasm file is (default: next to this module, else dist/kernels/ of the package). */
+  wasmPath?: string;
+  /** The module WebAssembly.validate must accept for SIMD to count as available (tests pass others). */
+  simdProbe?: Uint8Array;
+}
+
+/**
+ * The part of the WebAssembly JS API used here (lib ES2022 and @types/node 20 do not declare it;
+ * every Node version this service supports has it).
+ */
+declare namespace WebAssembly {
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports: object);
+    readonly exports: Record<string, unknown>;
+  }
+  interface Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+  function validate(bytes: Uint8Array): boolean;
+}
+
+// (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)): validates only with SIMD.
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+const WASM_NAME = 'focal-kernels.wasm';
+
+let kernel: Kernel | null = null;
+let info: FastKernelInfo | null = null;
+
+/**
+ * The .wasm file for a module at `moduleUrl` (default: this one): next to it when that is the
+ * compiled dist/kernels/, else in the package's dist/kernels/ (running from src/ under tsx).
+ */
+export function defaultWasmPath(moduleUrl: string = import.meta.url): string {
+  const beside = fileURLToPath(new URL(`./${WASM_NAME}`, moduleUrl));
+  if (existsSync(beside)) return beside;
+  return fileURLToPath(new URL(`../../dist/kernels/${WASM_NAME}`, moduleUrl));
+}
+
+/**
+ * Loads and instantiates the kernels for this thread (again, when called again: tests use this to
+ * switch between WASM and the fallback). Never throws: when WASM cannot be used, the reason is in
+ * the returned info and focalLossFast runs the JS kernel.
+ */
+export function initFastKernels(options: FastKernelOptions = {}): FastKernelInfo {
+  kernel = null;
+  const path = options.wasmPath ?? defaultWasmPath();
+  const off = (reason: string, p: string | null = null): FastKernelInfo => (info = { wasm: false, reason, path: p, memoryBytes: 0 });
+  if (options.disable === true || process.env.FOCAL_KERNELS === 'js') return off('disabled (FOCAL_KERNELS=js or disable option)');
+  if (!WebAssembly.validate(options.simdProbe ?? SIMD_PROBE)) return off('WebAssembly SIMD is not available');
+  if (!existsSync(path)) return off(`${path} not found (run npm run build)`);
+  try {
+    const module = new WebAssembly.Module(readFileSync(path));
+    const exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+    // The tables live at fixed addresses below the module's own data (asc --memoryBase).
+    if (exports.fixedEnd() > exports.heapBase()) throw new Error('tables overlap the module data (built without --memoryBase?)');
+    const region = align(exports.heapBase());
+    ensureMemory(exports, region);
+    exports.init();
+    // The exp tables, from the same formulas as fast-math.ts (so the same bits).
+    const tables = new Float64Array(exports.memory.buffer, exports.tableBase(), 32 + 2048);
+    for (let j = 0; j < 32; j++) tables[j] = Math.pow(2, j / 32);
+    for (let i = 0; i < 2048; i++) tables[32 + i] = Math.pow(2, -i);
+    kernel = { exports, region };
+  } catch (err) {
+    return off(`could not instantiate ${path}: ${(err as Error).message}`, path);
+  }
+  return (info = { wasm: true, reason: 'ok', path, memoryBytes: kernel.exports.memory.buffer.byteLength });
+}
+
+/** Whether the WASM SIMD kernels are in use in this thread (initialising them on first call). */
+export function fastKernelInfo(): FastKernelInfo {
+  if (info === null) initFastKernels();
+  const current = info as FastKernelInfo;
+  return { ...current, memoryBytes: kernel === null ? 0 : kernel.exports.memory.buffer.byteLength };
+}
+
+/** focalLoss (focal.ts), computed by the WASM SIMD kernels where they apply. */
+export function focalLossFast(problem: FocalProblem): FocalResult {
+  if (info === null) initFastKernels();
+  const k = kernel;
+  if (k !== null && problem.n > 0 && problem.c > 0 && problem.gamma >= 0 && Number.isFinite(problem.gamma)) {
+    const result = problem.mode === 'multiclass' ? softmaxWasm(k, problem) : sigmoidWasm(k, problem);
+    if (result !== null) return result;
+  }
+  return focalLoss(problem);
+}
+
+// ---------------------------------------------------------------- memory
+
+const align = (x: number) => (x + 15) & ~15;
+
+function ensureMemory(exports: KernelExports, bytes: number): void {
+  const have = exports.memory.buffer.byteLength;
+  if (bytes > have) exports.memory.grow(Math.ceil((bytes - have) / 65536));
+}
+
+interface Layout {
+  a: number;
+  s: number;
+  h: number;
+  coef: number;
+  ex: number;
+  l: number;
+  t: number;
+  w: number;
+  g: number;
+  o: number;
+}
+
+/** Buffers for a problem with c columns and chunks of `rows` rows, grown into memory as needed. */
+function allocate(k: Kernel, c: number, rows: number): Layout {
+  let at = k.region;
+  const take = (bytes: number) => {
+    const start = at;
+    at = align(at + bytes);
+    return start;
+  };
+  // Every buffer has two spare elements: a pair may read or write one element past a row.
+  const chunk = (rows * c + 2) * 8;
+  const layout: Layout = {
+    a: take((c + 2) * 8),
+    s: take(5 * c * 8),
+    h: take(c * PT_BINS * 8),
+    coef: take((c + 2) * 8),
+    ex: take((c + 2) * 8),
+    l: take(chunk),
+    t: take(chunk),
+    w: take((rows + 2) * 8),
+    g: take(chunk),
+    o: take(chunk),
+  };
+  ensureMemory(k.exports, at);
+  const e = k.exports;
+  e.layout(layout.a, layout.s, layout.h, layout.coef, layout.ex, layout.l, layout.t, layout.w, layout.g, layout.o);
+  // Statistics and histogram start at zero; alpha (when given) is copied by the caller.
+  new Float64Array(e.memory.buffer, layout.s, 5 * c).fill(0);
+  new Float64Array(e.memory.buffer, layout.h, c * PT_BINS).fill(0);
+  return layout;
+}
+
+type FloatCtor = Float32ArrayConstructor | Float64ArrayConstructor;
+
+/** 0 for float32, 1 for float64, -1 otherwise. */
+function floatCode(a: FloatArray): number {
+  if (a instanceof Float32Array) return 0;
+  if (a instanceof Float64Array) return 1;
+  return -1;
+}
+
+function floatView(buffer: ArrayBuffer, code: number, byteOffset: number, length: number): Float32Array | Float64Array {
+  const ctor: FloatCtor = code === 0 ? Float32Array : Float64Array;
+  return new ctor(buffer, byteOffset, length);
+}
+
+// ---------------------------------------------------------------- sigmoid
+
+/** 0 f32, 1 f64, 2 u8, 3 i32, -1 for anything else. */
+function targetCode(a: TargetArray): number {
+  if (a instanceof Uint8Array) return 2;
+  if (a instanceof Int32Array) return 3;
+  return floatCode(a);
+}
+
+function allHard(targets: TargetArray): boolean {
+  for (let i = 0; i < targets.length; i++) {
+    const y = targets[i];
+    if (y !== 0 && y !== 1) return false;
+  }
+  return true;
+}
+
+function sigmoidWasm(k: Kernel, problem: SigmoidProblem): FocalResult | null {
+  const { n, c, gamma, logits, targets, weights, alpha } = problem;
+  const eps = problem.labelSmoothing;
+  const lt = floatCode(logits);
+  const tt = targetCode(targets);
+  if (lt < 0 || tt < 0 || (weights !== null && floatCode(weights) < 0)) return null;
+  let kind: number = powerKind(gamma, false);
+  if (kind === POW_GENERAL) {
+    // The JS kernel's log-space power for hard labels; anything else needs Math.pow.
+    if (!(eps === 0 && allHard(targets))) return null;
+    kind = POW_EXP;
+  }
+  const ip = kind === POW_INTEGER ? gamma : kind === POW_HALF ? gamma - 0.5 : 0;
+
+  const total = n * c;
+  const count = total;
+  const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
+  const scale = problem.reduction === 'mean' ? 1 / denominator : 1;
+  const gradient = problem.wantGradient ? (problem.gradientOut ?? new Float64Array(total)) : null;
+  const losses = problem.wantLosses ? (problem.lossesOut ?? new Float64Array(total)) : null;
+
+  // Chunks of an even number of rows (the kernel pairs rows), about CHUNK_ELEMENTS elements.
+  const rows = Math.max(2, Math.floor(CHUNK_ELEMENTS / c) & ~1);
+  const lay = allocate(k, c, rows);
+  const e = k.exports;
+  const buf = e.memory.buffer;
+  if (alpha !== null) new Float64Array(buf, lay.a, c).set(alpha);
+  const lView = floatView(buf, lt, lay.l, rows * c);
+  const tView = tt === 2 ? new Uint8Array(buf, lay.t, rows * c) : tt === 3 ? new Int32Array(buf, lay.t, rows * c) : floatView(buf, tt, lay.t, rows * c);
+  const wView = new Float64Array(buf, lay.w, rows);
+  const gView = new Float64Array(buf, lay.g, rows * c);
+  const oView = new Float64Array(buf, lay.o, rows * c);
+  const hasW = weights === null ? 0 : 1;
+  const hasA = alpha === null ? 0 : 1;
+  const wantG = gradient === null ? 0 : 1;
+  const wantL = losses === null ? 0 : 1;
+  for (let row = 0; row < n; row += rows) {
+    const rowEnd = Math.min(n, row + rows);
+    const e0 = row * c;
+    const e1 = rowEnd * c;
+    lView.set(logits.subarray(e0, e1));
+    tView.set(targets.subarray(e0, e1));
+    if (weights !== null) wView.set(weights.subarray(row, rowEnd));
+    e.sigmoidChunk(lt, tt, rowEnd - row, c, hasW, hasA, kind, ip, gamma, eps, scale, wantG, wantL);
+    if (gradient !== null) gradient.set(e1 - e0 === gView.length ? gView : gView.subarray(0, e1 - e0), e0);
+    if (losses !== null) losses.set(e1 - e0 === oView.length ? oView : oView.subarray(0, e1 - e0), e0);
+  }
+
+  const lossSum = e.lossSum();
+  const loss = problem.reduction === 'mean' ? lossSum / denominator : lossSum;
+  const sums = new Float64Array(buf, lay.s, 5 * c);
+  const column = (j: number) => sums.slice(j * c, (j + 1) * c);
+  const support = column(0);
+  const predicted = column(1);
+  const tp = column(2);
+  const posLossSum = column(3);
+  const negLossSum = column(4);
+  const lossSumByColumn = new Float64Array(c);
+  const fp = new Float64Array(c);
+  const fn = new Float64Array(c);
+  let finiteCheck = loss - loss;
+  for (let j = 0; j < c; j++) {
+    lossSumByColumn[j] = posLossSum[j] + negLossSum[j];
+    fp[j] = predicted[j] - tp[j];
+    fn[j] = support[j] - tp[j];
+    finiteCheck += lossSumByColumn[j] - lossSumByColumn[j];
+  }
+  // Anything not finite: the JS kernel's answer (and nonFinite) instead, bit for bit.
+  if (finiteCheck !== 0) return null;
+  const ptHistogram = new Float64Array(buf, lay.h, c * PT_BINS).slice();
+  return {
+    loss,
+    lossSum,
+    count,
+    denominator,
+    gradient,
+    losses,
+    stats: { support, lossSum: lossSumByColumn, posLossSum, negLossSum, tp, fp, fn, ptHistogram },
+    nonFinite: 0,
+  };
+}
+
+// ---------------------------------------------------------------- softmax
+
+function softmaxWasm(k: Kernel, problem: SoftmaxProblem): FocalResult | null {
+  const { n, c, gamma, logits, labels, probabilities, weights, alpha } = problem;
+  const lt = floatCode(logits);
+  const pt = probabilities === null ? 1 : floatCode(probabilities);
+  if (lt < 0 || pt < 0 || (labels === null && probabilities === null) || (weights !== null && floatCode(weights) < 0)) return null;
+  const kind = powerKind(gamma, false);
+  if (kind !== 0 && kind !== POW_INTEGER && kind !== POW_HALF) return null;
+  const ip = kind === POW_INTEGER ? gamma : kind === POW_HALF ? gamma - 0.5 : 0;
+
+  let count = 0;
+  if (labels !== null) {
+    for (let i = 0; i < n; i++) {
+      const label = labels[i];
+      if (label >= c) return null; // not a class: the JS kernel's behaviour, whatever it is
+      if (label >= 0) count++;
+    }
+  } else {
+    count = n;
+  }
+  const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
+  const scale = problem.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;
+  const gradient = problem.wantGradient ? (problem.gradientOut ?? new Float64Array(n * c)) : null;
+  const losses = problem.wantLosses ? (problem.lossesOut ?? new Float64Array(n)) : null;
+
+  const rows = Math.max(1, Math.floor(CHUNK_ELEMENTS / c));
+  const lay = allocate(k, c, rows);
+  const e = k.exports;
+  const buf = e.memory.buffer;
+  if (alpha !== null) new Float64Array(buf, lay.a, c).set(alpha);
+  // Chunk views with their two spare elements (zeroed after each copy: a pair may read them).
+  const lView = floatView(buf, lt, lay.l, rows * c + 2);
+  const pView = probabilities === null ? null : floatView(buf, pt, lay.t, rows * c + 2);
+  const labelView = labels === null ? null : new Int32Array(buf, lay.t, rows);
+  const wView = new Float64Array(buf, lay.w, rows);
+  const gView = new Float64Array(buf, lay.g, rows * c);
+  const oView = new Float64Array(buf, lay.o, rows);
+  const hasW = weights === null ? 0 : 1;
+  const hasA = alpha === null ? 0 : 1;
+  const wantG = gradient === null ? 0 : 1;
+  const wantL = losses === null ? 0 : 1;
+  for (let row = 0; row < n; row += rows) {
+    const rowEnd = Math.min(n, row + rows);
+    const e0 = row * c;
+    const e1 = rowEnd * c;
+    const len = e1 - e0;
+    lView.set(logits.subarray(e0, e1));
+    lView[len] = 0;
+    lView[len + 1] = 0;
+    if (pView !== null) {
+      pView.set((probabilities as FloatArray).subarray(e0, e1));
+      pView[len] = 0;
+      pView[len + 1] = 0;
+    }
+    if (labelView !== null) labelView.set((labels as Int32Array).subarray(row, rowEnd));
+    if (weights !== null) wView.set(weights.subarray(row, rowEnd));
+    e.softmaxChunk(lt, pt, rowEnd - row, c, labels === null ? 0 : 1, hasW, hasA, kind, ip, gamma, problem.labelSmoothing, scale, wantG, wantL);
+    if (gradient !== null) gradient.set(len === gView.length ? gView : gView.subarray(0, len), e0);
+    if (losses !== null) losses.set(rowEnd - row === oView.length ? oView : oView.subarray(0, rowEnd - row), row);
+  }
+
+  const lossSum = e.lossSum();
+  const loss = problem.reduction === 'mean' ? (denominator > 0 ? lossSum / denominator : 0) : lossSum;
+  const sums = new Float64Array(buf, lay.s, 5 * c);
+  const column = (j: number) => sums.slice(j * c, (j + 1) * c);
+  const stats = {
+    support: column(0),
+    lossSum: column(1),
+    posLossSum: null,
+    negLossSum: null,
+    tp: column(2),
+    fp: column(3),
+    fn: column(4),
+    ptHistogram: new Float64Array(buf, lay.h, c * PT_BINS).slice(),
+  };
+  let finiteCheck = loss - loss;
+  for (let j = 0; j < c; j++) finiteCheck += stats.lossSum[j] - stats.lossSum[j];
+  if (finiteCheck !== 0) return null;
+  return { loss, lossSum, count, denominator, gradient, losses, stats, nonFinite: 0 };
+}
