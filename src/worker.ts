@@ -1,13 +1,16 @@
 /**
- * Piscina worker entry: runs one pool task (pool/pool-task.ts) and transfers what it produced
- * back. Deliberately thin (code here is invisible to coverage); everything it calls is tested
+ * Piscina worker entry: runs one pool task (pool/pool-task.ts) with the WebAssembly SIMD kernels
+ * (kernels/fast-focal.ts, which fall back to the JS ones) and transfers what it produced back. Deliberately thin (code here is invisible to coverage); everything it calls is tested
  * on the main thread.
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { focalLoss } from './kernels/focal.js';
+import { focalLossFast, initFastKernels } from './kernels/fast-focal.js';
 import { runPoolTask, type PoolTask } from './pool/pool-task.js';
 
+// The WebAssembly kernels are instantiated once per worker, at start rather than in a request.
+initFastKernels();
+
 export default function runTask(task: PoolTask): unknown {
-  const { value, transfer } = runPoolTask(task, focalLoss);
+  const { value, transfer } = runPoolTask(task, focalLossFast);
   return move({ [transferableSymbol]: transfer, [valueSymbol]: value } as never);
 }

@@ -15,7 +15,7 @@ import { Piscina } from 'piscina';
 import { ProblemError } from '../errors/problem-error.js';
 import type { FocalProblem, FocalResult } from '../kernels/types.js';
 import { ownedBuffers, problemBuffers } from './focal-task.js';
-import { focalLoss } from '../kernels/focal.js';
+import { focalLossFast } from '../kernels/fast-focal.js';
 import { batchPart, mergeParts, rowRanges, type PartResult } from '../kernels/split-batch.js';
 import type { Answer, BatchInfo } from '../pipeline/answer.js';
 import type { RequestOutcome, RequestTask, SettledOutcome } from '../pipeline/request-task.js';
@@ -114,7 +114,8 @@ export class FocalPool {
    */
   async run(problem: FocalProblem, signal?: AbortSignal): Promise<FocalResult> {
     this.refuseWhenClosing();
-    if (problem.n * problem.c <= this.inlineMaxElements) return focalLoss(problem);
+    // The workers' kernel, so a batch gets the same numbers wherever it runs.
+    if (problem.n * problem.c <= this.inlineMaxElements) return focalLossFast(problem);
     return this.submit<FocalResult>({ kind: 'kernel', problem }, problemBuffers(problem), signal);
   }
 

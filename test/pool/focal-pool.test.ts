@@ -1,12 +1,12 @@
 /**
- * The worker pool: same numbers as a direct kernel call, arrays moved (not copied) both ways,
+ * The worker pool: same numbers as a direct call of the workers' kernel (focalLossFast), arrays moved (not copied) both ways,
  * a bounded queue that answers "overloaded" instead of piscina's own error, and no new work
  * once closing.
  */
 import t from 'tap';
 import fc from 'fast-check';
 import { FocalPool } from '../../src/pool/focal-pool.js';
-import { focalLoss } from '../../src/kernels/focal.js';
+import { focalLossFast } from '../../src/kernels/fast-focal.js';
 import { ProblemError } from '../../src/errors/problem-error.js';
 import { arbitraryProblem, toKernelProblem } from '../helpers/problems.js';
 import { problemBuffers, resultBuffers } from '../../src/pool/focal-task.js';
@@ -16,7 +16,7 @@ t.test('the pool returns the same numbers as a direct kernel call', async (t) =>
   t.teardown(() => pool.close());
   await fc.assert(
     fc.asyncProperty(arbitraryProblem(), async (p) => {
-      const direct = focalLoss(toKernelProblem(p));
+      const direct = focalLossFast(toKernelProblem(p));
       const pooled = await pool.run(toKernelProblem(p));
       t.same(pooled, direct);
       return pooled.loss === direct.loss && pooled.gradient!.every((g, i) => g === direct.gradient![i]);
@@ -111,7 +111,7 @@ t.test('batches up to inlineMaxElements run on the calling thread, larger ones o
   const small = { mode: 'multilabel' as const, n: 2, c: 2, logits: [1, -2, 3, 0.5], targets: [1, 0, 0, 1], classIds: false, weights: null, alpha: null, gamma: 2, eps: 0, reduction: 'mean' as const };
   const inline = toKernelProblem(small);
   const result = await pool.run(inline);
-  t.same(result, focalLoss(toKernelProblem(small)), 'the same result as a direct kernel call');
+  t.same(result, focalLossFast(toKernelProblem(small)), 'the same result as a direct kernel call');
   t.equal(inline.logits.byteLength, 32, 'computed in place: the logits were not transferred away');
   const large = toKernelProblem({ ...small, n: 3, logits: [1, -2, 3, 0.5, 0, 0], targets: [1, 0, 0, 1, 1, 1] });
   await pool.run(large);
