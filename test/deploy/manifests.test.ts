@@ -180,6 +180,12 @@ t.test('Dockerfile: base image argument, non-root user, health check, signals', 
   const ignore = read('.dockerignore');
   t.match(ignore, /^\*$/m, '.dockerignore is an allowlist');
   for (const kept of ['!package.json', '!package-lock.json', '!tsconfig.json', '!src/']) t.match(ignore, new RegExp(`^${kept.replace(/[.*]/g, '\\$&')}$`, 'm'));
+  // Every file or folder the build copies from the context must be let through the allowlist,
+  // or the image build fails (assembly/, the WebAssembly kernels' source, once was not).
+  const allowed = new Set(ignore.split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, '')));
+  const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
+  t.ok(copied.includes('assembly'), 'the kernels\' source is copied');
+  for (const source of copied) t.ok(allowed.has(source.replace(/\/$/, '')), `${source} is in the build context (.dockerignore)`);
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -29,13 +29,13 @@ t.test('serves a reference case over real HTTP and logs one line for it', async 
 });
 
 t.test('SIGTERM during a large request lets it finish, then exits 0', async (t) => {
-  const server = await startServer({ SHUTDOWN_GRACE_MS: '20000' });
+  const server = await startServer({ SHUTDOWN_GRACE_MS: '20000', LOG_LEVEL: 'debug' });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const n = 1_000_000;
   const body = JSON.stringify({ mode: 'binary', logits: Array.from({ length: n }, (_, i) => ((i % 200) - 100) / 10), targets: Array.from({ length: n }, (_, i) => i % 2), outputs: ['loss'] });
-  const pending = fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  // Wait until the server has the request, then ask it to stop.
-  await new Promise((r) => setTimeout(r, 150));
+  const pending = fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'in-flight' }, body });
+  // Once the server has the whole request and is computing it, ask it to stop.
+  await server.logsMatching((l) => l.msg === 'computing' && l.reqId === 'in-flight', 1, 30_000);
   server.child.kill('SIGTERM');
   const res = await pending;
   t.equal(res.status, 200, 'the in-flight request completes');
@@ -79,6 +79,26 @@ t.test('SIGTERM with open connections that have no request in progress still exi
   t.same(await server.exited, { code: 0, signal: null }, 'exits 0 instead of waiting out the grace');
   t.ok(server.logs.some((l) => l.msg === 'shut down cleanly'));
   t.same(await Promise.all(closedByServer), [true, true, true, true], 'the silent and half-sent connections were closed by the server');
+});
+
+t.test('SIGTERM while a client is slowly uploading closes that upload and exits 0 within the grace', async (t) => {
+  // The body is not accepted until it has arrived; waiting for a slow uploader would hold the
+  // drain until REQUEST_TIMEOUT_MS, past the grace, and exit 1.
+  const server = await startServer({ SHUTDOWN_GRACE_MS: '5000', REQUEST_TIMEOUT_MS: '60000' });
+  t.teardown(() => void server.child.kill('SIGKILL'));
+  const { port } = new URL(server.url);
+  const uploader = connect(Number(port), '127.0.0.1');
+  await once(uploader, 'connect');
+  uploader.write('POST /loss HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"mode":"binary","logits":[');
+  const closedByServer = once(uploader, 'close').then(() => true);
+  uploader.on('error', () => {});
+  // The server has the headers (a request is in progress) when it answers a probe on another connection.
+  t.equal((await fetch(`${server.url}/healthz`)).status, 200);
+  const started = Date.now();
+  server.child.kill('SIGTERM');
+  t.same(await server.exited, { code: 0, signal: null }, 'exits 0');
+  t.ok(Date.now() - started < 5000, `within the grace (${Date.now() - started} ms)`);
+  t.equal(await closedByServer, true, 'the unfinished upload was closed by the server');
 });
 
 t.test('a second signal during the drain exits at once, without waiting for the request', async (t) => {
