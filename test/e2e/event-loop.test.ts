@@ -8,7 +8,8 @@
 import t from 'tap';
 import { startServer } from '../helpers/server-process.js';
 
-const n = 2_000_000;
+// Large enough that decoding on the main thread (as before) stalls it for over a second per request.
+const n = 6_000_000;
 const logits = new Float32Array(n);
 const targets = new Uint8Array(n);
 for (let i = 0; i < n; i++) {
@@ -51,11 +52,11 @@ t.test('/healthz answers within a generous bound while four large requests compu
 
   t.same(answers.map((a) => a.status), [200, 200, 200, 200], 'the four large requests succeed');
   t.ok(latencies.length >= 10, `health was probed while they ran (${latencies.length} probes)`);
-  t.ok(serverLag < 0.3, `the server's longest event-loop delay was ${(serverLag * 1000).toFixed(0)} ms (bound 300 ms; 1-2 s when the main thread decoded)`);
-  // Seen from this process, which also builds and reads the large bodies: a looser bound.
-  const worst = Math.max(...latencies);
-  t.ok(worst < 1000, `the slowest /healthz answer took ${worst.toFixed(0)} ms (bound 1000 ms)`);
+  t.ok(serverLag < 0.6, `the server's longest event-loop delay was ${(serverLag * 1000).toFixed(0)} ms (bound 600 ms; 1-2 s when the main thread decoded)`);
+  // Seen from this process, which also sends and reads the large bodies (and stalls while it does):
+  // the slowest probe says as much about this process as about the server, so only p90 is bounded.
+  t.comment(`slowest /healthz answer: ${Math.max(...latencies).toFixed(0)} ms`);
   const sorted = [...latencies].sort((a, b) => a - b);
   const p90 = sorted[Math.floor(sorted.length * 0.9)];
-  t.ok(p90 < 250, `/healthz p90 ${p90.toFixed(0)} ms (bound 250 ms)`);
+  t.ok(p90 < 400, `/healthz p90 ${p90.toFixed(0)} ms (bound 400 ms)`);
 });

@@ -3,7 +3,7 @@
  * and fast-check arbitraries for random focal-loss problems.
  */
 import fc from 'fast-check';
-import type { FocalProblem } from '../../src/kernels/types.js';
+import type { FocalProblem, SigmoidProblem, SoftmaxProblem } from '../../src/kernels/types.js';
 import type { NaiveProblem } from './naive-focal.js';
 
 export function toKernelProblem(p: NaiveProblem, f32 = false): FocalProblem {
@@ -94,3 +94,38 @@ export function arbitraryProblem(opts: { gammaMin?: number } = {}): fc.Arbitrary
         });
     });
 }
+
+/** The settings both builders start from: gamma 2, no alpha or weights, mean, every output. */
+const SETTINGS = {
+  weights: null,
+  alpha: null,
+  gamma: 2,
+  labelSmoothing: 0,
+  reduction: 'mean',
+  normalizer: null,
+  wantGradient: true,
+  wantLosses: true,
+} as const;
+
+/** A one-element binary problem (z = 0, y = 1, gamma 2, no alpha), with `over` replacing any field. */
+export const sigmoidProblem = (over: Partial<SigmoidProblem>): SigmoidProblem => ({
+  mode: 'binary',
+  n: 1,
+  c: 1,
+  logits: new Float64Array([0]),
+  targets: new Float64Array([1]),
+  ...SETTINGS,
+  ...over,
+});
+
+/** A 2 x 3 multiclass problem with class ids (gamma 2, no alpha), with `over` replacing any field. */
+export const softmaxProblem = (over: Partial<SoftmaxProblem>): SoftmaxProblem => ({
+  mode: 'multiclass',
+  n: 2,
+  c: 3,
+  logits: new Float64Array([1, 2, 3, 3, 2, 1]),
+  labels: new Int32Array([0, 2]),
+  probabilities: null,
+  ...SETTINGS,
+  ...over,
+});

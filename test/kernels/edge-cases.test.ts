@@ -5,42 +5,10 @@ import t from 'tap';
 import { focalLoss } from '../../src/kernels/focal.js';
 import { modulatingPower } from '../../src/kernels/power.js';
 import { CompensatedSum } from '../../src/kernels/compensated-sum.js';
-import type { SigmoidProblem, SoftmaxProblem } from '../../src/kernels/types.js';
+import { sigmoidProblem, softmaxProblem } from '../helpers/problems.js';
 
-const sigmoid = (over: Partial<SigmoidProblem>): SigmoidProblem => ({
-  mode: 'binary',
-  n: 1,
-  c: 1,
-  logits: new Float64Array([0]),
-  targets: new Float64Array([1]),
-  weights: null,
-  alpha: null,
-  gamma: 2,
-  labelSmoothing: 0,
-  reduction: 'mean',
-  normalizer: null,
-  wantGradient: true,
-  wantLosses: true,
-  ...over,
-});
-
-const softmax = (over: Partial<SoftmaxProblem>): SoftmaxProblem => ({
-  mode: 'multiclass',
-  n: 2,
-  c: 3,
-  logits: new Float64Array([1, 2, 3, 3, 2, 1]),
-  labels: new Int32Array([0, 2]),
-  probabilities: null,
-  weights: null,
-  alpha: null,
-  gamma: 2,
-  labelSmoothing: 0,
-  reduction: 'mean',
-  normalizer: null,
-  wantGradient: true,
-  wantLosses: true,
-  ...over,
-});
+const sigmoid = sigmoidProblem;
+const softmax = softmaxProblem;
 
 t.test('at z = 0 and y = 1: p_t = 1/2, loss = (1/2)^gamma ln 2', async (t) => {
   const r = focalLoss(sigmoid({ gamma: 2 }));

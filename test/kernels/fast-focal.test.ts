@@ -4,6 +4,7 @@
  * Needs the .wasm from `npm run build` (npm test and npm ci build it first).
  * Tolerances and why: test/helpers/fast-problems.ts.
  */
+import { sigmoidProblem, softmaxProblem } from '../helpers/problems.js';
 import t from 'tap';
 import fc from 'fast-check';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -60,40 +61,9 @@ const baseSpec: Spec = {
   seed: 1,
 };
 
-const sigmoid = (over: Partial<SigmoidProblem>): SigmoidProblem => ({
-  mode: 'binary',
-  n: 3,
-  c: 1,
-  logits: new Float64Array([0.5, -2, 3]),
-  targets: new Float64Array([1, 0, 1]),
-  weights: null,
-  alpha: null,
-  gamma: 2,
-  labelSmoothing: 0,
-  reduction: 'mean',
-  normalizer: null,
-  wantGradient: true,
-  wantLosses: true,
-  ...over,
-});
-
-const softmax = (over: Partial<SoftmaxProblem>): SoftmaxProblem => ({
-  mode: 'multiclass',
-  n: 2,
-  c: 3,
-  logits: new Float64Array([1, 2, 3, 3, 2, 1]),
-  labels: new Int32Array([0, 2]),
-  probabilities: null,
-  weights: null,
-  alpha: null,
-  gamma: 2,
-  labelSmoothing: 0,
-  reduction: 'mean',
-  normalizer: null,
-  wantGradient: true,
-  wantLosses: true,
-  ...over,
-});
+const sigmoid = (over: Partial<SigmoidProblem>): SigmoidProblem =>
+  sigmoidProblem({ n: 3, logits: new Float64Array([0.5, -2, 3]), targets: new Float64Array([1, 0, 1]), ...over });
+const softmax = softmaxProblem;
 
 t.test('the WASM SIMD kernels are in use after npm run build', async (t) => {
   const info = fastKernelInfo();
