@@ -103,15 +103,16 @@ t.test('SIGTERM while a client is slowly uploading closes that upload and exits 
 });
 
 t.test('a second signal during the drain exits at once, without waiting for the request', async (t) => {
-  const server = await startServer({ SHUTDOWN_GRACE_MS: '60000' });
+  const server = await startServer({ SHUTDOWN_GRACE_MS: '60000', LOG_LEVEL: 'debug' });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const n = 3_000_000;
   const body = JSON.stringify({ mode: 'binary', logits: Array.from({ length: n }, (_, i) => ((i % 200) - 100) / 10), targets: Array.from({ length: n }, (_, i) => i % 2), gamma: 1.5 });
-  const pending = fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(
+  const pending = fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'long' }, body }).then(
     (r) => r.status,
     () => 'connection closed',
   );
-  await new Promise((r) => setTimeout(r, 150));
+  // Once the request is accepted and computing (an upload still in progress would simply be closed).
+  await server.logsMatching((l) => l.msg === 'computing' && l.reqId === 'long', 1, 30_000);
   server.child.kill('SIGTERM');
   // Wait for the drain to begin, then insist.
   while (!server.logs.some((l) => String(l.msg).startsWith('shutting down'))) await new Promise((r) => setTimeout(r, 5));
