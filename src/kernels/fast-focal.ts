@@ -29,6 +29,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { focalLoss } from './focal.js';
+import { sigmoidResult } from './sigmoid-focal.js';
 import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.js';
 import { PT_BINS } from './pt-histogram.js';
 import type { FloatArray, FocalProblem, FocalResult, SigmoidProblem, SoftmaxProblem, TargetArray } from './types.js';
@@ -295,35 +296,10 @@ function sigmoidWasm(k: Kernel, problem: SigmoidProblem): FocalResult | null {
   const lossSum = e.lossSum();
   const loss = problem.reduction === 'mean' ? lossSum / denominator : lossSum;
   const sums = new Float64Array(buf, lay.s, 5 * c);
-  const column = (j: number) => sums.slice(j * c, (j + 1) * c);
-  const support = column(0);
-  const predicted = column(1);
-  const tp = column(2);
-  const posLossSum = column(3);
-  const negLossSum = column(4);
-  const lossSumByColumn = new Float64Array(c);
-  const fp = new Float64Array(c);
-  const fn = new Float64Array(c);
-  let finiteCheck = loss - loss;
-  for (let j = 0; j < c; j++) {
-    lossSumByColumn[j] = posLossSum[j] + negLossSum[j];
-    fp[j] = predicted[j] - tp[j];
-    fn[j] = support[j] - tp[j];
-    finiteCheck += lossSumByColumn[j] - lossSumByColumn[j];
-  }
-  // Anything not finite: the JS kernel's answer (and nonFinite) instead, bit for bit.
-  if (finiteCheck !== 0) return null;
   const ptHistogram = new Float64Array(buf, lay.h, c * PT_BINS).slice();
-  return {
-    loss,
-    lossSum,
-    count,
-    denominator,
-    gradient,
-    losses,
-    stats: { support, lossSum: lossSumByColumn, posLossSum, negLossSum, tp, fp, fn, ptHistogram },
-    nonFinite: 0,
-  };
+  const result = sigmoidResult(sums, c, ptHistogram, { loss, lossSum, count, denominator, gradient, losses });
+  // Anything not finite: the JS kernel's answer (and nonFinite) instead, bit for bit.
+  return result.nonFinite === 0 ? result : null;
 }
 
 // ---------------------------------------------------------------- softmax

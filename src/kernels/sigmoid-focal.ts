@@ -84,6 +84,21 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
   const lossSum = sum.value();
   const loss = problem.reduction === 'mean' ? lossSum / denominator : lossSum;
 
+  return sigmoidResult(columns, c, ptHistogram, { loss, lossSum, count, denominator, gradient, losses });
+}
+
+/**
+ * A sigmoid kernel's result from its per-column sums (support, predicted, tp, positive and negative
+ * loss, c values each, in that order: the JS and WebAssembly kernels keep the same layout): per
+ * class loss sums, fp = predicted - tp, fn = support - tp, and nonFinite when the loss or any
+ * class sum is not finite.
+ */
+export function sigmoidResult(
+  columns: Float64Array,
+  c: number,
+  ptHistogram: Float64Array,
+  totals: Omit<FocalResult, 'stats' | 'nonFinite'>,
+): FocalResult {
   const column = (k: number) => columns.slice(k * c, (k + 1) * c);
   const support = column(SUPPORT);
   const tp = column(TP);
@@ -92,7 +107,7 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
   const lossSumByColumn = new Float64Array(c);
   const fp = new Float64Array(c);
   const fn = new Float64Array(c);
-  let finiteCheck = loss - loss;
+  let finiteCheck = totals.loss - totals.loss;
   for (let k = 0; k < c; k++) {
     lossSumByColumn[k] = posLossSum[k] + negLossSum[k];
     fp[k] = columns[PREDICTED * c + k] - tp[k];
@@ -100,12 +115,7 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
     finiteCheck += lossSumByColumn[k] - lossSumByColumn[k];
   }
   return {
-    loss,
-    lossSum,
-    count,
-    denominator,
-    gradient,
-    losses,
+    ...totals,
     stats: { support, lossSum: lossSumByColumn, posLossSum, negLossSum, tp, fp, fn, ptHistogram },
     nonFinite: finiteCheck === 0 ? 0 : 1,
   };

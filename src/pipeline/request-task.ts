@@ -108,9 +108,13 @@ export function runRequestTask(task: RequestTask, kernel: Kernel): RequestOutcom
 
 /** A prepared request's answer: its result given (merged from parts) or computed here. */
 export function finishRequest(prepared: PreparedRequest, result: FocalResult | null, kernel: Kernel): SettledOutcome {
-  const computed = result ?? kernel(prepared.decoded.problem);
+  return answerOutcome(prepared, result ?? kernel(prepared.decoded.problem));
+}
+
+/** The answer to a computed request, or the problem it turned out to be (a 422 overflow). */
+export function answerOutcome(prepared: PreparedRequest, result: FocalResult): SettledOutcome {
   try {
-    return { kind: 'answer', answer: answerPrepared(prepared, computed), info: batchInfo(prepared) };
+    return { kind: 'answer', answer: answerPrepared(prepared, result), info: batchInfo(prepared) };
   } catch (err) {
     return problemOutcome(err, batchInfo(prepared));
   }

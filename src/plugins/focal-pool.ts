@@ -9,11 +9,11 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import { FocalPool, type FocalPoolOptions, type RequestAnswer } from '../pool/focal-pool.js';
+import { FocalPool, settled, type FocalPoolOptions, type RequestAnswer } from '../pool/focal-pool.js';
 import { ProblemError } from '../errors/problem-error.js';
 import { RawBody } from '../body/raw-body.js';
-import { batchInfo, bytesOf, type PreparedRequest } from '../pipeline/answer.js';
-import { answerPrepared, type PipelineLimits } from '../pipeline/request-task.js';
+import { bytesOf, type PreparedRequest } from '../pipeline/answer.js';
+import { answerOutcome, type PipelineLimits } from '../pipeline/request-task.js';
 import { prepareLoss } from '../pipeline/loss-pipeline.js';
 import { prepareInfer, type InferParams } from '../pipeline/infer-pipeline.js';
 import type { LossRequest } from '../schemas/loss-request.js';
@@ -56,13 +56,7 @@ export default fp(
       }
       const prepared: PreparedRequest =
         job.route === 'loss' ? prepareLoss(job.body as LossRequest, limits) : prepareInfer(job.params, job.body, job.binary, limits);
-      const result = await pool.run(prepared.decoded.problem, signal);
-      try {
-        return { answer: answerPrepared(prepared, result), info: batchInfo(prepared) };
-      } catch (err) {
-        if (err instanceof ProblemError) return { problem: err, info: batchInfo(prepared) };
-        throw err;
-      }
+      return settled(answerOutcome(prepared, await pool.run(prepared.decoded.problem, signal)));
     }
 
     app.decorateReply('compute', async function compute(this: FastifyReply, job: ComputeJob): Promise<FastifyReply> {

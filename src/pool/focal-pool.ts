@@ -181,7 +181,8 @@ export class FocalPool {
   }
 }
 
-function settled(outcome: SettledOutcome): RequestAnswer {
+/** A worker's settled outcome as the answer to send, or the problem to throw. */
+export function settled(outcome: SettledOutcome): RequestAnswer {
   return outcome.kind === 'answer' ? outcome : { problem: ProblemError.fromData(outcome.problem), info: outcome.info };
 }
 
