@@ -21,7 +21,7 @@ import sharedSchemas from './plugins/shared-schemas.js';
 import openapi from './plugins/openapi.js';
 import { registerComputeGuards } from './plugins/compute-guards.js';
 import { AJV_OPTIONS, buildValidatorAcceptingRawBodies } from './schemas/validators.js';
-import { SharedBuffers } from './body/shared-buffers.js';
+import { SharedBuffers } from './memory/shared-buffers.js';
 import { apiKeyHook } from './plugins/api-key-auth.js';
 import metricsRoute from './routes/metrics.js';
 import docsRoutes from './routes/docs.js';
@@ -98,6 +98,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     maxOldGenerationMb: config.WORKER_MAX_OLD_GENERATION_MB,
     inlineMaxElements: config.INLINE_MAX_ELEMENTS,
     splitMinElements: config.SPLIT_MIN_ELEMENTS,
+    // As much shared memory for split batches is kept for reuse as for bodies.
+    batchMemoryBytes: 2 * config.BODY_LIMIT,
     limits: {
       maxElements: config.MAX_ELEMENTS,
       maxClasses: config.MAX_CLASSES,

@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { decodeContentEncoding } from './content-encoding.js';
 import { offloadBody, RawBody } from './raw-body.js';
 import { readBody } from './read-body.js';
-import type { SharedBuffers } from './shared-buffers.js';
+import type { SharedBuffers } from '../memory/shared-buffers.js';
 
 export interface ComputeBodyOptions {
   /** BODY_LIMIT: the cap on the body as sent and once decompressed. */

@@ -7,7 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import { errorCodes } from 'fastify';
-import type { SharedBuffers } from './shared-buffers.js';
+import type { SharedBuffers } from '../memory/shared-buffers.js';
 
 export type ReadBody = { kind: 'buffer'; bytes: Buffer } | { kind: 'shared'; bytes: Uint8Array; buffer: SharedArrayBuffer };
 

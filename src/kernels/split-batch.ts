@@ -14,16 +14,22 @@ import { CompensatedSum } from './compensated-sum.js';
 import { countOf, lossDenominator, reduceLossSum } from './reduction.js';
 import type { FocalProblem, FocalResult } from './types.js';
 import { addRawStats, emptyRawStats } from './raw-stats.js';
+import { sharedBytes } from '../memory/batch-memory.js';
 
 type Numeric = FocalProblem['logits'] | Uint8Array | Int32Array;
 
-/** A copy of `array` in a SharedArrayBuffer (other threads see it without a copy of their own). */
+/** `array` in shared memory (other threads see it without a copy of their own): as it is, or a copy. */
 function shared<T extends Numeric>(array: T): T {
   if (array.buffer instanceof SharedArrayBuffer) return array;
-  const Ctor = array.constructor as new (buffer: SharedArrayBuffer) => T;
-  const copy = new Ctor(new SharedArrayBuffer(array.byteLength));
+  const Ctor = array.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T;
+  const copy = new Ctor(sharedBytes(array.byteLength, false).buffer, 0, array.length);
   (copy as unknown as { set(a: ArrayLike<number>): void }).set(array as ArrayLike<number>);
   return copy;
+}
+
+/** A zero-filled float64 output of `length` in shared memory. */
+function sharedOutput(length: number): Float64Array {
+  return new Float64Array(sharedBytes(8 * length, true).buffer, 0, length);
 }
 
 function sharedOrNull<T extends Numeric>(array: T | null): T | null {
@@ -41,8 +47,8 @@ function lossesPerRow(problem: FocalProblem): number {
  */
 export function shareBatch(problem: FocalProblem): FocalProblem {
   const outputs = {
-    gradientOut: problem.wantGradient ? new Float64Array(new SharedArrayBuffer(8 * problem.n * problem.c)) : undefined,
-    lossesOut: problem.wantLosses ? new Float64Array(new SharedArrayBuffer(8 * problem.n * lossesPerRow(problem))) : undefined,
+    gradientOut: problem.wantGradient ? sharedOutput(problem.n * problem.c) : undefined,
+    lossesOut: problem.wantLosses ? sharedOutput(problem.n * lossesPerRow(problem)) : undefined,
   };
   const common = { logits: shared(problem.logits), weights: sharedOrNull(problem.weights), alpha: problem.alpha, ...outputs };
   return problem.mode === 'multiclass'

@@ -7,7 +7,7 @@ import type { FocalResult } from '../kernels/types.js';
 import type { LossRequest } from '../schemas/loss-request.js';
 import { decodeLossRequest, type DecodedLossRequest, type DecodeLimits } from '../tensors/decode-loss-request.js';
 import { checkAnswerSize, JSON_NUMBER_BYTES, STATS_BYTES_PER_CLASS, type AnswerPart } from './answer-size.js';
-import { encodeLossResponse, serializeLossResponse } from '../tensors/encode-loss-response.js';
+import { lossResponseBytes } from '../tensors/encode-loss-response.js';
 import type { Answer, PreparedLoss } from './answer.js';
 
 export const LOSS_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -32,5 +32,5 @@ function lossAnswerParts(decoded: DecodedLossRequest): AnswerPart[] {
 }
 
 export function answerLoss(prepared: PreparedLoss, result: FocalResult): Answer {
-  return { contentType: LOSS_CONTENT_TYPE, headers: {}, body: serializeLossResponse(encodeLossResponse(prepared.decoded, result)) };
+  return { contentType: LOSS_CONTENT_TYPE, headers: {}, body: lossResponseBytes(prepared.decoded, result) };
 }

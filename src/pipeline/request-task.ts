@@ -19,6 +19,7 @@ import { refTo } from '../schemas/shared.js';
 import { compileBodyValidator, type Validator } from '../schemas/validators.js';
 import type { DecodeLimits } from '../tensors/decode-loss-request.js';
 import { shareBatch } from '../kernels/split-batch.js';
+import { withBatchMemory } from '../memory/batch-memory.js';
 import { batchInfo, type Answer, type BatchInfo, type PreparedRequest } from './answer.js';
 import { answerInfer, prepareInfer, type InferParams } from './infer-pipeline.js';
 import { answerLoss, prepareLoss } from './loss-pipeline.js';
@@ -48,11 +49,14 @@ export interface RequestTask {
    * being computed here (0: never; the pool sets it when other workers are idle).
    */
   shareFromElements: number;
+  /** Shared memory to decode a batch that may be shared into (memory/batch-memory.ts). */
+  lent: SharedArrayBuffer[];
 }
 
 export type RequestOutcome =
   | { kind: 'answer'; answer: Answer; info: BatchInfo }
-  | { kind: 'prepared'; prepared: PreparedRequest }
+  /** `created`: shared memory the task had to add to what it was lent, for the pool to reuse. */
+  | { kind: 'prepared'; prepared: PreparedRequest; created: SharedArrayBuffer[] }
   /** `info` is set when the batch was computed (and its answer then refused, e.g. a 422 overflow). */
   | { kind: 'problem'; problem: ProblemData; info: BatchInfo | null };
 
@@ -93,6 +97,12 @@ export function answerPrepared(prepared: PreparedRequest, result: FocalResult): 
  * structured cloning); anything else is a bug and is thrown.
  */
 export function runRequestTask(task: RequestTask, kernel: Kernel): RequestOutcome {
+  if (task.shareFromElements === 0) return prepareAndRun(task, kernel);
+  const { value, created } = withBatchMemory(task.lent, () => prepareAndRun(task, kernel));
+  return value.kind === 'prepared' ? { ...value, created } : value;
+}
+
+function prepareAndRun(task: RequestTask, kernel: Kernel): RequestOutcome {
   let prepared: PreparedRequest;
   try {
     prepared = prepareFromBytes(task);
@@ -101,7 +111,8 @@ export function runRequestTask(task: RequestTask, kernel: Kernel): RequestOutcom
   }
   const { problem } = prepared.decoded;
   if (task.shareFromElements > 0 && problem.n > 1 && problem.n * problem.c >= task.shareFromElements) {
-    return { kind: 'prepared', prepared: { ...prepared, decoded: { ...prepared.decoded, problem: shareBatch(problem) } } };
+    const shared = { ...prepared, decoded: { ...prepared.decoded, problem: shareBatch(problem) } };
+    return { kind: 'prepared', prepared: shared, created: [] };
   }
   return finishRequest(prepared, null, kernel);
 }

@@ -17,7 +17,8 @@ import type { FocalProblem, FocalResult } from '../kernels/types.js';
 import { ownedBuffers, problemBuffers } from './focal-task.js';
 import { focalLossFast } from '../kernels/fast-focal.js';
 import { batchPart, mergeParts, rowRanges, type PartResult } from '../kernels/split-batch.js';
-import type { Answer, BatchInfo } from '../pipeline/answer.js';
+import type { Answer, BatchInfo, PreparedRequest } from '../pipeline/answer.js';
+import { SharedBuffers } from '../memory/shared-buffers.js';
 import type { RequestOutcome, RequestTask, SettledOutcome } from '../pipeline/request-task.js';
 import type { PoolTask } from './pool-task.js';
 
@@ -43,6 +44,8 @@ export interface FocalPoolOptions {
    * body has been decoded (default 0: never split).
    */
   splitMinElements?: number;
+  /** Shared memory of split batches kept for reuse, in bytes (default 0: none kept). */
+  batchMemoryBytes?: number;
 }
 
 /**
@@ -56,6 +59,8 @@ export class FocalPool {
   private readonly maxQueue: number;
   private readonly inlineMaxElements: number;
   private readonly splitMinElements: number;
+  /** Split batches' shared memory, lent to the next ones (memory/batch-memory.ts says why). */
+  private readonly batchMemory: SharedBuffers;
   private closing = false;
   /** Tasks submitted and not yet settled (running or waiting). */
   private inFlight = 0;
@@ -63,6 +68,7 @@ export class FocalPool {
   constructor(options: FocalPoolOptions) {
     this.inlineMaxElements = options.inlineMaxElements ?? 0;
     this.splitMinElements = options.splitMinElements ?? 0;
+    this.batchMemory = new SharedBuffers(options.batchMemoryBytes ?? 0);
     this.pool = new Piscina({
       filename: (options.workerUrl ?? WORKER_URL).href,
       minThreads: options.size,
@@ -92,6 +98,11 @@ export class FocalPool {
    */
   get utilization(): number {
     return Math.min(this.inFlight, this.size) / this.size;
+  }
+
+  /** Shared memory of earlier split batches, kept to lend to the next ones. */
+  get retainedBatchMemoryBytes(): number {
+    return this.batchMemory.retainedBytes;
   }
 
   get threads(): number {
@@ -125,14 +136,27 @@ export class FocalPool {
    * shared memory and is computed in row ranges on every worker idle at that moment (never on
    * a busy one, so a split does not hold up queued requests), then merged and encoded.
    */
-  async runRequest(task: Omit<RequestTask, 'kind' | 'shareFromElements'>, signal?: AbortSignal): Promise<RequestAnswer> {
+  async runRequest(task: Omit<RequestTask, 'kind' | 'shareFromElements' | 'lent'>, signal?: AbortSignal): Promise<RequestAnswer> {
     this.refuseWhenClosing();
     // Sharing pays only if another worker is free besides the one that decodes the body.
     const shareFromElements = this.idle >= 2 && this.splitMinElements > 0 ? this.splitMinElements : 0;
-    const outcome = await this.submit<RequestOutcome>({ ...task, kind: 'request', shareFromElements }, ownedBuffers([task.bytes]), signal);
-    if (outcome.kind !== 'prepared') return settled(outcome);
+    const lent = shareFromElements > 0 ? this.batchMemory.takeAll() : [];
+    const memory = { reusable: [...lent], done: false };
+    try {
+      const outcome = await this.submit<RequestOutcome>({ ...task, kind: 'request', shareFromElements, lent }, ownedBuffers([task.bytes]), signal);
+      if (outcome.kind === 'prepared') memory.reusable.push(...outcome.created);
+      const answered = outcome.kind === 'prepared' ? await this.runShared(outcome.prepared, signal) : settled(outcome);
+      memory.done = true;
+      return answered;
+    } finally {
+      // Only once the request settled normally can no worker still be writing into its memory:
+      // after a failure (an aborted part's worker may still be running) it is left to the GC.
+      if (memory.done) for (const buffer of memory.reusable) this.batchMemory.release(buffer);
+    }
+  }
 
-    const { prepared } = outcome;
+  /** A batch in shared memory, computed in row ranges on every idle worker, merged and answered. */
+  private async runShared(prepared: PreparedRequest, signal: AbortSignal | undefined): Promise<RequestAnswer> {
     const problem = prepared.decoded.problem;
     const ranges = rowRanges(problem.n, Math.max(1, this.idle));
     let result: FocalResult | null = null;

@@ -9,7 +9,7 @@ import { ProblemError } from '../errors/problem-error.js';
 import type { FocalResult } from '../kernels/types.js';
 import type { EncodedTensor } from '../schemas/encoded-tensor.js';
 import type { LossResponse } from '../schemas/loss-response.js';
-import { encodeBase64 } from './base64.js';
+import { base64Length, encodeBase64, writeBase64 } from './base64.js';
 import type { DecodedLossRequest, ResponseEncoding } from './decode-loss-request.js';
 import { reportStats } from './class-stats.js';
 
@@ -23,24 +23,27 @@ export function assertFiniteResult(result: FocalResult): void {
   }
 }
 
-export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalResult): LossResponse {
+/** How an encoded tensor's bytes become its `data` text: base64 now, or a placeholder for later. */
+export type TensorText = (bytes: ArrayBufferView) => string;
+
+export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalResult, text: TensorText = encodeBase64): LossResponse {
   assertFiniteResult(result);
   const { meta, outputs, classNames, encoding } = decoded;
   const { n, c } = meta;
   const body = { loss: result.loss } as LossResponse;
   if (outputs.has('gradient') && result.gradient !== null) {
-    body.gradient = shaped(result.gradient, meta.mode === 'binary' ? [n] : [n, c], encoding);
+    body.gradient = shaped(result.gradient, meta.mode === 'binary' ? [n] : [n, c], encoding, text);
   }
   if (outputs.has('losses') && result.losses !== null) {
-    body.losses = shaped(result.losses, meta.mode === 'multilabel' ? [n, c] : [n], encoding);
+    body.losses = shaped(result.losses, meta.mode === 'multilabel' ? [n, c] : [n], encoding, text);
   }
   if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames);
   body.meta = { ...meta, count: result.count, denominator: result.denominator };
   return body;
 }
 
-function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding): number[] | number[][] | EncodedTensor {
-  if (encoding !== 'json') return encodeTensor(flat, shape, encoding);
+function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding, text: TensorText): number[] | number[][] | EncodedTensor {
+  if (encoding !== 'json') return encodeTensor(flat, shape, encoding, text);
   if (shape.length === 1) return Array.from(flat);
   // Plain loops: Array.from over one subarray per row costs several times as much for small rows.
   const [n, c] = shape;
@@ -59,8 +62,8 @@ function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding)
  * is written at byte 4i after being read from byte 8i, so nothing unread is overwritten): a
  * large result needs no second array. The float64 array is consumed.
  */
-export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float32' | 'float64'): EncodedTensor {
-  if (dtype === 'float64') return { dtype, shape, data: encodeBase64(flat) };
+export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float32' | 'float64', text: TensorText = encodeBase64): EncodedTensor {
+  if (dtype === 'float64') return { dtype, shape, data: text(flat) };
   const narrow = new Float32Array(flat.buffer, flat.byteOffset, flat.length);
   let finiteCheck = 0;
   for (let i = 0; i < flat.length; i++) {
@@ -71,7 +74,23 @@ export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float3
   if (finiteCheck !== 0) {
     throw new ProblemError('result-not-finite', 'a result is beyond the float32 range; ask for dtype "float64" or scale the inputs down');
   }
-  return { dtype, shape, data: encodeBase64(narrow) };
+  return { dtype, shape, data: text(narrow) };
+}
+
+/**
+ * The POST /loss answer's bytes. Encoded tensors keep their bytes until the output buffer is
+ * written, where their base64 goes straight in, a piece at a time: no string as long as a
+ * tensor's text is built (a 43 MB gradient would otherwise exist as a string and then again as
+ * bytes).
+ */
+export function lossResponseBytes(decoded: DecodedLossRequest, result: FocalResult): Buffer {
+  const tensors = new Map<string, ArrayBufferView>();
+  const body = encodeLossResponse(decoded, result, (bytes) => {
+    const key = `\u0000bytes ${tensors.size}`;
+    tensors.set(key, bytes);
+    return key;
+  });
+  return serializeLossResponse(body, tensors);
 }
 
 /**
@@ -79,18 +98,20 @@ export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float3
  * but an encoded tensor's base64 data (tens of megabytes for a large batch) is written into the
  * output buffer directly rather than concatenated into one string first: the rest is stringified
  * with short placeholders, and the pieces are written one after another into a buffer of the
- * exact size (base64 needs no JSON escaping). No string as long as the answer is ever built.
+ * exact size (base64 needs no JSON escaping). A tensor whose `data` is a key of `tensors` is
+ * written as the base64 of those bytes. No string as long as the answer is ever built.
  */
-export function serializeLossResponse(body: LossResponse): Buffer {
-  const data: string[] = [];
+export function serializeLossResponse(body: LossResponse, tensors: ReadonlyMap<string, ArrayBufferView> = new Map()): Buffer {
+  const data: (string | ArrayBufferView)[] = [];
   const placeholder = (t: unknown) => {
     if (t === undefined || Array.isArray(t)) return t;
-    data.push((t as EncodedTensor).data);
+    const text = (t as EncodedTensor).data;
+    data.push(tensors.get(text) ?? text);
     return { ...(t as EncodedTensor), data: `\u0000tensor ${data.length - 1}` };
   };
   const json = JSON.stringify({ ...body, gradient: placeholder(body.gradient), losses: placeholder(body.losses) });
   if (data.length === 0) return Buffer.from(json, 'utf8');
-  const pieces: string[] = [];
+  const pieces: (string | ArrayBufferView)[] = [];
   let from = 0;
   for (let k = 0; k < data.length; k++) {
     // JSON.stringify writes NUL as the escape \u0000. Only a class name could hold the same
@@ -102,9 +123,9 @@ export function serializeLossResponse(body: LossResponse): Buffer {
   }
   pieces.push(json.slice(from));
   let length = 0;
-  for (const piece of pieces) length += Buffer.byteLength(piece, 'utf8');
+  for (const piece of pieces) length += typeof piece === 'string' ? Buffer.byteLength(piece, 'utf8') : base64Length(piece.byteLength);
   const out = Buffer.allocUnsafe(length);
   let at = 0;
-  for (const piece of pieces) at += out.write(piece, at, 'utf8');
+  for (const piece of pieces) at += typeof piece === 'string' ? out.write(piece, at, 'utf8') : writeBase64(piece, out, at);
   return out;
 }

@@ -10,6 +10,7 @@
  */
 import type { EncodedTensor, TensorDtype } from '../schemas/encoded-tensor.js';
 import { ITEM_SIZE } from '../schemas/encoded-tensor.js';
+import { liftedText } from '../body/lift-strings.js';
 import { decodeBase64, LITTLE_ENDIAN_PLATFORM } from './base64.js';
 import type { FieldErrors } from './field-errors.js';
 import { flattenMatrix, flattenVector, isMatrix, type JsonMatrix, type JsonVector } from './json-arrays.js';
@@ -83,26 +84,28 @@ export function readField(
     return null;
   }
   const count = value.shape.reduce((a, b) => a * b, 1);
-  const buffer = decodeBase64(value.data, count * ITEM_SIZE[value.dtype]);
-  if (typeof buffer === 'string') {
-    errors.add([field, 'data'], `${buffer} (shape [${value.shape.join(', ')}] of ${value.dtype} is ${count * ITEM_SIZE[value.dtype]} bytes)`);
+  const bytes = decodeBase64(liftedText(value), count * ITEM_SIZE[value.dtype]);
+  if (typeof bytes === 'string') {
+    errors.add([field, 'data'], `${bytes} (shape [${value.shape.join(', ')}] of ${value.dtype} is ${count * ITEM_SIZE[value.dtype]} bytes)`);
     return null;
   }
-  return { field, encoded: true, shape: value.shape, values: typedView(value.dtype, buffer) };
+  return { field, encoded: true, shape: value.shape, values: typedView(value.dtype, bytes) };
 }
 
-function typedView(dtype: TensorDtype, buffer: ArrayBuffer): TensorValues {
+/** The decoded bytes (at offset 0 of their buffer, so aligned) as values of `dtype`. */
+function typedView(dtype: TensorDtype, bytes: Uint8Array): TensorValues {
+  const count = bytes.byteLength / ITEM_SIZE[dtype];
   switch (dtype) {
     case 'float32':
-      return new Float32Array(buffer);
+      return new Float32Array(bytes.buffer, 0, count);
     case 'float64':
-      return new Float64Array(buffer);
+      return new Float64Array(bytes.buffer, 0, count);
     case 'int32':
-      return new Int32Array(buffer);
+      return new Int32Array(bytes.buffer, 0, count);
     case 'uint8':
-      return new Uint8Array(buffer);
+      return bytes;
     default:
-      return int64ToFloat64(buffer);
+      return int64ToFloat64(bytes.buffer, count);
   }
 }
 
@@ -111,9 +114,9 @@ function typedView(dtype: TensorDtype, buffer: ArrayBuffer): TensorValues {
  * rewritten as a double). Exact below 2^53; larger values are out of every accepted range anyway,
  * and their rounded value still says so.
  */
-function int64ToFloat64(buffer: ArrayBuffer): Float64Array {
-  const halves = new Int32Array(buffer);
-  const out = new Float64Array(buffer);
+function int64ToFloat64(buffer: ArrayBufferLike, count: number): Float64Array {
+  const halves = new Int32Array(buffer, 0, 2 * count);
+  const out = new Float64Array(buffer, 0, count);
   for (let i = 0; i < out.length; i++) {
     const lo = halves[2 * i] >>> 0;
     const hi = halves[2 * i + 1];

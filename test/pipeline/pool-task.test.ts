@@ -26,6 +26,7 @@ function lossTask(body: string | Buffer, over: Partial<RequestTask> = {}): Reque
     params: null,
     limits,
     shareFromElements: 0,
+    lent: [],
     ...over,
   };
 }

@@ -67,3 +67,48 @@ t.test('splitting keeps the queue bound: a full queue answers 503 with Retry-Aft
   t.equal(res.json().code, 'overloaded');
   await Promise.all(busy);
 });
+
+/** A multiclass batch as encoded tensors, with every third row ignored (its gradient row is 0). */
+function encodedMulticlass(n: number, c: number, seed: number): string {
+  const logits = new Float32Array(n * c);
+  let s = seed;
+  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  for (let i = 0; i < logits.length; i++) logits[i] = 8 * next() - 4;
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = i % 3 === 0 ? -100 : Math.floor(next() * c);
+  const b64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+  return JSON.stringify({
+    mode: 'multiclass',
+    logits: { dtype: 'float32', shape: [n, c], data: b64(logits) },
+    targets: { dtype: 'int32', shape: [n], data: b64(labels) },
+    ignore_index: -100,
+    encoding: 'base64',
+    outputs: ['loss', 'gradient', 'losses'],
+  });
+}
+
+t.test('split batches reuse the shared memory of earlier ones, and answer as if unsplit', async (t) => {
+  const log = logCapture();
+  const env = { POOL_SIZE: '2', SPLIT_MIN_ELEMENTS: '1000' };
+  const split = await buildTestApp(t, env, { logger: log.logger });
+  const whole = await buildTestApp(t, { ...env, SPLIT_MIN_ELEMENTS: '0' });
+  const post = (app: typeof split, payload: string, id: string) =>
+    app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json', 'x-request-id': id }, payload });
+  t.equal(split.focalPool.retainedBatchMemoryBytes, 0, 'nothing kept before the first split');
+  const first = await post(split, encodedMulticlass(100_000, 4, 1), 'reuse-1');
+  t.equal(first.statusCode, 200);
+  const kept = split.focalPool.retainedBatchMemoryBytes;
+  t.ok(kept >= 100_000 * 4 * (4 + 8), `the first batch's memory is kept (${kept} bytes)`);
+  // A different batch in the same (now dirty) memory: ignored rows must still get a zero gradient.
+  const payload = encodedMulticlass(100_000, 4, 2);
+  const [again, reference] = await Promise.all([post(split, payload, 'reuse-2'), post(whole, payload, 'whole')]);
+  t.equal(log.lines.find((l) => l.reqId === 'reuse-2' && l.msg === 'request completed')?.parts, 2, 'split over both workers');
+  t.equal(split.focalPool.retainedBatchMemoryBytes, kept, 'no new memory: the kept buffers were reused');
+  const a = again.json();
+  const b = reference.json();
+  t.equal(a.gradient.data, b.gradient.data, 'the gradient is bit for bit the unsplit one');
+  t.equal(a.losses.data, b.losses.data, 'so are the losses');
+  t.ok(Math.abs(a.loss - b.loss) <= 1e-13 * Math.abs(b.loss), 'the loss agrees to 1e-13');
+  const gradient = new Float64Array(Buffer.from(a.gradient.data, 'base64').buffer.slice(0));
+  t.ok(gradient.subarray(0, 4).every((v) => v === 0) && gradient.subarray(12, 16).every((v) => v === 0), 'ignored rows are zero');
+});

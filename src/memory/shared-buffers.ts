@@ -1,5 +1,6 @@
 /**
- * Reusable shared memory for request bodies on their way to a worker. On the machines measured,
+ * Reusable shared memory: request bodies on their way to a worker (app.ts), and the arrays of
+ * batches computed on several workers at once (pool/focal-pool.ts). On the machines measured,
  * first-touching freshly mapped memory cost ~4 ms per MB, so copying a 53 MB body into a new
  * buffer on the main thread took ~220 ms; copying it into memory used before takes ~5 ms. A
  * body is read into a SharedArrayBuffer from here, the worker reads it in place (nothing is
@@ -26,6 +27,13 @@ export class SharedBuffers {
     }
     // Rounded up to a power of two (from 64 KiB), so buffers are reused across similar sizes.
     return new SharedArrayBuffer(2 ** Math.ceil(Math.log2(Math.max(bytes, 65536))));
+  }
+
+  /** Every free buffer, to lend to one task (which gives them all back with release). */
+  takeAll(): SharedArrayBuffer[] {
+    const all = this.free.splice(0);
+    this.retained = 0;
+    return all;
   }
 
   /** Gives a buffer back once nothing reads it any more. */
