@@ -20,6 +20,8 @@ import metrics from './plugins/metrics.js';
 import sharedSchemas from './plugins/shared-schemas.js';
 import openapi from './plugins/openapi.js';
 import { registerComputeGuards } from './plugins/compute-guards.js';
+import { registerMemoryAdmission } from './plugins/memory-admission.js';
+import { MemoryBudget } from './memory/memory-budget.js';
 import { AJV_OPTIONS, buildValidatorAcceptingRawBodies } from './schemas/validators.js';
 import { SharedBuffers } from './memory/shared-buffers.js';
 import { apiKeyHook } from './plugins/api-key-auth.js';
@@ -91,6 +93,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());
     await app.register(cors, { origin: origins.includes('*') ? '*' : origins });
   }
+  // Read by the metrics (focal_memory_*) and used by the compute routes' admission.
+  app.decorate('memoryBudget', new MemoryBudget(config.MEMORY_BUDGET_BYTES));
   await app.register(metrics);
   await app.register(focalPool, {
     size: config.POOL_SIZE,
@@ -131,8 +135,16 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Compute: API keys, rate limit and load shedding in front of the pool.
   await app.register(async function computeScope(scope) {
     await registerComputeGuards(scope, config);
+    registerMemoryAdmission(scope, app.memoryBudget, config.BODY_LIMIT);
     await scope.register(lossRoute);
     await scope.register(oipInferRoute, { prefix: '/v2', ...bodyOptions });
   });
   return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Memory reserved by the compute requests in flight, against MEMORY_BUDGET_BYTES. */
+    memoryBudget: MemoryBudget;
+  }
 }

@@ -57,6 +57,17 @@ export const ConfigSchema = Type.Object({
         'larger is refused with 422 answer-too-large, naming outputs and encoding.',
     }),
   ),
+  MEMORY_BUDGET_BYTES: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        'Memory the requests in flight may hold (bodies, decoded arrays, answers), each estimated before its body is read ' +
+        'as 6 x its Content-Length (BODY_LIMIT when compressed or unsized); a request over the budget gets 503 + ' +
+        'Retry-After before any work (one request is always admitted when none is in flight). Default: the container ' +
+        'memory limit (cgroup) minus 256 MiB for the process and 4 x BODY_LIMIT for the buffers it keeps for reuse; ' +
+        'no budget when no limit is found. 0: no budget.',
+    }),
+  ),
   MAX_ELEMENTS: Type.Integer({ minimum: 1, default: 16 * 1024 * 1024, description: 'Largest N x C per request (413 above).' }),
   REQUEST_TIMEOUT_MS: Type.Integer({
     minimum: 100,
@@ -124,7 +135,7 @@ export const ConfigSchema = Type.Object({
   }),
 });
 
-export type Config = Static<typeof ConfigSchema> & { POOL_SIZE: number; RESPONSE_LIMIT: number };
+export type Config = Static<typeof ConfigSchema> & { POOL_SIZE: number; RESPONSE_LIMIT: number; MEMORY_BUDGET_BYTES: number };
 
 /** API_KEYS as a list (empty when authentication is off). */
 export function apiKeys(config: Pick<Config, 'API_KEYS'>): string[] {
@@ -158,7 +169,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...parsed,
     POOL_SIZE: parsed.POOL_SIZE ?? usableCpus(),
     RESPONSE_LIMIT: parsed.RESPONSE_LIMIT ?? 4 * (parsed.BODY_LIMIT as number),
+    MEMORY_BUDGET_BYTES: parsed.MEMORY_BUDGET_BYTES ?? defaultMemoryBudget(containerMemoryLimit(), parsed.BODY_LIMIT as number),
   } as Config;
+}
+
+/** What the process holds besides requests: Node, the workers' heaps, the kernels' memory. */
+const PROCESS_BASELINE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The memory budget for requests in flight, given the container's limit: the limit minus the
+ * process's baseline and the buffers it keeps for reuse (2 x BODY_LIMIT for bodies, as much for
+ * split batches), but at least a quarter of the limit. 0 (no budget) when there is no limit.
+ */
+export function defaultMemoryBudget(limitBytes: number | undefined, bodyLimit: number): number {
+  if (limitBytes === undefined) return 0;
+  return Math.max(Math.floor(limitBytes / 4), limitBytes - PROCESS_BASELINE_BYTES - 4 * bodyLimit);
+}
+
+/**
+ * The container's memory limit in bytes: cgroup v2 memory.max ("max" = none), or on cgroup v1
+ * hosts memory.limit_in_bytes (a number near 2^63 = none). Undefined when there is none.
+ */
+export function containerMemoryLimit(v2File = '/sys/fs/cgroup/memory.max', v1File = '/sys/fs/cgroup/memory/memory.limit_in_bytes'): number | undefined {
+  const text = (readOptional(v2File) ?? readOptional(v1File))?.trim();
+  const bytes = Number(text);
+  // Unlimited v1 cgroups report about 2^63; no machine has 2^50 bytes (1 PiB) of memory.
+  return text !== undefined && text !== '' && Number.isSafeInteger(bytes) && bytes > 0 && bytes < 2 ** 50 ? bytes : undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { availableParallelism } from 'node:os';
-import { ConfigError, loadConfig, usableCpus } from '../src/config.js';
+import { ConfigError, containerMemoryLimit, defaultMemoryBudget, loadConfig, usableCpus } from '../src/config.js';
 
 t.test('defaults', async (t) => {
   const c = loadConfig({});
@@ -73,4 +73,31 @@ t.test('usableCpus honours a cgroup v1 CFS quota when there is no cgroup v2 file
   writeFileSync(v2, 'max 100000\n');
   writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), '100000\n');
   t.equal(usableCpus(v2, dir), 1, 'cgroup v2 "max" falls through to a v1 quota');
+});
+
+t.test('containerMemoryLimit reads cgroup v2 memory.max, else cgroup v1, and knows "no limit"', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mem-'));
+  const v2 = path.join(dir, 'memory.max');
+  const v1 = path.join(dir, 'memory.limit_in_bytes');
+  const missing = path.join(dir, 'missing');
+  writeFileSync(v2, '1610612736\n');
+  t.equal(containerMemoryLimit(v2, v1), 1610612736, 'a v2 limit (1536 MiB)');
+  writeFileSync(v2, 'max\n');
+  t.equal(containerMemoryLimit(v2, v1), undefined, 'v2 without a limit');
+  writeFileSync(v1, '2147483648\n');
+  t.equal(containerMemoryLimit(missing, v1), 2147483648, 'a v1 limit (2 GiB)');
+  writeFileSync(v1, '9223372036854771712\n');
+  t.equal(containerMemoryLimit(missing, v1), undefined, 'v1 without a limit (about 2^63)');
+  t.equal(containerMemoryLimit(missing, missing), undefined, 'no cgroup files');
+});
+
+t.test('the default memory budget is the container limit less the baseline and the buffers kept for reuse', async (t) => {
+  const MiB = 1024 * 1024;
+  t.equal(defaultMemoryBudget(undefined, 64 * MiB), 0, 'no limit: no budget');
+  t.equal(defaultMemoryBudget(1536 * MiB, 64 * MiB), (1536 - 256 - 4 * 64) * MiB, 'compose: 1536 MiB');
+  t.equal(defaultMemoryBudget(512 * MiB, 64 * MiB), 128 * MiB, 'a small container: at least a quarter of its limit');
+  t.equal(loadConfig({ MEMORY_BUDGET_BYTES: '1000000' }).MEMORY_BUDGET_BYTES, 1000000, 'set explicitly');
+  t.equal(loadConfig({ MEMORY_BUDGET_BYTES: '0' }).MEMORY_BUDGET_BYTES, 0, '0: no budget');
+  t.equal(loadConfig({}).MEMORY_BUDGET_BYTES, defaultMemoryBudget(containerMemoryLimit(), 64 * MiB), 'default: from this machine');
+  t.throws(() => loadConfig({ MEMORY_BUDGET_BYTES: '-1' }), { name: 'ConfigError', message: /MEMORY_BUDGET_BYTES/ });
 });

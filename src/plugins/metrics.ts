@@ -79,6 +79,22 @@ export default fp(
         this.set(app.focalPool.threads);
       },
     });
+    new Gauge({
+      name: 'focal_memory_reserved_bytes',
+      help: 'Memory reserved by the compute requests in flight (estimated before their bodies are read).',
+      registers: [registry],
+      collect() {
+        this.set(app.memoryBudget.reservedBytes);
+      },
+    });
+    new Gauge({
+      name: 'focal_memory_budget_bytes',
+      help: 'MEMORY_BUDGET_BYTES as in effect (0: no budget); requests over it get 503.',
+      registers: [registry],
+      collect() {
+        this.set(app.memoryBudget.budgetBytes);
+      },
+    });
     const elements = new Counter({
       name: 'focal_elements_total',
       help: 'Elements (N x C) whose loss was computed, by mode.',

@@ -1,0 +1,16 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { makeBatch, encodedBody, jsonBody } from './data.js';
+const port = 31000 + Math.floor(Math.random() * 1000);
+const child = spawn(process.execPath, [...(process.env.XG ? ['--expose-gc'] : []), 'dist/server.js'], { env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', POOL_SIZE: process.env.PS ?? '2', BODY_LIMIT: String(512 * 1024 * 1024), LOG_LEVEL: 'warn', GLIBC_TUNABLES: process.env.GT ?? 'glibc.malloc.hugetlb=1' }, stdio: ['ignore', 'inherit', 'inherit'] });
+await new Promise((r) => setTimeout(r, 1500));
+const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+const big = makeBatch((process.env.MODE ?? 'binary') as never, Number(process.env.N ?? 8_000_000), Number(process.env.C ?? 1));
+const body = process.env.JSON ? jsonBody(big) : encodedBody(big, { encoding: 'base64', dtype: 'float32' }); console.log('body MB', body.length / 1e6);
+const post = async () => { const t = performance.now(); const r = await fetch(`http://127.0.0.1:${port}/loss`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }); const b = await r.arrayBuffer(); return [r.status, b.byteLength, Math.round(performance.now() - t)]; };
+if (!process.env.COLD) console.log('warm', await post());
+const idle = kb('VmRSS'); writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+for (let i = 0; i < Number(process.env.NREQ ?? 4); i++) console.log(await post(), 'rss', Math.round(kb('VmRSS')));
+const peak = kb('VmHWM');
+console.log({ idle: Math.round(idle), peak: Math.round(peak), perBodyByte: ((peak - idle) / (body.length / 1048576)).toFixed(2) });
+child.kill('SIGTERM');
