@@ -89,8 +89,12 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits): Decode
   if (body.dtype !== undefined && body.encoding !== 'base64') {
     errors.add(['dtype'], 'applies only with encoding "base64" (JSON numbers are float64)');
   }
+  const reduction = body.reduction ?? 'mean';
   if (body.normalizer !== undefined && !Number.isFinite(body.normalizer)) {
     errors.add(['normalizer'], 'must be a finite number > 0');
+  } else if (body.normalizer !== undefined && reduction !== 'mean') {
+    // Only mean divides; a normalizer with sum or none would be dropped without a word.
+    errors.add(['normalizer'], `applies only with reduction "mean" (reduction "${reduction}" divides by nothing)`);
   }
   errors.throwIfAny();
 
@@ -129,7 +133,6 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits): Decode
   }
   errors.throwIfAny();
 
-  const reduction = body.reduction ?? 'mean';
   const outputs = new Set<Output>(body.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
   outputs.add('loss');
   const gamma = body.gamma ?? DEFAULT_GAMMA;

@@ -59,6 +59,12 @@ export const oipMutations: fc.Arbitrary<OipMutation>[] = [
       return r;
     },
   ),
+  // A valid normalizer with every reduction (only mean may take one).
+  fc.tuple(fc.constantFrom('mean', 'sum', 'none'), fc.double({ min: 0.5, max: 10, noNaN: true })).map(([reduction, normalizer]) => (r) => {
+    r.header.parameters.reduction = reduction;
+    r.header.parameters.normalizer = normalizer;
+    return r;
+  }),
   fc.array(fc.oneof(fc.record({ name: fc.constantFrom('loss', 'gradient', 'accuracy', 'class_tp', 'nope') }), nasty), { maxLength: 4 }).map(
     (outputs) => (r) => {
       r.header.outputs = outputs;

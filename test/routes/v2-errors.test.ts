@@ -67,6 +67,8 @@ const cases: Case[] = [
   { name: 'a string gamma', body: { inputs: [logits, targets], parameters: { gamma: '2' } }, error: /parameters\/gamma must be a number \(no type coercion is applied\)/ },
   { name: 'gamma out of range', body: { inputs: [logits, targets], parameters: { gamma: 21 } }, error: /parameters\/gamma must be <= 20/ },
   { name: 'an unknown parameter', body: { inputs: [logits, targets], parameters: { gama: 2 } }, error: /parameters\/gama is not a known field/ },
+  { name: 'a normalizer with reduction sum', body: { inputs: [logits, targets], parameters: { reduction: 'sum', normalizer: 2 } }, error: /normalizer applies only with reduction "mean" \(reduction "sum" divides by nothing\)/ },
+  { name: 'a normalizer with reduction none', body: { inputs: [logits, targets], parameters: { reduction: 'none', normalizer: 2 } }, error: /normalizer applies only with reduction "mean" \(reduction "none"/ },
   { name: 'an unknown reduction', body: { inputs: [logits, targets], parameters: { reduction: 'avg' } }, error: /parameters\/reduction must be one of "mean", "sum", "none"/ },
   { name: 'alpha both as parameter and tensor', url: '/v2/models/focal_loss_multiclass/infer', body: { inputs: [{ ...logits, shape: [1, 2] }, { ...targets, shape: [1], data: [1] }, { name: 'alpha', shape: [2], datatype: 'FP32', data: [1, 1] }], parameters: { alpha: 0.5 } }, error: /alpha is given both as a parameter and as an input tensor/ },
   { name: 'an unknown field in an input', body: { inputs: [{ ...logits, contents: {} }, targets] }, error: /inputs\/0\/contents is not a known field/ },
