@@ -13,6 +13,8 @@ const logits = { name: 'logits', shape: [2], datatype: 'FP64', data: [0.5, -0.5]
 const targets = { name: 'targets', shape: [2], datatype: 'INT32', data: [1, 0] };
 const binaryLogits = { name: 'logits', shape: [2], datatype: 'FP64', parameters: { binary_data_size: 16 } };
 const twoFloats = float64Bytes([0.5, -0.5]);
+const multilabelUrl = '/v2/models/focal_loss_multilabel/infer';
+const pairTargets = { name: 'targets', shape: [2, 2], datatype: 'FP64', data: [1, 0, 0, 1] };
 
 interface Case {
   name: string;
@@ -58,8 +60,16 @@ const cases: Case[] = [
   { name: 'a datatype the protocol does not define', body: { inputs: [{ ...logits, datatype: 'FLOAT' }, targets] }, error: /unknown datatype "FLOAT"/ },
   { name: 'BOOL logits', body: { inputs: [{ ...logits, datatype: 'BOOL', data: [true, false] }, targets] }, error: /input "logits" has datatype BOOL/ },
   { name: 'JSON data count disagreeing with the shape', body: { inputs: [{ ...logits, shape: [3] }, targets] }, error: /input "logits" has 2 values in data, but shape \[3\] needs 3/ },
-  { name: 'a string in JSON data', body: { inputs: [{ ...logits, data: [0.5, '1'] }, targets] }, error: /inputs\/0\/data\/1 must be a number or an array of numbers \(got string\)/ },
-  { name: 'null nested in JSON data', body: { inputs: [{ ...logits, data: [[0.5], [null]] }, targets] }, error: /inputs\/0\/data\/1\/0 must be a number/ },
+  { name: 'a string in JSON data', body: { inputs: [{ ...logits, data: [0.5, '1'] }, targets] }, error: /^input "logits" data\[1\] must be a number \(got a string\)$/ },
+  { name: 'null nested in JSON data', body: { inputs: [{ ...logits, shape: [2, 1], data: [[0.5], [null]] }, targets] }, error: /^input "logits" data\[1\]\[0\] must be a number \(got null\)$/ },
+  // Nested JSON data follows the shape exactly (flat data of the right count is the other accepted form).
+  { name: 'ragged nested data with the right count', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1], [2, 3, 4]] }, pairTargets] }, error: /^input "logits" data\[0\] has 1 entry; shape \[2, 2\] needs 2 there \(nested data must follow the shape exactly; flat data, row-major, is accepted too\)$/ },
+  { name: 'nested data with a row too many', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1, 2], [3, 4], []] }, pairTargets] }, error: /^input "logits" data has 3 entries; shape \[2, 2\] needs 2 there/ },
+  { name: 'mixed nested and flat data with the right count', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1, 2], 3, 4] }, pairTargets] }, error: /^input "logits" data has 3 entries; shape \[2, 2\] needs 2/ },
+  { name: 'a number in place of a row', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1, 2], 3] }, pairTargets] }, error: /^input "logits" data\[1\] is a number; shape \[2, 2\] needs an array of 2 there$/ },
+  { name: 'nested deeper than the shape', body: { inputs: [{ ...logits, data: [[0.5], [-0.5]] }, targets] }, error: /^input "logits" data\[0\] must be a number \(got an array; shape \[2\] nests data 1 level deep\)$/ },
+  { name: 'nested data for a scalar shape', body: { inputs: [{ ...logits, shape: [], data: [[0.5]] }, targets] }, error: /^input "logits" data\[0\] must be a number \(got an array; shape \[\] nests data 1 level deep\)$/ },
+  { name: 'a number in nested BOOL data', body: { inputs: [logits, { ...targets, datatype: 'BOOL', shape: [2, 1], data: [[true], [0]] }] }, error: /^input "targets" data\[1\]\[0\] must be true or false for datatype BOOL \(got a number\)$/ },
   { name: 'a fraction in INT32 data', body: { inputs: [logits, { ...targets, data: [1, 0.5] }] }, error: /input "targets" value 1 \(0.5\) must be an integer in \[-2147483648, 2147483647\] \(datatype INT32\)/ },
   { name: 'UINT8 data out of range', body: { inputs: [logits, { ...targets, datatype: 'UINT8', data: [1, 256] }] }, error: /value 1 \(256\) must be an integer in \[0, 255\]/ },
   { name: 'a negative dimension', body: { inputs: [{ ...logits, shape: [-2] }, targets] }, error: /inputs\/0\/shape\/0 must be >= 0/ },
