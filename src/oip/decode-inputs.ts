@@ -19,6 +19,7 @@ import {
   OIP_DATATYPES,
   type SupportedDatatype,
 } from './datatypes.js';
+import { elementIndex } from '../tensors/field-errors.js';
 import type { TensorValues } from '../tensors/field-tensor.js';
 import { INPUT_NAMES, type InputName, type OipModel } from './models.js';
 
@@ -76,7 +77,7 @@ export function decodeInputs(model: OipModel, inputs: RequestInput[], binary: Bu
         );
       }
       values = decodeBinary(datatype, binary.subarray(offset, offset + binarySize), (i, reason) => {
-        throw invalid(`input "${name}" value ${i} ${reason}`);
+        throw invalid(`input "${name}" element [${elementIndex(i, input.shape).join(', ')}] ${reason}`);
       });
       offset += binarySize;
     } else {
@@ -125,7 +126,7 @@ function decodeJsonData(name: InputName, datatype: SupportedDatatype, data: unkn
   if (isIntegerDatatype(datatype)) {
     for (let i = 0; i < flat.length; i++) {
       const problem = jsonValueProblem(datatype, flat[i]);
-      if (problem !== null) throw invalid(`input "${name}" value ${i} (${flat[i]}) ${problem}`);
+      if (problem !== null) throw invalid(`input "${name}" element [${elementIndex(i, shape).join(', ')}] (${flat[i]}) ${problem}`);
     }
   }
   return jsonToTyped(datatype, flat);
