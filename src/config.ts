@@ -113,7 +113,10 @@ export const ConfigSchema = Type.Object({
   }),
   API_KEYS: Type.String({
     default: '',
-    description: 'Comma-separated API keys; when set, compute routes need "Authorization: Bearer <key>" (401 otherwise).',
+    description:
+      'Comma-separated API keys; when set, compute routes need "Authorization: Bearer <key>" (401 otherwise). Each key ' +
+      'is an RFC 6750 token: letters, digits and - . _ ~ + /, then optional = padding (a key that could not be sent ' +
+      'in that header stops the start-up).',
   }),
   AUTH_PROTECT_OPS: Type.Boolean({
     default: false,
@@ -144,6 +147,37 @@ export function apiKeys(config: Pick<Config, 'API_KEYS'>): string[] {
     .filter((k) => k.length > 0);
 }
 
+/**
+ * RFC 6750's b64token, the credential of "Authorization: Bearer <token>". A key outside it could
+ * never authenticate: a space splits it in the header, a non-ASCII character reaches the server
+ * as other bytes (header values are Latin-1), and clients refuse control characters.
+ */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** Why `key` cannot be sent as a bearer token, or null when it can. */
+function bearerTokenProblem(key: string): string | null {
+  if (BEARER_TOKEN.test(key)) return null;
+  if (/\s/.test(key)) return 'contains whitespace';
+  if (/[^\x20-\x7e]/.test(key)) return 'contains a non-ASCII or control character';
+  if (/^=/.test(key) || /=[^=]/.test(key)) return 'has "=" before its end (only trailing = padding is allowed)';
+  return 'contains a character other than letters, digits and - . _ ~ + /';
+}
+
+/** Refuses API_KEYS with a key that could never authenticate; the message never includes a key. */
+function checkApiKeys(config: Pick<Config, 'API_KEYS'>): void {
+  const keys = apiKeys(config);
+  keys.forEach((key, i) => {
+    const problem = bearerTokenProblem(key);
+    if (problem !== null) {
+      throw new ConfigError(
+        `invalid configuration: API_KEYS key ${i + 1} of ${keys.length} ${problem}, so it could never be sent as ` +
+          '"Authorization: Bearer <key>"; keys may use letters, digits and - . _ ~ + / followed by optional = padding ' +
+          '(RFC 6750 b64token), separated by commas',
+      );
+    }
+  });
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -165,6 +199,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (err) {
     throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
+  checkApiKeys(parsed as Pick<Config, 'API_KEYS'>);
   return {
     ...parsed,
     POOL_SIZE: parsed.POOL_SIZE ?? usableCpus(),

@@ -18,8 +18,11 @@ export type TargetFormat = Meta['target_format'];
 export interface Settings {
   /** The conventions applied, as the service reports them (n and count set after the run). */
   meta: Omit<Meta, 'count' | 'denominator'>;
-  /** The settings part of a /loss request (no data, no class names). */
-  request: Omit<LossRequest, 'logits' | 'targets' | 'class_names' | 'outputs' | 'reduction'>;
+  /**
+   * The settings part of each chunk's /loss request (no data, no class names, and no reduction or
+   * normalizer: chunks are summed and the command divides the merged sum itself).
+   */
+  request: Omit<LossRequest, 'logits' | 'targets' | 'class_names' | 'outputs' | 'reduction' | 'normalizer'>;
   alpha: FloatArray | null;
   gamma: number;
   labelSmoothing: number;
@@ -39,7 +42,6 @@ export function resolveSettings(options: EvalOptions, c: number, targetFormat: T
   const request: Settings['request'] = { mode: options.mode };
   if (options.gamma !== undefined) request.gamma = options.gamma;
   if (options.alpha !== undefined) request.alpha = options.alpha;
-  if (options.normalizer !== undefined) request.normalizer = options.normalizer;
   if (options.ignoreIndex !== undefined) request.ignore_index = options.ignoreIndex;
   if (options.labelSmoothing !== undefined) request.label_smoothing = options.labelSmoothing;
 
@@ -48,6 +50,7 @@ export function resolveSettings(options: EvalOptions, c: number, targetFormat: T
   const probe: LossRequest = {
     ...request,
     reduction: options.reduction,
+    ...(options.normalizer === undefined ? {} : { normalizer: options.normalizer }),
     logits: options.mode === 'binary' ? [0] : [zeros],
     targets: options.mode === 'binary' ? [0] : options.mode === 'multilabel' ? [zeros] : targetFormat === 'probabilities' ? [oneHot] : [0],
     ...(classNames === null ? {} : { class_names: classNames }),

@@ -2,7 +2,7 @@
  * The inputs of an inference request -> typed arrays with their shapes, checking what belongs to
  * the protocol: input names known to the model and not repeated, datatypes accepted for each
  * input, element counts within MAX_ELEMENTS before anything is allocated, and the data itself:
- * JSON (flat or nested, exactly product(shape) numbers of the datatype) or binary tensor data
+ * JSON (flat, exactly product(shape) values of the datatype, or nested exactly as the shape) or binary tensor data
  * (binary_data_size = product(shape) x item size, the sizes adding up to exactly the bytes after
  * the JSON header). What the values mean (N/C agreement, ranges, class ids) is checked once,
  * for every endpoint, in tensors/.
@@ -19,6 +19,7 @@ import {
   OIP_DATATYPES,
   type SupportedDatatype,
 } from './datatypes.js';
+import { elementIndex } from '../tensors/field-errors.js';
 import type { TensorValues } from '../tensors/field-tensor.js';
 import { INPUT_NAMES, type InputName, type OipModel } from './models.js';
 
@@ -34,7 +35,7 @@ export type DecodedInputs = Partial<Record<InputName, DecodedTensor>>;
 export function decodeInputs(model: OipModel, inputs: RequestInput[], binary: Buffer | null, maxElements: number): DecodedInputs {
   const out: DecodedInputs = {};
   let offset = 0;
-  inputs.forEach((input, index) => {
+  inputs.forEach((input) => {
     const spec = model.inputs.find((s) => s.name === input.name);
     if (spec === undefined) {
       throw invalid(`unknown input "${input.name.slice(0, 100)}" for model ${model.name}; its inputs are ${INPUT_NAMES.join(', ')}`);
@@ -76,11 +77,11 @@ export function decodeInputs(model: OipModel, inputs: RequestInput[], binary: Bu
         );
       }
       values = decodeBinary(datatype, binary.subarray(offset, offset + binarySize), (i, reason) => {
-        throw invalid(`input "${name}" value ${i} ${reason}`);
+        throw invalid(`input "${name}" element [${elementIndex(i, input.shape).join(', ')}] ${reason}`);
       });
       offset += binarySize;
     } else {
-      values = decodeJsonData(name, index, datatype, input.data as unknown[], count, input.shape);
+      values = decodeJsonData(name, datatype, input.data as unknown[], count, input.shape);
     }
     out[name] = { name, datatype, shape: input.shape, values };
   });
@@ -111,58 +112,82 @@ function elementCount(name: string, shape: number[], maxElements: number): numbe
   return count;
 }
 
-/** JSON tensor data, flat or nested row-major: exactly `count` numbers of the datatype (true/false for BOOL). */
-function decodeJsonData(name: InputName, index: number, datatype: SupportedDatatype, data: unknown[], count: number, shape: number[]): TensorValues {
-  const flat = datatype === 'BOOL' ? flattenBooleans(data, `inputs/${index}/data`) : flatten(data, `inputs/${index}/data`);
+/**
+ * JSON tensor data, as the protocol allows it: flat (exactly product(shape) values, row-major) or
+ * nested exactly as the shape (data[i][j] for [N, C]); values of the datatype (true/false for BOOL).
+ * Nested data is never counted and flattened, so [[1], [2, 3, 4]] is not taken for shape [2, 2].
+ */
+function decodeJsonData(name: InputName, datatype: SupportedDatatype, data: unknown[], count: number, shape: number[]): TensorValues {
+  const leaf = datatype === 'BOOL' ? BOOL_LEAF : NUMBER_LEAF;
+  const flat = data.some(Array.isArray) ? nestedValues(name, data, shape, leaf) : flatValues(name, data, leaf);
   if (flat.length !== count) {
     throw invalid(`input "${name}" has ${flat.length} values in data, but shape [${shape.join(', ')}] needs ${count}`);
   }
   if (isIntegerDatatype(datatype)) {
     for (let i = 0; i < flat.length; i++) {
       const problem = jsonValueProblem(datatype, flat[i]);
-      if (problem !== null) throw invalid(`input "${name}" value ${i} (${flat[i]}) ${problem}`);
+      if (problem !== null) throw invalid(`input "${name}" element [${elementIndex(i, shape).join(', ')}] (${flat[i]}) ${problem}`);
     }
   }
   return jsonToTyped(datatype, flat);
 }
 
-/** Nested arrays of numbers -> one flat array; anything else is named by its JSON path. */
-function flatten(data: unknown[], path: string): number[] {
-  // The common case, a flat array of numbers, is used as it is.
-  let flat = true;
-  for (let i = 0; i < data.length; i++) {
-    if (typeof data[i] !== 'number') {
-      flat = false;
-      break;
-    }
-  }
-  if (flat) return data as number[];
+/** What one value of JSON data must be for a datatype, and the number it stands for. */
+interface LeafForm {
+  is(value: unknown): boolean;
+  toNumber(value: unknown): number;
+  what: string;
+}
+
+const NUMBER_LEAF: LeafForm = { is: (v) => typeof v === 'number', toNumber: (v) => v as number, what: 'a number' };
+// Numbers are not BOOL values, as in the protocol's JSON.
+const BOOL_LEAF: LeafForm = { is: (v) => typeof v === 'boolean', toNumber: (v) => (v ? 1 : 0), what: 'true or false for datatype BOOL' };
+
+/** Flat data: every entry a value of the datatype; the common case, numbers, is used as it is. */
+function flatValues(name: InputName, data: unknown[], leaf: LeafForm): number[] {
+  const bad = data.findIndex((v) => !leaf.is(v));
+  if (bad >= 0) throw invalid(`input "${name}" data[${bad}] must be ${leaf.what} (got ${jsonKind(data[bad])})`);
+  return leaf === NUMBER_LEAF ? (data as number[]) : data.map(leaf.toNumber);
+}
+
+/** Nested data: each level exactly as long as its dimension, the values at the innermost one, row-major. */
+function nestedValues(name: InputName, data: unknown[], shape: number[], leaf: LeafForm): number[] {
+  const declared = `shape [${shape.join(', ')}]`;
+  // A scalar (shape []) has its one value in a list of one, as flat data.
+  const dims = shape.length === 0 ? [1] : shape;
   const out: number[] = [];
-  const walk = (value: unknown[], at: string) => {
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      if (typeof v === 'number') out.push(v);
-      else if (Array.isArray(v)) walk(v, `${at}/${i}`);
-      else throw invalid(`${at}/${i} must be a number or an array of numbers (got ${v === null ? 'null' : typeof v})`);
+  const walk = (level: unknown[], depth: number, at: string) => {
+    if (level.length !== dims[depth]) {
+      throw invalid(
+        `input "${name}" ${at} has ${level.length} entr${level.length === 1 ? 'y' : 'ies'}; ${declared} needs ${dims[depth]} there ` +
+          '(nested data must follow the shape exactly; flat data, row-major, is accepted too)',
+      );
+    }
+    const innermost = depth === dims.length - 1;
+    for (let i = 0; i < level.length; i++) {
+      const v = level[i];
+      const here = `${at}[${i}]`;
+      if (!innermost) {
+        if (!Array.isArray(v)) throw invalid(`input "${name}" ${here} is ${jsonKind(v)}; ${declared} needs an array of ${dims[depth + 1]} there`);
+        walk(v, depth + 1, here);
+      } else if (leaf.is(v)) {
+        out.push(leaf.toNumber(v));
+      } else {
+        const depthHint = Array.isArray(v) ? `; ${declared} nests data ${dims.length} level${dims.length === 1 ? '' : 's'} deep` : '';
+        throw invalid(`input "${name}" ${here} must be ${leaf.what} (got ${jsonKind(v)}${depthHint})`);
+      }
     }
   };
-  walk(data, path);
+  walk(data, 0, 'data');
   return out;
 }
 
-/** BOOL data: nested arrays of true/false -> 1/0 (numbers are not BOOL values, as in the protocol's JSON). */
-function flattenBooleans(data: unknown[], path: string): number[] {
-  const out: number[] = [];
-  const walk = (value: unknown[], at: string) => {
-    for (let i = 0; i < value.length; i++) {
-      const v = value[i];
-      if (typeof v === 'boolean') out.push(v ? 1 : 0);
-      else if (Array.isArray(v)) walk(v, `${at}/${i}`);
-      else throw invalid(`${at}/${i} must be true or false, or an array of them (datatype BOOL; got ${v === null ? 'null' : typeof v})`);
-    }
-  };
-  walk(data, path);
-  return out;
+/** A JSON value's kind, for messages: "null", "an array", "a string", ... */
+function jsonKind(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 function invalid(detail: string): ProblemError {

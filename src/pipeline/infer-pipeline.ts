@@ -8,6 +8,7 @@
 import type { FocalResult } from '../kernels/types.js';
 import { decodeInputs } from '../oip/decode-inputs.js';
 import { encodeInferenceResponse } from '../oip/encode-response.js';
+import { oipErrorNaming } from '../oip/error-naming.js';
 import { HEADER_LENGTH_HEADER } from '../oip/binary-framing.js';
 import { MODEL_VERSION, resolveModel } from '../oip/models.js';
 import { selectOutputs } from '../oip/select-outputs.js';
@@ -49,7 +50,7 @@ export function prepareInfer(
   const outputs = selectOutputs(model, body.outputs, settings.binary_data_output ?? false);
   const inputs = decodeInputs(model, body.inputs, binary, limits.maxElements);
   const logitsShape = [...inputs.logits!.shape];
-  const decoded = decodeLossRequest(toLossInput(model, inputs, settings, outputs), limits);
+  const decoded = decodeLossRequest(toLossInput(model, inputs, settings, outputs), limits, oipErrorNaming(inputs));
   checkAnswerSize(inferAnswerParts(decoded, outputs), limits.responseLimit, '#/outputs', 'ask for fewer outputs, binary_data_output: true, FP32 outputs, or a smaller batch');
   return { route: 'infer', decoded, model, requestId: body.id, logitsShape, outputs };
 }

@@ -82,7 +82,8 @@ export const LossRequestSchema = Type.Object(
       exclusiveMinimum: 0,
       description:
         'With reduction `mean`, divide the sum by this number instead of the count (for example the number of ' +
-        'positive anchors, as in RetinaNet). Must be finite and > 0.',
+        'positive anchors, as in RetinaNet). Must be finite and > 0; with `sum` or `none`, which divide by nothing, ' +
+        'it is a 400.',
     })),
     weights: Type.Optional(Type.Union([Type.Array(Type.Number({ minimum: 0 })), EncodedTensorRef], {
       description:

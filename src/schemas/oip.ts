@@ -112,7 +112,9 @@ export const RequestInputSchema = Type.Object(
     ),
     data: Type.Optional(
       Type.Array(Type.Unknown(), {
-        description: 'The values, row-major, as one flat array or nested per dimension. Absent when sent as binary data.',
+        description:
+          'The values, row-major: one flat array of product(shape) values, or nested exactly as the shape (every level ' +
+          'as long as its dimension). Absent when sent as binary data.',
       }),
     ),
   },

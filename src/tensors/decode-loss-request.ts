@@ -10,7 +10,7 @@ import type { LossRequest, Mode, Output } from '../schemas/loss-request.js';
 import type { Meta } from '../schemas/loss-response.js';
 import { FLOAT_DTYPES, TENSOR_DTYPES, type FloatDtype } from '../schemas/encoded-tensor.js';
 import { ProblemError } from '../errors/problem-error.js';
-import { FieldErrors } from './field-errors.js';
+import { FieldErrors, namePointer, type NamePlace } from './field-errors.js';
 import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
 import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
 
@@ -50,8 +50,12 @@ export type LossInput =
       alpha?: number | null | DecodedTensor;
     });
 
-export function decodeLossRequest(body: LossInput, limits: DecodeLimits): DecodedLossRequest {
-  const errors = new FieldErrors();
+/**
+ * `namePlace` names where an error is in the caller's protocol (JSON pointers for POST /loss);
+ * the checks are the same whoever calls.
+ */
+export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePlace: NamePlace = namePointer): DecodedLossRequest {
+  const errors = new FieldErrors(namePlace);
   const mode: Mode = body.mode;
   const sigmoid = mode !== 'multiclass';
 
@@ -59,13 +63,15 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits): Decode
   // checked before any data is decoded, so a wrong or oversized request costs nothing.
   const { n, c } = logitsShape(mode, body.logits as FieldValue, errors);
   if (c > limits.maxClasses) {
-    errors.add(['logits', 0], `has ${c} classes; this service accepts at most ${limits.maxClasses} (MAX_CLASSES)`);
+    // C is the length of the first JSON row, or the second dimension of a tensor's shape.
+    const at = isEncoded(body.logits as FieldValue) ? ['logits', 'shape'] : ['logits', 0];
+    errors.add(at, `has ${c} classes; this service accepts at most ${limits.maxClasses} (MAX_CLASSES)`);
     errors.throwIfAny();
   }
   if (n * c > limits.maxElements) {
     throw new ProblemError(
       'too-many-elements',
-      `logits has ${n} x ${c} = ${n * c} elements; this service accepts at most ${limits.maxElements} per request ` +
+      `${errors.where(['logits'])} has ${n} x ${c} = ${n * c} elements; this service accepts at most ${limits.maxElements} per request ` +
         '(split the batch into several requests)',
       { errors: [{ pointer: '#/logits', detail: `must have at most ${limits.maxElements} elements` }] },
     );
@@ -89,8 +95,12 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits): Decode
   if (body.dtype !== undefined && body.encoding !== 'base64') {
     errors.add(['dtype'], 'applies only with encoding "base64" (JSON numbers are float64)');
   }
+  const reduction = body.reduction ?? 'mean';
   if (body.normalizer !== undefined && !Number.isFinite(body.normalizer)) {
     errors.add(['normalizer'], 'must be a finite number > 0');
+  } else if (body.normalizer !== undefined && reduction !== 'mean') {
+    // Only mean divides; a normalizer with sum or none would be dropped without a word.
+    errors.add(['normalizer'], `applies only with reduction "mean" (reduction "${reduction}" divides by nothing)`);
   }
   errors.throwIfAny();
 
@@ -129,7 +139,6 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits): Decode
   }
   errors.throwIfAny();
 
-  const reduction = body.reduction ?? 'mean';
   const outputs = new Set<Output>(body.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
   outputs.add('loss');
   const gamma = body.gamma ?? DEFAULT_GAMMA;

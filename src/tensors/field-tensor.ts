@@ -5,14 +5,14 @@
  * check (value-checks.ts) is written once for all forms. Errors point where the client wrote
  * the value:
  * - JSON arrays: the element's own pointer, `#/targets/3/1`;
- * - encoded and decoded tensors: `#/targets/data`, with the element's index in the detail
- *   ("element [3, 1] must be ..."), since the elements are inside one base64 string (or binary data).
+ * - encoded and decoded tensors: `#/targets/data` and the element's index ("element [3, 1] must
+ *   be ..."), since the elements are inside one base64 string (or binary data).
  */
 import type { EncodedTensor, TensorDtype } from '../schemas/encoded-tensor.js';
 import { ITEM_SIZE } from '../schemas/encoded-tensor.js';
 import { liftedText } from '../body/lift-strings.js';
 import { decodeBase64, LITTLE_ENDIAN_PLATFORM } from './base64.js';
-import type { FieldErrors } from './field-errors.js';
+import { elementIndex, type FieldErrors } from './field-errors.js';
 import { flattenMatrix, flattenVector, isMatrix, type JsonMatrix, type JsonVector } from './json-arrays.js';
 
 if (!LITTLE_ENDIAN_PLATFORM) throw new Error('encoded tensors are little-endian; this platform is not');
@@ -127,16 +127,12 @@ function int64ToFloat64(buffer: ArrayBufferLike, count: number): Float64Array {
 
 /** Adds an error about one element (flat row-major index) where the client wrote it. */
 export function addElementError(errors: FieldErrors, t: FieldTensor, flat: number, reason: string): void {
-  const matrix = t.shape.length === 2;
-  const c = matrix ? t.shape[1] : 1;
-  const i = Math.floor(flat / c);
-  const j = flat - i * c;
-  if (!t.encoded) errors.add(matrix ? [t.field, i, j] : [t.field, i], reason);
-  else errors.add([t.field, 'data'], `element ${matrix ? `[${i}, ${j}]` : `[${i}]`} ${reason}`);
+  if (!t.encoded) errors.add([t.field, ...elementIndex(flat, t.shape)], reason);
+  else errors.add([t.field, 'data'], reason, { element: flat, shape: t.shape });
 }
 
 /** Adds an error about one row of a matrix where the client wrote it. */
 export function addRowError(errors: FieldErrors, t: FieldTensor, row: number, reason: string): void {
   if (!t.encoded) errors.add([t.field, row], reason);
-  else errors.add([t.field, 'data'], `row [${row}] ${reason}`);
+  else errors.add([t.field, 'data'], reason, { row });
 }

@@ -162,6 +162,7 @@ t.test('errors: one line on stderr, nothing on stdout, a non-zero exit code', as
     [['eval', '--mode', 'multiclass', '--logits', z3, '--targets', await fx.npy('yf.npy', Float64Array.from([0, 0.5]))], 1, /yf\.npy: row 1: 0\.5 is not an integer class id/],
     [['eval', '--mode', 'multiclass', '--logits', z3, '--targets', y2, '--alpha', '1,2'], 1, /--alpha: has 2 values; must have one per class \(C = 3\)/],
     [['eval', '--mode', 'multiclass', '--logits', z3, '--targets', y2, '--gamma', '30'], 1, /--gamma: expected number to be less or equal to 20/],
+    [['eval', '--mode', 'binary', '--logits', zb, '--targets', y01, '--reduction', 'sum', '--normalizer', '2'], 1, /--normalizer: applies only with reduction "mean" \(reduction "sum" divides by nothing\)/],
     [['eval', '--mode', 'binary', '--logits', zb, '--targets', zb, '--ignore-index', '-1'], 1, /--ignore-index: applies only to multiclass mode with integer class-id targets/],
     [['eval', '--mode', 'multiclass', '--logits', z3, '--targets', y2, '--class-names', await fx.text('n.json', '["a"]')], 1, /--class-names: has 1 names; must have one per class \(C = 3\)/],
     [['eval', '--mode', 'multiclass', '--logits', z3, '--targets', y2, '--class-names', await fx.text('bad.json', '{')], 1, /bad\.json: is not valid JSON/],

@@ -48,6 +48,17 @@ t.test('remote chunks with several in flight give the local result', async (t) =
   t.match(table.stdout, new RegExp(`· ${s.url.replace(/[.]/g, '\\.')}, 4 requests in flight, binary wire\\n$`));
 });
 
+t.test('a normalizer with remote chunks: the chunks are summed by the service and the merged sum divided once', async (t) => {
+  const s = await server();
+  const withNormalizer = [...files, '--normalizer', '7', '--chunk-rows', '700'];
+  const remote = await runCli(['eval', ...withNormalizer, '--url', s.url]);
+  t.equal(remote.code, 0, remote.stderr);
+  const alone = await runCli(['eval', ...withNormalizer], { pool: app.focalPool });
+  const expected = JSON.parse(alone.stdout);
+  t.equal(expected.meta.denominator, 7);
+  near(t, JSON.parse(remote.stdout), expected, 1e-13);
+});
+
 t.test('API keys: refused without one (one line, exit 1); accepted from --api-key or FOCAL_LOSS_API_KEY', async (t) => {
   const s = await server({ API_KEYS: 'k-one,k-two' });
   const refused = await runCli(['eval', ...files, '--url', s.url]);

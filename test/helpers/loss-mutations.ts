@@ -44,6 +44,10 @@ export const lossMutations: fc.Arbitrary<LossMutation>[] = [
     else a.push(0.5);
     return { body: JSON.stringify({ ...r, [f]: a }) };
   }),
+  // A valid normalizer with every reduction (only mean may take one).
+  fc.tuple(fc.constantFrom('mean', 'sum', 'none'), fc.double({ min: 0.5, max: 10, noNaN: true })).map(([reduction, normalizer]) => (r) => ({
+    body: JSON.stringify({ ...r, reduction, normalizer }),
+  })),
   // Oversized or undersized alpha lists.
   fc.integer({ min: 0, max: 20000 }).map((len) => (r) => ({ body: JSON.stringify({ ...r, alpha: new Array(len).fill(0.5) }) })),
   // A literal that overflows float64, smuggled into the text.

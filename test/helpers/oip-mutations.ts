@@ -59,6 +59,12 @@ export const oipMutations: fc.Arbitrary<OipMutation>[] = [
       return r;
     },
   ),
+  // A valid normalizer with every reduction (only mean may take one).
+  fc.tuple(fc.constantFrom('mean', 'sum', 'none'), fc.double({ min: 0.5, max: 10, noNaN: true })).map(([reduction, normalizer]) => (r) => {
+    r.header.parameters.reduction = reduction;
+    r.header.parameters.normalizer = normalizer;
+    return r;
+  }),
   fc.array(fc.oneof(fc.record({ name: fc.constantFrom('loss', 'gradient', 'accuracy', 'class_tp', 'nope') }), nasty), { maxLength: 4 }).map(
     (outputs) => (r) => {
       r.header.outputs = outputs;
@@ -75,6 +81,23 @@ export const oipMutations: fc.Arbitrary<OipMutation>[] = [
   fc.oneof(fc.integer({ min: -3, max: 2000 }).map(String), fc.constantFrom('', ' ', 'abc', '1e3', '0x10', '99999999999999999999')).map(
     (headerLength) => (r) => ({ ...r, headerLength }),
   ),
+  // The logits sent as nested JSON data instead: rows as the shape [3, 4] says, or the same 12
+  // values nested raggedly, mixed with flat values, or one level too deep.
+  fc
+    .constantFrom<(v: number[]) => unknown[]>(
+      (v) => [v.slice(0, 4), v.slice(4, 8), v.slice(8)],
+      (v) => [v.slice(0, 3), v.slice(3, 8), v.slice(8)],
+      (v) => [v.slice(0, 4), v.slice(4, 8), ...v.slice(8)],
+      (v) => [v.slice(0, 4), v.slice(4, 8), v.slice(8), []],
+      (v) => [v],
+      (v) => [v.slice(0, 4), v.slice(4, 8), v.slice(8).map((x) => [x])],
+    )
+    .map((nest) => (r) => {
+      const logits = r.header.inputs[0];
+      delete logits.parameters;
+      logits.data = nest([1, -2, 0.5, 3, 0, 0, 0, 0, -1, 2, 1, 0.25]);
+      return { ...r, data: r.data.subarray(96) };
+    }),
   // An input sent as JSON data instead, with nasty values.
   fc.tuple(fc.nat(1), fc.array(nasty, { maxLength: 14 })).map(([i, data]) => (r) => {
     const input = r.header.inputs[i];

@@ -96,6 +96,14 @@ t.test('the element limit is checked on the declared shape, before any data is d
   t.equal(res.body.errors[0].pointer, '#/logits');
 });
 
+t.test('more classes than MAX_CLASSES in an encoded shape: the 400 points at the shape, before any data is decoded', async (t) => {
+  const app = await buildTestApp(t);
+  const res = await postLoss(app, { mode: 'multilabel', logits: { dtype: 'float32', shape: [1000000, 1000000], data: 'AA==' }, targets: tensor('uint8', [1, 1], [1]) });
+  t.equal(res.status, 400);
+  t.equal(res.body.detail, 'logits/shape has 1000000 classes; this service accepts at most 100000 (MAX_CLASSES)');
+  t.same(res.body.errors, [{ pointer: '#/logits/shape', detail: 'has 1000000 classes; this service accepts at most 100000 (MAX_CLASSES)' }]);
+});
+
 t.test('a float32 response that would overflow float32 is a 422, not an infinity', async (t) => {
   const app = await buildTestApp(t);
   const body = { mode: 'binary', logits: [0, 1], targets: [1, 0], weights: [1e300, 1], reduction: 'sum' };

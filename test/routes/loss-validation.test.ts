@@ -58,6 +58,8 @@ const cases: BadCase[] = [
   { name: 'a negative multiclass alpha entry', body: { ...multiclass, alpha: [1, -1, 1] }, pointer: '#/alpha/1', detail: />= 0/ },
   { name: 'label_smoothing of 1', body: { ...binary, label_smoothing: 1 }, pointer: '#/label_smoothing', detail: /< 1/ },
   { name: 'a zero normalizer', body: { ...binary, normalizer: 0 }, pointer: '#/normalizer', detail: /> 0/ },
+  { name: 'a normalizer with reduction sum', body: { ...binary, reduction: 'sum', normalizer: 2 }, pointer: '#/normalizer', detail: /^applies only with reduction "mean" \(reduction "sum" divides by nothing\)$/ },
+  { name: 'a normalizer with reduction none', body: { ...multiclass, reduction: 'none', normalizer: 2 }, pointer: '#/normalizer', detail: /^applies only with reduction "mean" \(reduction "none"/ },
   { name: 'a non-integer ignore_index', body: { ...multiclass, ignore_index: 1.5 }, pointer: '#/ignore_index', detail: /must be an integer/ },
   { name: 'ignore_index in binary mode', body: { ...binary, ignore_index: -100 }, pointer: '#/ignore_index', detail: /only to multiclass/ },
   { name: 'ignore_index with probability rows', body: { ...multiclass, targets: [[0, 0, 1], [1, 0, 0]], ignore_index: -100 }, pointer: '#/ignore_index', detail: /integer class-id targets/ },

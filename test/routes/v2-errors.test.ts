@@ -7,12 +7,15 @@ import t from 'tap';
 import { buildTestApp } from '../helpers/app.js';
 import { float64Bytes } from '../helpers/oip.js';
 
-const app = await buildTestApp(t);
+// A small MAX_CLASSES, so that a request past it is small too.
+const app = await buildTestApp(t, { MAX_CLASSES: '8' });
 
 const logits = { name: 'logits', shape: [2], datatype: 'FP64', data: [0.5, -0.5] };
 const targets = { name: 'targets', shape: [2], datatype: 'INT32', data: [1, 0] };
 const binaryLogits = { name: 'logits', shape: [2], datatype: 'FP64', parameters: { binary_data_size: 16 } };
 const twoFloats = float64Bytes([0.5, -0.5]);
+const multilabelUrl = '/v2/models/focal_loss_multilabel/infer';
+const pairTargets = { name: 'targets', shape: [2, 2], datatype: 'FP64', data: [1, 0, 0, 1] };
 
 interface Case {
   name: string;
@@ -39,7 +42,7 @@ const cases: Case[] = [
   { name: 'binary_data_size without binary framing', body: { inputs: [binaryLogits, targets] }, error: /no binary data: send the Inference-Header-Content-Length header/ },
   { name: 'both data and binary_data_size', body: { inputs: [{ ...logits, parameters: { binary_data_size: 16 } }, targets] }, binary: twoFloats, error: /both data and parameters.binary_data_size/ },
   { name: 'an input without values', body: { inputs: [{ name: 'logits', shape: [2], datatype: 'FP64' }, targets] }, error: /input "logits" has no values/ },
-  { name: 'INT64 binary data beyond 2^53', body: { inputs: [logits, { name: 'targets', shape: [1], datatype: 'INT64', parameters: { binary_data_size: 8 } }] }, binary: Buffer.from('0000000000002000', 'hex'), error: /input "targets" value 0 is an INT64 beyond \+-2\^53/ },
+  { name: 'INT64 binary data beyond 2^53', body: { inputs: [logits, { name: 'targets', shape: [1], datatype: 'INT64', parameters: { binary_data_size: 8 } }] }, binary: Buffer.from('0000000000002000', 'hex'), error: /^input "targets" element \[0\] is an INT64 beyond \+-2\^53/ },
   // Models and names.
   { name: 'unknown model', url: '/v2/models/resnet50/infer', body: { inputs: [logits, targets] }, error: /unknown model "resnet50"; the models are focal_loss_binary, focal_loss_multilabel, focal_loss_multiclass/ },
   { name: 'unknown version', url: '/v2/models/focal_loss_binary/versions/2/infer', body: { inputs: [logits, targets] }, error: /has no version "2"; its only version is 1/ },
@@ -58,32 +61,48 @@ const cases: Case[] = [
   { name: 'a datatype the protocol does not define', body: { inputs: [{ ...logits, datatype: 'FLOAT' }, targets] }, error: /unknown datatype "FLOAT"/ },
   { name: 'BOOL logits', body: { inputs: [{ ...logits, datatype: 'BOOL', data: [true, false] }, targets] }, error: /input "logits" has datatype BOOL/ },
   { name: 'JSON data count disagreeing with the shape', body: { inputs: [{ ...logits, shape: [3] }, targets] }, error: /input "logits" has 2 values in data, but shape \[3\] needs 3/ },
-  { name: 'a string in JSON data', body: { inputs: [{ ...logits, data: [0.5, '1'] }, targets] }, error: /inputs\/0\/data\/1 must be a number or an array of numbers \(got string\)/ },
-  { name: 'null nested in JSON data', body: { inputs: [{ ...logits, data: [[0.5], [null]] }, targets] }, error: /inputs\/0\/data\/1\/0 must be a number/ },
-  { name: 'a fraction in INT32 data', body: { inputs: [logits, { ...targets, data: [1, 0.5] }] }, error: /input "targets" value 1 \(0.5\) must be an integer in \[-2147483648, 2147483647\] \(datatype INT32\)/ },
-  { name: 'UINT8 data out of range', body: { inputs: [logits, { ...targets, datatype: 'UINT8', data: [1, 256] }] }, error: /value 1 \(256\) must be an integer in \[0, 255\]/ },
+  { name: 'a string in JSON data', body: { inputs: [{ ...logits, data: [0.5, '1'] }, targets] }, error: /^input "logits" data\[1\] must be a number \(got a string\)$/ },
+  { name: 'null nested in JSON data', body: { inputs: [{ ...logits, shape: [2, 1], data: [[0.5], [null]] }, targets] }, error: /^input "logits" data\[1\]\[0\] must be a number \(got null\)$/ },
+  // Nested JSON data follows the shape exactly (flat data of the right count is the other accepted form).
+  { name: 'ragged nested data with the right count', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1], [2, 3, 4]] }, pairTargets] }, error: /^input "logits" data\[0\] has 1 entry; shape \[2, 2\] needs 2 there \(nested data must follow the shape exactly; flat data, row-major, is accepted too\)$/ },
+  { name: 'nested data with a row too many', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1, 2], [3, 4], []] }, pairTargets] }, error: /^input "logits" data has 3 entries; shape \[2, 2\] needs 2 there/ },
+  { name: 'mixed nested and flat data with the right count', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1, 2], 3, 4] }, pairTargets] }, error: /^input "logits" data has 3 entries; shape \[2, 2\] needs 2/ },
+  { name: 'a number in place of a row', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1, 2], 3] }, pairTargets] }, error: /^input "logits" data\[1\] is a number; shape \[2, 2\] needs an array of 2 there$/ },
+  { name: 'nested deeper than the shape', body: { inputs: [{ ...logits, data: [[0.5], [-0.5]] }, targets] }, error: /^input "logits" data\[0\] must be a number \(got an array; shape \[2\] nests data 1 level deep\)$/ },
+  { name: 'nested deeper than a matrix shape', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1, [2]], [3, 4]] }, pairTargets] }, error: /^input "logits" data\[0\]\[1\] must be a number \(got an array; shape \[2, 2\] nests data 2 levels deep\)$/ },
+  { name: 'an object in nested data', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [2, 2], data: [[1, 2], [{}, 4]] }, pairTargets] }, error: /^input "logits" data\[1\]\[0\] must be a number \(got an object\)$/ },
+  { name: 'nested data for a scalar shape', body: { inputs: [{ ...logits, shape: [], data: [[0.5]] }, targets] }, error: /^input "logits" data\[0\] must be a number \(got an array; shape \[\] nests data 1 level deep\)$/ },
+  { name: 'a number in nested BOOL data', body: { inputs: [logits, { ...targets, datatype: 'BOOL', shape: [2, 1], data: [[true], [0]] }] }, error: /^input "targets" data\[1\]\[0\] must be true or false for datatype BOOL \(got a number\)$/ },
+  { name: 'a fraction in INT32 data', body: { inputs: [logits, { ...targets, data: [1, 0.5] }] }, error: /^input "targets" element \[1\] \(0.5\) must be an integer in \[-2147483648, 2147483647\] \(datatype INT32\)/ },
+  { name: 'UINT8 data out of range', body: { inputs: [logits, { ...targets, datatype: 'UINT8', data: [1, 256] }] }, error: /^input "targets" element \[1\] \(256\) must be an integer in \[0, 255\]/ },
   { name: 'a negative dimension', body: { inputs: [{ ...logits, shape: [-2] }, targets] }, error: /inputs\/0\/shape\/0 must be >= 0/ },
   // Parameters: checked like POST /loss, never coerced.
   { name: 'a string gamma', body: { inputs: [logits, targets], parameters: { gamma: '2' } }, error: /parameters\/gamma must be a number \(no type coercion is applied\)/ },
   { name: 'gamma out of range', body: { inputs: [logits, targets], parameters: { gamma: 21 } }, error: /parameters\/gamma must be <= 20/ },
   { name: 'an unknown parameter', body: { inputs: [logits, targets], parameters: { gama: 2 } }, error: /parameters\/gama is not a known field/ },
+  { name: 'a normalizer with reduction sum', body: { inputs: [logits, targets], parameters: { reduction: 'sum', normalizer: 2 } }, error: /^parameters\/normalizer applies only with reduction "mean" \(reduction "sum" divides by nothing\)$/ },
+  { name: 'a normalizer with reduction none', body: { inputs: [logits, targets], parameters: { reduction: 'none', normalizer: 2 } }, error: /^parameters\/normalizer applies only with reduction "mean" \(reduction "none"/ },
   { name: 'an unknown reduction', body: { inputs: [logits, targets], parameters: { reduction: 'avg' } }, error: /parameters\/reduction must be one of "mean", "sum", "none"/ },
   { name: 'alpha both as parameter and tensor', url: '/v2/models/focal_loss_multiclass/infer', body: { inputs: [{ ...logits, shape: [1, 2] }, { ...targets, shape: [1], data: [1] }, { name: 'alpha', shape: [2], datatype: 'FP32', data: [1, 1] }], parameters: { alpha: 0.5 } }, error: /alpha is given both as a parameter and as an input tensor/ },
   { name: 'an unknown field in an input', body: { inputs: [{ ...logits, contents: {} }, targets] }, error: /inputs\/0\/contents is not a known field/ },
   // The shared checks (the same as POST /loss), reached with typed arrays.
-  { name: 'N disagreeing between logits and targets', body: { inputs: [logits, { ...targets, shape: [3], data: [1, 0, 1] }] }, error: /targets\/shape has 3 rows; logits has 2 \(N must agree\)/ },
+  { name: 'N disagreeing between logits and targets', body: { inputs: [logits, { ...targets, shape: [3], data: [1, 0, 1] }] }, error: /^input "targets" shape \[3\] has 3 rows; logits has 2 \(N must agree\)$/ },
   { name: 'targets of rank 3', body: { inputs: [logits, { ...targets, shape: [2, 1, 1] }] }, error: /input "targets" has shape \[2, 1, 1\]; the focal-loss models take tensors \[N\] or \[N, C\]/ },
-  { name: 'probability rows of the wrong width', url: '/v2/models/focal_loss_multiclass/infer', body: { inputs: [{ ...logits, shape: [1, 2] }, { ...logits, name: 'targets', shape: [1, 3], data: [0.5, 0.5, 0] }] }, error: /targets\/shape has C = 3; logits has C = 2 \(C must agree\)/ },
-  { name: 'weights of rank 2', body: { inputs: [logits, targets, { name: 'weights', shape: [2, 1], datatype: 'FP32', data: [1, 1] }] }, error: /weights\/shape must be a flat list \[N\]/ },
-  { name: 'a target outside [0, 1]', body: { inputs: [logits, { ...targets, data: [1, 2] }] }, error: /targets\/data element \[1\] must be a finite number in \[0, 1\]/ },
-  { name: 'a class id out of range', url: '/v2/models/focal_loss_multiclass/infer', body: { inputs: [{ ...logits, shape: [1, 2] }, { ...targets, shape: [1], data: [2] }] }, error: /targets\/data element \[0\] class id 2 is out of range \[0, 2\)/ },
-  { name: 'an infinite FP32 logit in binary data', body: { inputs: [{ ...binaryLogits, datatype: 'FP32', parameters: { binary_data_size: 8 } }, targets] }, binary: Buffer.from('0000807f00000000', 'hex'), error: /logits\/data element \[0\] must be a finite number/ },
-  { name: 'a NaN FP16 logit in binary data', body: { inputs: [{ ...binaryLogits, datatype: 'FP16', parameters: { binary_data_size: 4 } }, targets] }, binary: Buffer.from('0000007e', 'hex'), error: /logits\/data element \[1\] must be a finite number/ },
-  { name: 'a JSON FP16 value beyond 65504', body: { inputs: [{ ...logits, datatype: 'FP16', data: [1, 70000] }, targets] }, error: /logits\/data element \[1\] must be a finite number/ },
-  { name: 'a matrix in the binary model', body: { inputs: [{ ...logits, shape: [1, 2] }, targets] }, error: /logits\/shape must be \[N\] in binary mode/ },
-  { name: 'weights of the wrong length', body: { inputs: [logits, targets, { name: 'weights', shape: [3], datatype: 'FP32', data: [1, 1, 1] }] }, error: /weights\/shape has 3 values; logits has 2 rows/ },
-  { name: 'ignore_index in binary mode', body: { inputs: [logits, targets], parameters: { ignore_index: -100 } }, error: /ignore_index applies only to multiclass/ },
+  { name: 'probability rows of the wrong width', url: '/v2/models/focal_loss_multiclass/infer', body: { inputs: [{ ...logits, shape: [1, 2] }, { ...logits, name: 'targets', shape: [1, 3], data: [0.5, 0.5, 0] }] }, error: /^input "targets" shape \[1, 3\] has C = 3; logits has C = 2 \(C must agree\)$/ },
+  { name: 'weights of rank 2', body: { inputs: [logits, targets, { name: 'weights', shape: [2, 1], datatype: 'FP32', data: [1, 1] }] }, error: /^input "weights" shape \[2, 1\] must be a flat list \[N\]$/ },
+  { name: 'a target outside [0, 1]', body: { inputs: [logits, { ...targets, data: [1, 2] }] }, error: /^input "targets" element \[1\] must be a finite number in \[0, 1\]$/ },
+  { name: 'a class id out of range', url: '/v2/models/focal_loss_multiclass/infer', body: { inputs: [{ ...logits, shape: [1, 2] }, { ...targets, shape: [1], data: [2] }] }, error: /^input "targets" element \[0\] class id 2 is out of range \[0, 2\)$/ },
+  { name: 'an infinite FP32 logit in binary data', body: { inputs: [{ ...binaryLogits, datatype: 'FP32', parameters: { binary_data_size: 8 } }, targets] }, binary: Buffer.from('0000807f00000000', 'hex'), error: /^input "logits" element \[0\] must be a finite number$/ },
+  { name: 'a NaN FP16 logit in binary data', body: { inputs: [{ ...binaryLogits, datatype: 'FP16', parameters: { binary_data_size: 4 } }, targets] }, binary: Buffer.from('0000007e', 'hex'), error: /^input "logits" element \[1\] must be a finite number$/ },
+  { name: 'a JSON FP16 value beyond 65504', body: { inputs: [{ ...logits, datatype: 'FP16', data: [1, 70000] }, targets] }, error: /^input "logits" element \[1\] must be a finite number$/ },
+  { name: 'a matrix in the binary model', body: { inputs: [{ ...logits, shape: [1, 2] }, targets] }, error: /^input "logits" shape \[1, 2\] must be \[N\] in binary mode/ },
+  { name: 'weights of the wrong length', body: { inputs: [logits, targets, { name: 'weights', shape: [3], datatype: 'FP32', data: [1, 1, 1] }] }, error: /^input "weights" shape \[3\] has 3 values; logits has 2 rows/ },
+  { name: 'ignore_index in binary mode', body: { inputs: [logits, targets], parameters: { ignore_index: -100 } }, error: /^parameters\/ignore_index applies only to multiclass/ },
+  { name: 'a target outside [0, 1] in an [N, 1] input of the binary model, named in the shape sent', body: { inputs: [logits, { ...targets, datatype: 'FP64', shape: [2, 1], data: [1, 2] }] }, error: /^input "targets" element \[1, 0\] must be a finite number in \[0, 1\]$/ },
+  { name: 'a probability row not summing to 1', url: '/v2/models/focal_loss_multiclass/infer', body: { inputs: [{ ...logits, shape: [1, 2] }, { ...logits, name: 'targets', shape: [1, 2], data: [0.5, 0.25] }] }, error: /^input "targets" row \[0\] is a probability row summing to 0.75/ },
+  { name: 'an alpha tensor entry out of range', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [1, 2] }, { ...pairTargets, shape: [1, 2], data: [1, 0] }, { name: 'alpha', shape: [2], datatype: 'FP64', data: [0.5, 2] }] }, error: /^input "alpha" element \[1\] must be a finite number in \[0, 1\]$/ },
   // Size limits.
+  { name: 'more classes than MAX_CLASSES, named by the shape sent', url: multilabelUrl, body: { inputs: [{ name: 'logits', shape: [1, 9], datatype: 'FP32', parameters: { binary_data_size: 36 } }, { name: 'targets', shape: [1, 9], datatype: 'UINT8', parameters: { binary_data_size: 9 } }] }, binary: Buffer.alloc(45), error: /^input "logits" shape \[1, 9\] has 9 classes; this service accepts at most 8 \(MAX_CLASSES\)$/ },
   { name: 'a shape past MAX_ELEMENTS', body: { inputs: [{ ...logits, shape: [100000, 100000, 100000] }, targets] }, status: 413, error: /more than the 16777216 elements this service accepts per tensor/ },
 ];
 
