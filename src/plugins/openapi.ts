@@ -5,12 +5,12 @@
  * Registered at the root before any route, so every route is in the document; the pages that
  * serve it are routes/docs.ts. Nothing in the document depends on the environment.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { PROBLEM_MEDIA_TYPE } from '../schemas/shared.js';
+import { PACKAGE } from '../package-root.js';
 import type { RecordedExample } from '../schemas/recorded-example.js';
 import { recordedExamples } from '../schemas/loss-examples.generated.js';
 
@@ -20,12 +20,6 @@ export const DOCS_PREFIX = '/docs';
 export interface OpenapiOptions {
   /** Worked examples to show; the recorded ones by default (scripts/openapi.ts passes fresh ones). */
   examples?: readonly RecordedExample[];
-}
-
-/** The package version (package.json sits two levels above both src/plugins and dist/plugins). */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
 }
 
 const INFO = {
@@ -80,7 +74,7 @@ export default fp(
     await app.register(swagger, {
       openapi: {
         openapi: OPENAPI_VERSION,
-        info: { ...INFO, version: packageVersion() },
+        info: { ...INFO, version: PACKAGE.version },
         tags: TAGS,
       },
       // Shared schemas keep their $id as component name (the default would number them).

@@ -148,11 +148,7 @@ export class FocalPool {
   }
 
   private refuseWhenClosing(): void {
-    if (this.closing) {
-      throw new ProblemError('unavailable', 'the service is shutting down; retry on another instance', {
-        headers: { 'retry-after': '1' },
-      });
-    }
+    if (this.closing) throw shuttingDown();
   }
 
   /** One task on a worker, within the queue bound, its failures mapped to problems. */
@@ -184,6 +180,11 @@ export class FocalPool {
 /** A worker's settled outcome as the answer to send, or the problem to throw. */
 export function settled(outcome: SettledOutcome): RequestAnswer {
   return outcome.kind === 'answer' ? outcome : { problem: ProblemError.fromData(outcome.problem), info: outcome.info };
+}
+
+/** The answer to work, or a readiness probe, arriving once the service is shutting down. */
+export function shuttingDown(): ProblemError {
+  return new ProblemError('unavailable', 'the service is shutting down; retry on another instance', { headers: { 'retry-after': '1' } });
 }
 
 function overloaded(queued: number): ProblemError {
