@@ -257,6 +257,7 @@ step "docker build of the Dockerfile" build_image
 step "the container becomes healthy by its HEALTHCHECK (read-only root, no capabilities)" run_container
 step "POST /loss answers every reference case (tolerance 1e-9 + 1e-7*|e|)" checks reference "$(container_url)"
 step "the pool size follows the container's CPU quota (--cpus 1 -> 1 worker)" checks workers "$(container_url)" 1
+step "GET /openapi.json shows the recorded examples (openapi/examples.json is in the image)" checks openapi "$(container_url)"
 step "the service runs as a non-root uid, as PID 1 (node dist/server.js)" runs_as_non_root
 step "docker stop during a large request: it finishes, the container exits 0" checks stop-during-request "$CONTAINER" "$(container_url)"
 step "image size" image_size

@@ -15,6 +15,7 @@ import { Service } from 'kubernetes-models/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigSchema, loadConfig } from '../../src/config.js';
+import { RECORDED_EXAMPLES_FILE } from '../../src/schemas/recorded-example.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string) => readFileSync(ROOT + file, 'utf8');
@@ -186,6 +187,10 @@ t.test('Dockerfile: base image argument, non-root user, health check, signals', 
   const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
   t.ok(copied.includes('assembly'), 'the kernels\' source is copied');
   for (const source of copied) t.ok(allowed.has(source.replace(/\/$/, '')), `${source} is in the build context (.dockerignore)`);
+  // The service reads the OpenAPI examples at run time from the package root, as dist/ sees it.
+  const runtime = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
+  const examples = RECORDED_EXAMPLES_FILE.replace(/\./g, '\\.');
+  t.match(runtime, new RegExp(`^COPY ${examples} \\./${examples}$`, 'm'), `the runtime stage has ${RECORDED_EXAMPLES_FILE}`);
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
