@@ -217,12 +217,19 @@ t.test('compose: one published port on the load balancer, which starts after hea
   t.equal(lb.ports.length, 1);
   t.match(lb.ports[0], /:8080$/);
   t.same(lb.depends_on, { 'focal-loss': { condition: 'service_healthy' } });
-  for (const name of ['lb', 'prometheus', 'grafana']) {
-    for (const volume of compose.services[name].volumes as string[]) {
-      const source = volume.split(':')[0];
-      if (source.startsWith('./')) t.ok(existsSync(ROOT + source.slice(2)), `${name} mounts ${source}, which exists`);
-    }
-  }
+  // Every volume is a file or folder of the repository that exists, or a named volume the file declares.
+  const mounts = ['lb', 'prometheus', 'grafana'].flatMap((name) =>
+    (compose.services[name].volumes as string[]).map((volume) => ({ name, source: volume.split(':')[0] })),
+  );
+  const files = mounts.filter((m) => m.source.startsWith('./'));
+  t.same(
+    files.map((m) => m.source).sort(),
+    ['./deploy/grafana/dashboards', './deploy/grafana/provisioning', './deploy/nginx/focal-loss.conf', './deploy/prometheus/prometheus.yml'],
+    'the configuration is mounted from deploy/',
+  );
+  for (const { name, source } of files) t.ok(existsSync(ROOT + source.slice(2)), `${name} mounts ${source}, which exists`);
+  const named = mounts.filter((m) => !m.source.startsWith('./'));
+  t.same(named.map((m) => m.source).sort(), Object.keys(compose.volumes).sort(), 'the data volumes are the declared ones');
   for (const name of ['prometheus', 'grafana']) {
     for (const port of compose.services[name].ports as string[]) t.match(port, /^127\.0\.0\.1:/, `${name} is published on loopback only`);
   }
