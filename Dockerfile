@@ -35,6 +35,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --update-notifier=false --cache /tmp/npm-cache \
     && rm -rf /tmp/npm-cache
 COPY --from=build /app/dist ./dist
+# The OpenAPI document's worked examples, read at run time from the package root (like package.json).
+COPY openapi/examples.json ./openapi/examples.json
 # Files stay owned by root and read-only to the service; it writes nothing to disk.
 # A numeric user, so Kubernetes' runAsNonRoot can verify it without a runAsUser.
 USER 1000:1000

@@ -25,7 +25,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const TORCH_FOCAL = path.resolve(ROOT, process.env.TORCH_FOCAL ?? '../shared/bench/torch_focal.py');
+const TORCH_FOCAL = path.resolve(ROOT, process.env.TORCH_FOCAL ?? 'bench/torch_focal.py');
 const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RUNS = 5;

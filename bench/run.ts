@@ -4,7 +4,7 @@
  * docs/benchmarks.md (date, CPU, Node version, the table, and each target with its ratio).
  *
  * Environment:
- *   TORCH_FOCAL   path of torch_focal.py (default ../shared/bench/torch_focal.py, relative to
+ *   TORCH_FOCAL   path of torch_focal.py (default bench/torch_focal.py, relative to
  *                 the repository); its rows are skipped, with a message, when it or torch is missing
  *   TORCH_PYTHON  the Python that has torch (default /usr/bin/python3 when present, else python3)
  *   BENCH_QUICK=1 fewer runs and shorter load phases (a smoke test of the benchmark itself)
@@ -19,7 +19,7 @@ import { encodedBody, jsonBody, makeBatch, oipBinaryBody, type Mode } from './da
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
-const TORCH_FOCAL = path.resolve(ROOT, process.env.TORCH_FOCAL ?? '../shared/bench/torch_focal.py');
+const TORCH_FOCAL = path.resolve(ROOT, process.env.TORCH_FOCAL ?? 'bench/torch_focal.py');
 const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const KERNEL_RUNS = QUICK ? 3 : 5;
 const LOAD_SECONDS = QUICK ? 3 : 10;

@@ -4,6 +4,7 @@
  *
  *   tsx scripts/container-checks.ts reference URL             every reference case answers right
  *   tsx scripts/container-checks.ts workers URL N             /readyz reports N pool workers
+ *   tsx scripts/container-checks.ts openapi URL               /openapi.json has the recorded examples
  *   tsx scripts/container-checks.ts stop-during-request CONTAINER URL
  *        `docker stop` while a large request is in flight: the request still gets its full,
  *        correct answer, the shutdown began while it was in flight, and the container exits 0
@@ -12,6 +13,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allReferenceCases, postKnownAnswer, referenceRequest, tiledReferenceRequest } from '../test/helpers/known-answers.js';
+import { loadRecordedExamples } from '../src/schemas/recorded-example.js';
 
 function fail(message: string): never {
   console.error(`FAIL ${message}`);
@@ -37,6 +39,16 @@ async function workers(url: string, expected: number): Promise<void> {
   const body = (await res.json()) as { workers?: number };
   if (res.status !== 200 || body.workers !== expected) fail(`workers: /readyz said ${res.status} ${JSON.stringify(body)}, expected ${expected} workers`);
   console.log(`workers: /readyz reports ${body.workers} pool workers`);
+}
+
+/** The image has the files the service reads at run time: the document shows every recorded example. */
+async function openapi(url: string): Promise<void> {
+  const res = await fetch(`${url}/openapi.json`);
+  const document = res.status === 200 ? ((await res.json()) as { paths: Record<string, Record<string, unknown>> }) : null;
+  const shown = JSON.stringify(document?.paths['/loss']?.post ?? null);
+  const missing = loadRecordedExamples().filter((e) => !shown.includes(`"${e.name}":{"summary"`));
+  if (document === null || missing.length > 0) fail(`openapi: status ${res.status}, examples missing: ${missing.map((e) => e.name).join(', ')}`);
+  console.log(`openapi: /openapi.json shows all ${loadRecordedExamples().length} recorded examples`);
 }
 
 async function stopDuringRequest(container: string, url: string): Promise<void> {
@@ -81,6 +93,9 @@ switch (command) {
     break;
   case 'workers':
     await workers(args[0], Number(args[1]));
+    break;
+  case 'openapi':
+    await openapi(args[0]);
     break;
   case 'stop-during-request':
     await stopDuringRequest(args[0], args[1]);

@@ -17,20 +17,36 @@
 #     under load, zero failed requests.
 # Ends with "container-test: N passed, M failed" and exits non-zero if anything failed.
 # Needs root (apt-get, dockerd, unshare) unless all of that is already in place.
+# Each run names its image tag, container and Compose project uniquely and removes only those at
+# exit, so two checkouts (or two runs) on one machine do not remove each other's; a dockerd the
+# test started is stopped by the last run still using it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
-IMAGE="${FOCAL_TEST_IMAGE:-focal-loss:container-test}"
-BASE_IMAGE="${BASE_IMAGE:-node:24-bookworm-slim}"
+# This run's own names (lowercase letters, digits and dashes: valid as an image tag, a container
+# name and a Compose project name alike).
+RUN_ID="$$-$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
+if [[ -n "${FOCAL_TEST_IMAGE:-}" ]]; then
+  IMAGE="$FOCAL_TEST_IMAGE" # named by the caller: kept at the end
+  OWN_IMAGE=""
+else
+  IMAGE="focal-loss:container-test-$RUN_ID"
+  OWN_IMAGE=1
+fi
+BASE_IMAGE="${BASE_IMAGE:-node:24-bookworm-slim}" # shared and cached between runs, never removed
 export CACHE_DIR="${CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/focal-loss}"
-PROJECT=focaltest # docker-compose project name for the replica check
-CONTAINER=focal-loss-container-test
+PROJECT="focaltest-$RUN_ID" # docker-compose project name for the replica check
+CONTAINER="focal-loss-container-test-$RUN_ID"
+# Runs in progress, one file each holding its shell's pid: a dockerd started by a run is stopped
+# only when no other run is left (dockerd.pid in CACHE_DIR says a run started it).
+RUNS_DIR="$CACHE_DIR/runs"
+mkdir -p "$RUNS_DIR"
+echo "$$" >"$RUNS_DIR/$RUN_ID"
 started_at=$SECONDS
 passed=0
 failed=0
 failures=()
-DOCKERD_PID=""
 WORK="$(mktemp -d)"
 chmod 0755 "$WORK"
 
@@ -52,18 +68,23 @@ step() {
   fi
 }
 
+# Removes what this run created, by its own names only.
 cleanup() {
-  docker rm -f "$CONTAINER" >/dev/null 2>&1
-  if [[ -n "${COMPOSE_UP:-}" ]]; then
-    FOCAL_IMAGE="$IMAGE" docker-compose -p "$PROJECT" -f docker-compose.yml down --volumes >/dev/null 2>&1
+  if docker info >/dev/null 2>&1; then
+    docker rm -f "$CONTAINER" >/dev/null 2>&1
+    if [[ -n "${COMPOSE_UP:-}" ]]; then
+      FOCAL_IMAGE="$IMAGE" docker-compose -p "$PROJECT" -f docker-compose.yml down --volumes >/dev/null 2>&1
+    fi
+    # --no-prune keeps the untagged parent layers: the build cache of the next run.
+    [[ -n "$OWN_IMAGE" ]] && docker rmi --no-prune "$IMAGE" >/dev/null 2>&1
   fi
-  if [[ -n "$DOCKERD_PID" ]]; then
-    kill "$DOCKERD_PID" 2>/dev/null
-    wait "$DOCKERD_PID" 2>/dev/null
-  fi
+  release_docker
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# On Ctrl-C or a kill, exit through the EXIT trap too.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # --- tools -------------------------------------------------------------------------------------
 install_missing() {
@@ -75,7 +96,7 @@ install_missing() {
   command -v docker-compose >/dev/null || pkgs+=(docker-compose)
   command -v promtool >/dev/null || pkgs+=(prometheus)
   command -v kubectl >/dev/null || pkgs+=(kubernetes-client)
-  command -v unshare >/dev/null || pkgs+=(util-linux)
+  command -v unshare >/dev/null && command -v flock >/dev/null || pkgs+=(util-linux)
   [[ ${#pkgs[@]} -eq 0 ]] && return 0
   say "installing from Debian: ${pkgs[*]}"
   # Packages must not start their services here (nginx on :80, prometheus on :9090, dockerd):
@@ -94,18 +115,45 @@ install_missing() {
   fi
 }
 
+# Starting and stopping dockerd is serialized between runs by a lock on CACHE_DIR/dockerd.lock.
 start_docker() {
-  docker info >/dev/null 2>&1 && return 0
-  say "starting dockerd"
-  mkdir -p "$CACHE_DIR"
-  dockerd >"$CACHE_DIR/dockerd.log" 2>&1 &
-  DOCKERD_PID=$!
-  for _ in $(seq 1 60); do
-    docker info >/dev/null 2>&1 && return 0
-    sleep 1
-  done
-  tail -n 20 "$CACHE_DIR/dockerd.log"
-  return 1
+  (
+    flock 9
+    docker info >/dev/null 2>&1 && exit 0
+    say "starting dockerd"
+    # 9>&-: dockerd must not hold the lock for as long as it runs.
+    dockerd >"$CACHE_DIR/dockerd.log" 2>&1 9>&- &
+    echo $! >"$CACHE_DIR/dockerd.pid"
+    for _ in $(seq 1 60); do
+      docker info >/dev/null 2>&1 && exit 0
+      sleep 1
+    done
+    tail -n 20 "$CACHE_DIR/dockerd.log"
+    exit 1
+  ) 9>"$CACHE_DIR/dockerd.lock"
+}
+
+# Ends this run's use of the engine; the last run out stops a dockerd that a run started.
+release_docker() {
+  rm -f "$RUNS_DIR/$RUN_ID"
+  (
+    flock 9
+    [[ -s "$CACHE_DIR/dockerd.pid" ]] || exit 0
+    for run in "$RUNS_DIR"/*; do
+      [[ -e "$run" ]] || continue
+      kill -0 "$(cat "$run")" 2>/dev/null && exit 0 # another run still uses the engine
+      rm -f "$run" # left behind by a run that was killed
+    done
+    pid="$(cat "$CACHE_DIR/dockerd.pid")"
+    rm -f "$CACHE_DIR/dockerd.pid"
+    [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == dockerd ]] || exit 0
+    say "stopping the dockerd this test started"
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 1 30); do
+      kill -0 "$pid" 2>/dev/null || exit 0
+      sleep 1
+    done
+  ) 9>"$CACHE_DIR/dockerd.lock"
 }
 
 # --- the image ---------------------------------------------------------------------------------
@@ -135,7 +183,6 @@ wait_healthy() {
 }
 
 run_container() {
-  docker rm -f "$CONTAINER" >/dev/null 2>&1
   # No POOL_SIZE: the pool must size itself from the 1-CPU quota. Locked down as the Kubernetes
   # manifest runs it (read-only root file system with a writable /tmp, no capabilities, no
   # privilege escalation). Only the health-check interval is shortened for the test; the check
@@ -257,6 +304,7 @@ step "docker build of the Dockerfile" build_image
 step "the container becomes healthy by its HEALTHCHECK (read-only root, no capabilities)" run_container
 step "POST /loss answers every reference case (tolerance 1e-9 + 1e-7*|e|)" checks reference "$(container_url)"
 step "the pool size follows the container's CPU quota (--cpus 1 -> 1 worker)" checks workers "$(container_url)" 1
+step "GET /openapi.json shows the recorded examples (openapi/examples.json is in the image)" checks openapi "$(container_url)"
 step "the service runs as a non-root uid, as PID 1 (node dist/server.js)" runs_as_non_root
 step "docker stop during a large request: it finishes, the container exits 0" checks stop-during-request "$CONTAINER" "$(container_url)"
 step "image size" image_size

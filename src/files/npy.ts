@@ -107,7 +107,6 @@ export function float16(h: number): number {
 class NpySource implements RowSource {
   readonly rows: number;
   readonly cols: number | null;
-  readonly dtype: string;
   readonly columnNames = null;
   private row = 0;
   private readonly width: number;
@@ -121,11 +120,6 @@ class NpySource implements RowSource {
     this.rows = shape[0];
     this.cols = shape.length === 2 ? shape[1] : null;
     this.width = this.cols ?? 1;
-    this.dtype = header.descr.name;
-  }
-
-  get progress(): number {
-    return this.rows === 0 ? 1 : this.row / this.rows;
   }
 
   async read(maxRows: number): Promise<FloatRows> {

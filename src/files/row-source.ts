@@ -13,8 +13,6 @@ export interface RowSource {
   readonly rows: number;
   /** Values per row; null for a 1-D file (a vector: one value per row). */
   readonly cols: number | null;
-  /** The stored type ("float32", "int64", "text", ...), for messages and the choice of wire dtype. */
-  readonly dtype: string;
   /** Column names from a CSV header line, when the file has one. */
   readonly columnNames: string[] | null;
   /**
@@ -23,8 +21,6 @@ export interface RowSource {
    * float64 otherwise. Throws a FileFormatError naming the file and the place on bad content.
    */
   read(maxRows: number): Promise<FloatRows>;
-  /** Share of the file consumed so far, 0..1 (for progress). */
-  readonly progress: number;
   close(): Promise<void>;
 }
 

@@ -24,12 +24,7 @@ class LineReader {
   constructor(
     private readonly fh: FileHandle,
     private readonly file: string,
-    readonly size: number,
   ) {}
-
-  get bytesRead(): number {
-    return this.position;
-  }
 
   /** The next non-blank line, or null at the end of the file. */
   async next(): Promise<string | null> {
@@ -118,7 +113,6 @@ function parseNumber(field: string, where: () => string): number {
 }
 
 class TextSource implements RowSource {
-  readonly dtype = 'text';
   private first: number[] | number | null;
   private row = 0;
 
@@ -133,10 +127,6 @@ class TextSource implements RowSource {
     first: number[] | number | null,
   ) {
     this.first = first;
-  }
-
-  get progress(): number {
-    return this.lines.size === 0 ? 1 : this.lines.bytesRead / this.lines.size;
   }
 
   async read(maxRows: number): Promise<Float64Array> {
@@ -180,9 +170,8 @@ class TextSource implements RowSource {
 export async function openText(file: string, format: 'csv' | 'jsonl'): Promise<RowSource> {
   const fh = await open(file, 'r');
   try {
-    const { size } = await fh.stat();
     let rows = await countRows(fh);
-    const lines = new LineReader(fh, file, size);
+    const lines = new LineReader(fh, file);
     const parse = format === 'csv' ? parseCsvLine : parseJsonLine;
     const firstLine = await lines.next();
     if (firstLine === null) throw new FileFormatError(file, 'is empty');

@@ -143,8 +143,14 @@ export const MODELS: ReadonlyMap<string, OipModel> = new Map(
   ),
 );
 
+/** The path parameters of a /v2/models/{model_name}[/versions/{model_version}] route. */
+export interface ModelPath {
+  model_name: string;
+  model_version?: string;
+}
+
 /** The model named in a URL (and its version, when given), or a 400 naming what exists. */
-export function resolveModel(name: string, version: string | undefined): OipModel {
+export function resolveModel({ model_name: name, model_version: version }: ModelPath): OipModel {
   const model = MODELS.get(name);
   if (model === undefined) {
     throw new ProblemError('invalid-request', `unknown model "${name.slice(0, 100)}"; the models are ${[...MODELS.keys()].join(', ')}`);

@@ -10,7 +10,7 @@ import { decodeInputs } from '../oip/decode-inputs.js';
 import { encodeInferenceResponse } from '../oip/encode-response.js';
 import { oipErrorNaming } from '../oip/error-naming.js';
 import { HEADER_LENGTH_HEADER } from '../oip/binary-framing.js';
-import { MODEL_VERSION, resolveModel } from '../oip/models.js';
+import { MODEL_VERSION, resolveModel, type ModelPath } from '../oip/models.js';
 import { selectOutputs } from '../oip/select-outputs.js';
 import { toLossInput } from '../oip/to-loss-input.js';
 import { ProblemError } from '../errors/problem-error.js';
@@ -28,18 +28,13 @@ import type { Answer, PreparedInfer } from './answer.js';
  */
 export const OIP_JSON_TYPE = 'application/json';
 
-export interface InferParams {
-  model_name: string;
-  model_version?: string;
-}
-
 export function prepareInfer(
-  params: InferParams,
+  params: ModelPath,
   body: InferenceRequest,
   binary: Buffer | null,
   limits: DecodeLimits & { responseLimit?: number },
 ): PreparedInfer {
-  const model = resolveModel(params.model_name, params.model_version);
+  const model = resolveModel(params);
   if (body.model_name !== undefined && body.model_name !== model.name) {
     throw new ProblemError('invalid-request', `model_name "${body.model_name.slice(0, 100)}" in the body does not match the URL's ${model.name}`);
   }

@@ -21,7 +21,8 @@ import type { DecodeLimits } from '../tensors/decode-loss-request.js';
 import { shareBatch } from '../kernels/split-batch.js';
 import { withBatchMemory } from '../memory/batch-memory.js';
 import { batchInfo, type Answer, type BatchInfo, type PreparedRequest } from './answer.js';
-import { answerInfer, prepareInfer, type InferParams } from './infer-pipeline.js';
+import { answerInfer, prepareInfer } from './infer-pipeline.js';
+import type { ModelPath } from '../oip/models.js';
 import { answerLoss, prepareLoss } from './loss-pipeline.js';
 
 export type Kernel = (problem: FocalProblem) => FocalResult;
@@ -42,7 +43,7 @@ export interface RequestTask {
   /** /v2 only: the Inference-Header-Content-Length header as sent. */
   headerLength: string | string[] | undefined;
   /** /v2 only: the route's parameters. */
-  params: InferParams | null;
+  params: ModelPath | null;
   limits: PipelineLimits;
   /**
    * Batches of at least this many elements come back prepared, in shared memory, instead of
@@ -84,7 +85,7 @@ export function prepareFromBytes(task: RequestTask): PreparedRequest {
   }
   const parsed = parseInferenceBody(body, task.headerLength, task.limits.maxJsonDepth);
   const request = validated<InferenceRequest>('infer', parsed.json);
-  return prepareInfer(task.params as InferParams, request, parsed.binary, task.limits);
+  return prepareInfer(task.params as ModelPath, request, parsed.binary, task.limits);
 }
 
 /** The answer to a prepared request, given the kernel's result. */

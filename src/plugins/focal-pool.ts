@@ -15,7 +15,8 @@ import { RawBody } from '../body/raw-body.js';
 import { bytesOf, type PreparedRequest } from '../pipeline/answer.js';
 import { answerOutcome, type PipelineLimits } from '../pipeline/request-task.js';
 import { prepareLoss } from '../pipeline/loss-pipeline.js';
-import { prepareInfer, type InferParams } from '../pipeline/infer-pipeline.js';
+import { prepareInfer } from '../pipeline/infer-pipeline.js';
+import type { ModelPath } from '../oip/models.js';
 import type { LossRequest } from '../schemas/loss-request.js';
 import type { InferenceRequest } from '../schemas/oip.js';
 
@@ -27,7 +28,7 @@ export interface FocalPoolPluginOptions extends FocalPoolOptions {
 /** What a compute route hands over: its body (bytes or validated) and, for /v2, its parameters. */
 export type ComputeJob =
   | { route: 'loss'; body: LossRequest | RawBody }
-  | { route: 'infer'; body: InferenceRequest | RawBody; params: InferParams; binary: Buffer | null };
+  | { route: 'infer'; body: InferenceRequest | RawBody; params: ModelPath; binary: Buffer | null };
 
 export default fp(
   async function focalPoolPlugin(app: FastifyInstance, options: FocalPoolPluginOptions) {
@@ -55,7 +56,7 @@ export default fp(
         );
       }
       const prepared: PreparedRequest =
-        job.route === 'loss' ? prepareLoss(job.body as LossRequest, limits) : prepareInfer(job.params, job.body, job.binary, limits);
+        job.route === 'loss' ? prepareLoss(job.body, limits) : prepareInfer(job.params, job.body, job.binary, limits);
       return settled(answerOutcome(prepared, await pool.run(prepared.decoded.problem, signal)));
     }
 

@@ -1,32 +1,20 @@
 /**
  * The OpenAPI 3.1 document and the docs page. @fastify/swagger builds the document from the
  * routes' own schemas (shared ones by `$id`, see schemas/shared.ts); the worked examples recorded
- * from real responses (schemas/loss-examples.generated.ts) are added to their operations.
+ * from real responses (openapi/examples.json) are added to their operations.
  * Registered at the root before any route, so every route is in the document; the pages that
  * serve it are routes/docs.ts. Nothing in the document depends on the environment.
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import swagger from '@fastify/swagger';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { PROBLEM_MEDIA_TYPE } from '../schemas/shared.js';
-import type { RecordedExample } from '../schemas/recorded-example.js';
-import { recordedExamples } from '../schemas/loss-examples.generated.js';
+import { PACKAGE } from '../package-root.js';
+import { loadRecordedExamples, type RecordedExample } from '../schemas/recorded-example.js';
 
 export const OPENAPI_VERSION = '3.1.0';
 export const DOCS_PREFIX = '/docs';
-
-export interface OpenapiOptions {
-  /** Worked examples to show; the recorded ones by default (scripts/openapi.ts passes fresh ones). */
-  examples?: readonly RecordedExample[];
-}
-
-/** The package version (package.json sits two levels above both src/plugins and dist/plugins). */
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 const INFO = {
   title: 'Focal loss service',
@@ -75,21 +63,22 @@ function addExample(media: Media, name: string, example: OpenAPIV3_1.ExampleObje
 }
 
 export default fp(
-  async function openapi(app: FastifyInstance, options: OpenapiOptions) {
-    const examples = options.examples ?? recordedExamples;
+  async function openapi(app: FastifyInstance) {
     await app.register(swagger, {
       openapi: {
         openapi: OPENAPI_VERSION,
-        info: { ...INFO, version: packageVersion() },
+        info: { ...INFO, version: PACKAGE.version },
         tags: TAGS,
       },
       // Shared schemas keep their $id as component name (the default would number them).
       refResolver: {
         buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
       },
+      // Called once per app, when the document is first asked for: `npm run openapi` records new
+      // examples and then builds the document from them in the same process.
       transformObject: (documentObject) =>
         'openapiObject' in documentObject
-          ? addExamples(documentObject.openapiObject as OpenAPIV3_1.Document, examples)
+          ? addExamples(documentObject.openapiObject as OpenAPIV3_1.Document, loadRecordedExamples())
           : documentObject.swaggerObject,
     });
   },

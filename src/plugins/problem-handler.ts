@@ -52,6 +52,11 @@ function clientMessage(code: ProblemCode, e: FastifyError): string {
   }
 }
 
+/** The problem of a request no route matches (404); the path without its query string. */
+export function noRoute(request: FastifyRequest): ProblemError {
+  return new ProblemError('not-found', `no route ${request.method} ${request.url.split('?')[0]}`);
+}
+
 export function problemBody(problem: ProblemError, requestId: string): Problem {
   const body: Problem = {
     type: PROBLEM_TYPE_BASE + problem.code,
@@ -103,9 +108,7 @@ export default fp(
       const problem = prepareErrorReply(err, request, reply);
       return problem === null ? reply : sendProblem(reply, request, problem);
     });
-    app.setNotFoundHandler((request, reply) =>
-      sendProblem(reply, request, new ProblemError('not-found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-    );
+    app.setNotFoundHandler((request, reply) => sendProblem(reply, request, noRoute(request)));
   },
   { name: 'problem-handler' },
 );

@@ -73,7 +73,7 @@ export class FocalPool {
       filename: (options.workerUrl ?? WORKER_URL).href,
       minThreads: options.size,
       maxThreads: options.size,
-      maxQueue: options.maxQueue,
+      // No maxQueue: the queue bound is kept in submit(), in one place (see there).
       idleTimeout: Infinity,
       ...(options.maxOldGenerationMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationMb } } : {}),
       closeTimeout: options.closeTimeoutMs ?? 30_000,
@@ -172,17 +172,14 @@ export class FocalPool {
   }
 
   private refuseWhenClosing(): void {
-    if (this.closing) {
-      throw new ProblemError('unavailable', 'the service is shutting down; retry on another instance', {
-        headers: { 'retry-after': '1' },
-      });
-    }
+    if (this.closing) throw shuttingDown();
   }
 
   /** One task on a worker, within the queue bound, its failures mapped to problems. */
   private async submit<T>(task: PoolTask, transferList: ArrayBuffer[], signal: AbortSignal | undefined): Promise<T> {
-    // The queue bound is kept here: piscina does not count tasks that carry an AbortSignal
-    // against its maxQueue (it parks them in a separate queue), and every task here has one.
+    // The queue bound is kept here, not by piscina's maxQueue: piscina parks a task that carries
+    // an AbortSignal, and every task of the service has one, in a queue its maxQueue does not
+    // count. Piscina is left unbounded, so its own "queue is at limit" error cannot occur.
     if (this.inFlight >= this.size + this.maxQueue) throw overloaded(this.queueSize);
     this.inFlight++;
     try {
@@ -192,7 +189,6 @@ export class FocalPool {
         const reason: unknown = signal.reason;
         throw reason instanceof ProblemError ? reason : new ProblemError('timeout', 'the computation was aborted: it took too long');
       }
-      if (err instanceof Error && /queue is at limit/i.test(err.message)) throw overloaded(this.queueSize);
       throw err;
     } finally {
       this.inFlight--;
@@ -208,6 +204,11 @@ export class FocalPool {
 /** A worker's settled outcome as the answer to send, or the problem to throw. */
 export function settled(outcome: SettledOutcome): RequestAnswer {
   return outcome.kind === 'answer' ? outcome : { problem: ProblemError.fromData(outcome.problem), info: outcome.info };
+}
+
+/** The answer to work, or a readiness probe, arriving once the service is shutting down. */
+export function shuttingDown(): ProblemError {
+  return new ProblemError('unavailable', 'the service is shutting down; retry on another instance', { headers: { 'retry-after': '1' } });
 }
 
 function overloaded(queued: number): ProblemError {

@@ -3,9 +3,9 @@
  * so they stay fast while every worker is busy.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ProblemError } from '../errors/problem-error.js';
 import { HealthSchema, ReadinessSchema } from '../schemas/health.js';
 import { problemResponse, refTo } from '../schemas/shared.js';
+import { assertReady } from './readiness.js';
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -38,7 +38,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => {
-      if (app.draining || app.focalPool.isClosing) throw new ProblemError('unavailable', 'the service is shutting down', { headers: { 'retry-after': '1' } });
+      assertReady(app);
       return { status: 'ready' as const, workers: app.focalPool.threads, queued: app.focalPool.queueSize };
     },
   );

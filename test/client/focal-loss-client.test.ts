@@ -39,8 +39,8 @@ t.test('POST /loss on the real service, typed by the schemas', async (t) => {
   t.equal(res.loss, 0.04242470988636499, 'the README example value');
   t.equal(res.meta.n, 3);
   t.same(toFloat64(res.gradient as number[]), Float64Array.from([-0.002577754806837606, 0.04971358044990465, 0]));
-  for (let i = 0; i < 40 && !service.logs.some((l) => l.reqId === 'client-test-1'); i++) await new Promise((r) => setTimeout(r, 50));
-  t.ok(service.logs.some((l) => l.reqId === 'client-test-1'), 'the request id reaches the service log');
+  const [line] = await service.logsMatching((l) => l.reqId === 'client-test-1', 1);
+  t.match(line, { msg: 'request completed', statusCode: 200 }, 'the request id reaches the service log');
   t.same(await client.ready(), { status: 'ready', workers: 2, queued: 0 });
 });
 
@@ -99,8 +99,9 @@ t.test('a slow answer times out; an abort stops the call, even while it waits to
   const busy = await scripted(t, [status(503, { 'retry-after': '30' })]);
   const controller = new AbortController();
   const started = Date.now();
-  setTimeout(() => controller.abort(new Error('stop')), 200);
-  await t.rejects(new FocalLossClient({ url: busy.url }).loss({ mode: 'binary', logits: [0], targets: [1] }, { signal: controller.signal }), /stop/);
+  // Abort once the client has been told to wait (onRetry comes just before its wait begins).
+  const waiting = new FocalLossClient({ url: busy.url, onRetry: () => setImmediate(() => controller.abort(new Error('stop'))) });
+  await t.rejects(waiting.loss({ mode: 'binary', logits: [0], targets: [1] }, { signal: controller.signal }), /stop/);
   t.ok(Date.now() - started < 5000, 'did not wait out the 30 s Retry-After');
   const pre = new AbortController();
   pre.abort(new Error('before'));

@@ -15,6 +15,7 @@ import { Service } from 'kubernetes-models/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigSchema, loadConfig } from '../../src/config.js';
+import { RECORDED_EXAMPLES_FILE } from '../../src/schemas/recorded-example.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string) => readFileSync(ROOT + file, 'utf8');
@@ -186,6 +187,10 @@ t.test('Dockerfile: base image argument, non-root user, health check, signals', 
   const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
   t.ok(copied.includes('assembly'), 'the kernels\' source is copied');
   for (const source of copied) t.ok(allowed.has(source.replace(/\/$/, '')), `${source} is in the build context (.dockerignore)`);
+  // The service reads the OpenAPI examples at run time from the package root, as dist/ sees it.
+  const runtime = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
+  const examples = RECORDED_EXAMPLES_FILE.replace(/\./g, '\\.');
+  t.match(runtime, new RegExp(`^COPY ${examples} \\./${examples}$`, 'm'), `the runtime stage has ${RECORDED_EXAMPLES_FILE}`);
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -212,12 +217,19 @@ t.test('compose: one published port on the load balancer, which starts after hea
   t.equal(lb.ports.length, 1);
   t.match(lb.ports[0], /:8080$/);
   t.same(lb.depends_on, { 'focal-loss': { condition: 'service_healthy' } });
-  for (const name of ['lb', 'prometheus', 'grafana']) {
-    for (const volume of compose.services[name].volumes as string[]) {
-      const source = volume.split(':')[0];
-      if (source.startsWith('./')) t.ok(existsSync(ROOT + source.slice(2)), `${name} mounts ${source}, which exists`);
-    }
-  }
+  // Every volume is a file or folder of the repository that exists, or a named volume the file declares.
+  const mounts = ['lb', 'prometheus', 'grafana'].flatMap((name) =>
+    (compose.services[name].volumes as string[]).map((volume) => ({ name, source: volume.split(':')[0] })),
+  );
+  const files = mounts.filter((m) => m.source.startsWith('./'));
+  t.same(
+    files.map((m) => m.source).sort(),
+    ['./deploy/grafana/dashboards', './deploy/grafana/provisioning', './deploy/nginx/focal-loss.conf', './deploy/prometheus/prometheus.yml'],
+    'the configuration is mounted from deploy/',
+  );
+  for (const { name, source } of files) t.ok(existsSync(ROOT + source.slice(2)), `${name} mounts ${source}, which exists`);
+  const named = mounts.filter((m) => !m.source.startsWith('./'));
+  t.same(named.map((m) => m.source).sort(), Object.keys(compose.volumes).sort(), 'the data volumes are the declared ones');
   for (const name of ['prometheus', 'grafana']) {
     for (const port of compose.services[name].ports as string[]) t.match(port, /^127\.0\.0\.1:/, `${name} is published on loopback only`);
   }

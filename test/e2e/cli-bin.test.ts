@@ -39,9 +39,16 @@ t.test('serve: the service, configured from the environment, until SIGTERM', asy
   });
   t.teardown(() => void child.kill('SIGKILL'));
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  // A busy CI machine can take many seconds to start it: wait for the log line, up to a minute.
-  for (let i = 0; i < 600 && !/listening/i.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+  // A busy CI machine can take many seconds to start it: the test waits for the log line (tap's
+  // timeout bounds the wait), or fails at once if the process exits first.
+  const listening = new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (/listening/i.test(out)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code} before listening: ${out}`)));
+  });
+  await listening;
   t.match(out, /listening/i, 'it logs that it listens');
   const res = await fetch(`http://127.0.0.1:${port}/healthz`);
   t.equal(res.status, 200);

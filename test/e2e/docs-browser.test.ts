@@ -13,7 +13,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../helpers/server-process.js';
 import { browserTest, launchBrowser, TEST_OUTPUT } from '../helpers/chromium.js';
-import { recordedExamples } from '../../src/schemas/loss-examples.generated.js';
+import { loadRecordedExamples } from '../../src/schemas/recorded-example.js';
 
 const OUTPUT_DIR = TEST_OUTPUT;
 export const SCREENSHOT = path.join(OUTPUT_DIR, 'docs-try-it-out.png');
@@ -37,7 +37,7 @@ browserTest(t, 'Swagger UI runs the binary example against the running service',
   await exampleSelect.selectOption('multiclass');
   t.match(JSON.parse(await editor.inputValue()), { mode: 'multiclass' }, 'the multiclass example fills the editor');
   await exampleSelect.selectOption('binary');
-  const binary = recordedExamples.find((e) => e.name === 'binary')!;
+  const binary = loadRecordedExamples().find((e) => e.name === 'binary')!;
   t.same(JSON.parse(await editor.inputValue()), binary.request.body, 'the binary example fills the editor');
 
   await operation.getByRole('button', { name: 'Execute' }).click();

@@ -50,7 +50,7 @@ t.test('SIGTERM with open connections that have no request in progress still exi
   // Clients open connections ahead of use, and an aborted fetch can leave one that never sends
   // a byte; Node counts it as a request in progress until HEADERS_TIMEOUT_MS. With both
   // timeouts longer than the grace, only closing such connections at the drain gives exit 0.
-  const server = await startServer({ SHUTDOWN_GRACE_MS: '20000', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000' });
+  const server = await startServer({ SHUTDOWN_GRACE_MS: '20000', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000', LOG_LEVEL: 'debug' });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const { port } = new URL(server.url);
   const silent = await Promise.all(
@@ -74,7 +74,9 @@ t.test('SIGTERM with open connections that have no request in progress still exi
   const keepAlive = await fetch(`${server.url}/healthz`);
   t.equal(keepAlive.status, 200);
   await keepAlive.arrayBuffer();
-  await new Promise((r) => setTimeout(r, 100));
+  // Both answers are finished on the server's side (a request's line is written once its answer
+  // is), so neither connection still counts a request in progress when the drain begins.
+  await server.logsMatching((l) => l.url === '/healthz' && l.msg === 'request completed', 2);
   server.child.kill('SIGTERM');
   t.same(await server.exited, { code: 0, signal: null }, 'exits 0 instead of waiting out the grace');
   t.ok(server.logs.some((l) => l.msg === 'shut down cleanly'));
@@ -115,7 +117,7 @@ t.test('a second signal during the drain exits at once, without waiting for the 
   await server.logsMatching((l) => l.msg === 'computing' && l.reqId === 'long', 1, 30_000);
   server.child.kill('SIGTERM');
   // Wait for the drain to begin, then insist.
-  while (!server.logs.some((l) => String(l.msg).startsWith('shutting down'))) await new Promise((r) => setTimeout(r, 5));
+  await server.logsMatching((l) => String(l.msg).startsWith('shutting down'), 1);
   server.child.kill('SIGINT');
   t.same(await server.exited, { code: 130, signal: null }, 'exits 128 + SIGINT');
   t.equal(await pending, 'connection closed', 'the in-flight request was not waited for');

@@ -22,17 +22,15 @@ async function readAll(file: string, chunk = 1) {
     kind = part.constructor.name;
     parts.push(...part);
   }
-  const progress = src.progress;
   await src.close();
-  return { rows: src.rows, cols: src.cols, dtype: src.dtype, values: parts, kind, progress };
+  return { rows: src.rows, cols: src.cols, values: parts, kind };
 }
 
 t.test('float16 (C order) is widened exactly and read as float32', async (t) => {
   const r = await readAll('f16_c.npy');
-  t.same([r.rows, r.cols, r.dtype, r.kind], [2, 3, 'float16', 'Float32Array']);
+  t.same([r.rows, r.cols, r.kind], [2, 3, 'Float32Array']);
   // float16 rounds 1e-3 to its nearest half: 0.0010004043579101562.
   t.same(r.values, [0.5, -1.25, 3, 0.0010004043579101562, 65504, -0]);
-  t.equal(r.progress, 1);
 });
 
 t.test('float32 in Fortran order comes out row-major, read one row at a time', async (t) => {
@@ -95,9 +93,10 @@ t.test('the writer writes pieces in any order and scales in place; the reader re
   await w.scale(0.5);
   await w.close();
   const src = await openNpy(file);
-  t.same([src.rows, src.cols, src.dtype], [n / 3, 3, 'float64']);
+  t.same([src.rows, src.cols], [n / 3, 3]);
   const all = await src.read(n);
   await src.close();
+  t.equal(all.constructor.name, 'Float64Array', 'written as float64');
   let wrong = 0;
   for (let i = 0; i < n; i++) if (all[i] !== i * 0.5) wrong++;
   t.equal(wrong, 0);

@@ -3,6 +3,7 @@
  * before and after requests.
  */
 import type { FastifyInstance } from 'fastify';
+import { pollUntil } from './poll.js';
 
 export type Samples = Map<string, number>;
 
@@ -29,12 +30,6 @@ export function value(samples: Samples, series: string): number {
 }
 
 /** Polls /metrics until `ready` holds (e.g. the pool is busy), or fails after `ms`. */
-export async function waitForMetrics(app: FastifyInstance, ready: (s: Samples) => boolean, ms = 20000): Promise<Samples> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const s = await scrape(app);
-    if (ready(s)) return s;
-    if (Date.now() > deadline) throw new Error('metrics never reached the expected state');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export function waitForMetrics(app: FastifyInstance, ready: (s: Samples) => boolean, ms = 20000): Promise<Samples> {
+  return pollUntil(() => scrape(app), ready, { timeoutMs: ms, everyMs: 5, what: 'the metrics state' });
 }

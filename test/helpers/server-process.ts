@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { LogLines, type LogLine } from './log-lines.js';
 
 export const SERVER_JS = fileURLToPath(new URL('../../dist/server.js', import.meta.url));
 
@@ -22,14 +23,14 @@ export async function freePort(): Promise<number> {
 export interface RunningServer {
   child: ChildProcess;
   url: string;
-  logs: Record<string, unknown>[];
+  logs: LogLine[];
   stderr: () => string;
   /**
    * The log lines matching `filter` once there are at least `count` of them (a request's line is
    * written after its answer, so it can arrive after the client is done); rejects after
    * `timeoutMs` with what was seen.
    */
-  logsMatching: (filter: (line: Record<string, unknown>) => boolean, count: number, timeoutMs?: number) => Promise<Record<string, unknown>[]>;
+  logsMatching: (filter: (line: LogLine) => boolean, count: number, timeoutMs?: number) => Promise<LogLine[]>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -40,8 +41,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', POOL_SIZE: '2', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', INLINE_MAX_ELEMENTS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const logs: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
+  const log = new LogLines();
   let err = '';
   let buf = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -57,8 +57,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         buf = buf.slice(nl + 1);
         try {
           const entry = JSON.parse(line);
-          logs.push(entry);
-          for (const check of waiters) check();
+          log.add(entry);
           if (/listening/i.test(String(entry.msg))) resolve();
         } catch {
           // not a JSON log line
@@ -68,21 +67,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     void exited.then(({ code }) => reject(new Error(`server exited with ${code} before listening: ${err}`)));
   });
   await listening;
-  const logsMatching: RunningServer['logsMatching'] = (filter, count, timeoutMs = 10_000) =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const matching = logs.filter(filter);
-        if (matching.length < count) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve(matching);
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`${logs.filter(filter).length} matching log lines after ${timeoutMs} ms, expected ${count}`));
-      }, timeoutMs);
-      waiters.add(check);
-      check();
-    });
-  return { child, url: `http://127.0.0.1:${port}`, logs, stderr: () => err, logsMatching, exited };
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    logs: log.lines,
+    stderr: () => err,
+    logsMatching: (filter, count, timeoutMs) => log.matching(filter, count, timeoutMs),
+    exited,
+  };
 }

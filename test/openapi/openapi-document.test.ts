@@ -1,7 +1,7 @@
 /**
  * The API document: the committed openapi/openapi.json is exactly what the app generates
- * (run `npm run openapi` after changing a schema or route); the worked examples are what the
- * service really answers; component names are the schemas' `$id`s; every request field says its
+ * (run `npm run openapi` after changing a schema or route); the worked examples
+ * (openapi/examples.json) are what the service really answers; component names are the schemas' `$id`s; every request field says its
  * convention; errors are documented as problem+json; nothing depends on the environment; and the
  * service serves the same document at /openapi.json and the docs page at /docs.
  */
@@ -9,19 +9,19 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { buildTestApp } from '../helpers/app.js';
-import { DOCUMENT_PATH, generateDocument, generateExamples } from '../../scripts/openapi-document.js';
-import { recordedExamples } from '../../src/schemas/loss-examples.generated.js';
+import { DOCUMENT_PATH, EXAMPLES_PATH, examplesJson, generateDocument, generateExamples } from '../../scripts/openapi-document.js';
 import { LossRequestSchema } from '../../src/schemas/loss-request.js';
 import { LossResponseSchema } from '../../src/schemas/loss-response.js';
 import { EncodedTensorSchema } from '../../src/schemas/encoded-tensor.js';
 import { ProblemSchema } from '../../src/schemas/problem.js';
 import { PROBLEMS, type ProblemCode } from '../../src/errors/problem-error.js';
 import { addExamples } from '../../src/plugins/openapi.js';
-import type { RecordedExample } from '../../src/schemas/recorded-example.js';
+import { loadRecordedExamples, type RecordedExample } from '../../src/schemas/recorded-example.js';
 
 const committed = readFileSync(DOCUMENT_PATH, 'utf8');
 const doc = JSON.parse(committed);
 const lossOp = doc.paths['/loss'].post;
+const recordedExamples = loadRecordedExamples();
 
 t.test('the committed openapi/openapi.json is what the app generates (else run `npm run openapi`)', async (t) => {
   const generated = await generateDocument();
@@ -43,6 +43,7 @@ function differences(a: unknown, b: unknown, at = '#'): string[] {
 t.test('the worked examples are the real answers of the service (else run `npm run openapi`)', async (t) => {
   // Numbers may differ in the last bits on another Node.js (its Math.exp/log/pow), nothing else.
   t.same(differences(await generateExamples(), recordedExamples), []);
+  t.equal(readFileSync(EXAMPLES_PATH, 'utf8'), examplesJson(recordedExamples), 'openapi/examples.json is as the generator writes it');
   t.same(differences([{ x: 1, y: 'a' }], [{ x: 1 + 1e-9, y: 'b' }]), ['#/0/x: 1 != 1.000000001', '#/0/y: "a" != "b"'], 'the comparison can fail');
 });
 

@@ -35,15 +35,19 @@ function outcome(task: RequestTask): RequestOutcome {
   return runPoolTask(task, focalLoss).value as RequestOutcome;
 }
 
+/** The outcome as the kind a test expects; any other kind throws, which fails the test. */
+function expectKind<K extends RequestOutcome['kind']>(value: RequestOutcome, kind: K): Extract<RequestOutcome, { kind: K }> {
+  if (value.kind !== kind) throw new Error(`expected a ${kind} outcome, got ${JSON.stringify(value).slice(0, 300)}`);
+  return value as Extract<RequestOutcome, { kind: K }>;
+}
+
 t.test('a /loss body, plain or gzip, becomes its answer bytes, transferred back', async (t) => {
   for (const [name, task] of [
     ['plain', lossTask(JSON.stringify(good.request))],
     ['gzip', lossTask(gzipSync(JSON.stringify(good.request)), { contentEncoding: 'gzip' })],
   ] as const) {
     const out = runPoolTask(task, focalLoss);
-    const value = out.value as RequestOutcome;
-    t.equal(value.kind, 'answer', name);
-    if (value.kind !== 'answer') continue;
+    const value = expectKind(out.value as RequestOutcome, 'answer');
     t.equal(value.answer.contentType, 'application/json; charset=utf-8');
     t.same(compareToExpected(JSON.parse(Buffer.from(value.answer.body).toString()), good.expected), [], `${name}: the reference answer`);
     t.equal(value.info.mode, 'multiclass', 'what was computed, for the log line');
@@ -60,12 +64,7 @@ t.test('bad bodies become problem data: parse, schema and semantic errors, with 
     ['too large', lossTask(JSON.stringify({ mode: 'binary', logits: new Array(1001).fill(0), targets: new Array(1001).fill(0) })), 'too-many-elements'],
   ];
   for (const [name, task, code] of cases) {
-    const value = outcome(task);
-    t.equal(value.kind, 'problem', name);
-    if (value.kind === 'problem') {
-      t.equal(value.problem.code, code, name);
-      t.equal(value.info, null, `${name}: nothing was computed`);
-    }
+    t.match(outcome(task), { kind: 'problem', problem: { code }, info: null }, `${name}: ${code}, nothing was computed`);
   }
   const schema = outcome(cases[1][1]);
   t.match(schema, { kind: 'problem', problem: { errors: [{ pointer: '#/gamma' }] } }, 'schema errors name the field');
@@ -85,24 +84,19 @@ t.test('an /v2 body becomes the protocol answer; an unknown model is a problem',
     outputs: [{ name: 'loss' }, { name: 'gradient', parameters: { binary_data: true } }],
   });
   const task = lossTask(body, { route: 'infer', params: { model_name: 'focal_loss_binary' } });
-  const value = outcome(task);
-  t.equal(value.kind, 'answer');
-  if (value.kind === 'answer') {
-    t.equal(value.answer.contentType, 'application/octet-stream', 'binary output after a JSON header');
-    const headerLength = Number(value.answer.headers['inference-header-content-length']);
-    const header = JSON.parse(Buffer.from(value.answer.body).subarray(0, headerLength).toString());
-    t.equal(header.model_name, 'focal_loss_binary');
-    t.equal(value.answer.body.length, headerLength + 16, 'two float64 gradient values follow');
-  }
+  const value = expectKind(outcome(task), 'answer');
+  t.equal(value.answer.contentType, 'application/octet-stream', 'binary output after a JSON header');
+  const headerLength = Number(value.answer.headers['inference-header-content-length']);
+  const header = JSON.parse(Buffer.from(value.answer.body).subarray(0, headerLength).toString());
+  t.equal(header.model_name, 'focal_loss_binary');
+  t.equal(value.answer.body.length, headerLength + 16, 'two float64 gradient values follow');
   const unknown = outcome(lossTask(body, { route: 'infer', params: { model_name: 'nope' } }));
   t.match(unknown, { kind: 'problem', problem: { code: 'invalid-request' } });
 });
 
 t.test('a large batch comes back prepared in shared memory; parts and the answer finish it', async (t) => {
   const request = { mode: 'multilabel', logits: [[1, -2], [0.5, 3], [-1, 0], [2, 2]], targets: [[1, 0], [0, 1], [1, 1], [0, 0]], reduction: 'none' };
-  const value = outcome(lossTask(JSON.stringify(request), { shareFromElements: 8 }));
-  t.equal(value.kind, 'prepared');
-  if (value.kind !== 'prepared') return;
+  const value = expectKind(outcome(lossTask(JSON.stringify(request), { shareFromElements: 8 })), 'prepared');
   const { problem } = value.prepared.decoded;
   t.ok(problem.logits.buffer instanceof SharedArrayBuffer, 'inputs in shared memory');
   t.ok(problem.gradientOut!.buffer instanceof SharedArrayBuffer, 'outputs in shared memory');
@@ -110,13 +104,9 @@ t.test('a large batch comes back prepared in shared memory; parts and the answer
   const parts = [batchPart(problem, 0, 1), batchPart(problem, 1, 4)].map((p) => runPoolTask({ kind: 'part', problem: p }, focalLoss).value as PartResult);
   t.notOk('gradient' in parts[0], 'a part sends back sums and counters only');
   const merged = mergeParts(problem, parts);
-  const answer = runPoolTask({ kind: 'answer', prepared: value.prepared, result: merged }, focalLoss).value as RequestOutcome;
-  const direct = outcome(lossTask(JSON.stringify(request)));
-  t.equal(answer.kind, 'answer');
-  t.equal(direct.kind, 'answer');
-  if (answer.kind === 'answer' && direct.kind === 'answer') {
-    t.same(JSON.parse(Buffer.from(answer.answer.body).toString()), JSON.parse(Buffer.from(direct.answer.body).toString()), 'the split answer equals the unsplit one');
-  }
+  const answer = expectKind(runPoolTask({ kind: 'answer', prepared: value.prepared, result: merged }, focalLoss).value as RequestOutcome, 'answer');
+  const direct = expectKind(outcome(lossTask(JSON.stringify(request))), 'answer');
+  t.same(JSON.parse(Buffer.from(answer.answer.body).toString()), JSON.parse(Buffer.from(direct.answer.body).toString()), 'the split answer equals the unsplit one');
   const smaller = outcome(lossTask(JSON.stringify(request), { shareFromElements: 9 }));
   t.equal(smaller.kind, 'answer', 'below shareFromElements the worker computes it itself');
 });

@@ -3,21 +3,15 @@
  * an orchestrator sends every few seconds per replica and which go to debug.
  */
 import t from 'tap';
-import { Writable } from 'node:stream';
 import { buildTestApp, postLoss } from '../helpers/app.js';
+import { captureLogs } from '../helpers/log-lines.js';
 
 const ROUTINE = ['/healthz', '/readyz', '/metrics', '/v2/health/live', '/v2/health/ready', '/v2/models/focal_loss_binary/ready'];
 
 async function appWithLog(t: Parameters<typeof buildTestApp>[0], level: string) {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const app = await buildTestApp(t, {}, { logger: { level, stream } });
-  const completed = (url: string) => lines.filter((l) => l.msg === 'request completed' && l.url === url);
+  const { log, logger } = captureLogs(level);
+  const app = await buildTestApp(t, {}, { logger });
+  const completed = (url: string) => log.lines.filter((l) => l.msg === 'request completed' && l.url === url);
   return { app, completed };
 }
 

@@ -9,7 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { buildTestApp, postLoss } from '../helpers/app.js';
 import { startServer } from '../helpers/server-process.js';
 import { FAULT_SLOW } from '../helpers/fault-worker.js';
-import { sleep } from '../helpers/raw-http.js';
+import { pollUntil } from '../helpers/poll.js';
+import { value, waitForMetrics } from '../helpers/metrics.js';
 import { pressureReading } from '../../src/plugins/compute-guards.js';
 
 const faultWorker = new URL('../helpers/fault-worker.ts', import.meta.url);
@@ -20,7 +21,7 @@ t.test('a full queue answers 503 + Retry-After at once, never piscina\'s error',
   const app = await buildTestApp(t, { POOL_SIZE: '1', POOL_MAX_QUEUE: '1' }, { workerUrl: faultWorker });
   await postLoss(app, small); // worker warm
   const busy = [postLoss(app, slow), postLoss(app, slow)]; // one computing (2 s), one queued
-  for (let i = 0; i < 200 && app.focalPool.queueSize < 1; i++) await sleep(10);
+  await waitForMetrics(app, (s) => value(s, 'focal_pool_queue_depth') === 1);
   t.equal(app.focalPool.queueSize, 1, 'one request computes, one waits: the queue is full');
   const started = performance.now();
   const refused = await postLoss(app, small);
@@ -54,8 +55,9 @@ t.test('event-loop delay sheds compute requests with 503 while probes answer', a
   t.notMatch(shed.body.detail, /Infinity|NaN/, 'a reading in words or a real number');
   t.equal(shed.headers['retry-after'], '1');
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'liveness is not shed');
-  await sleep(2500);
-  t.equal((await postLoss(app, small)).status, 200, 'served again once the loop is healthy');
+  // The next samples (one a second) find the loop healthy again.
+  const served = await pollUntil(() => postLoss(app, small), (r) => r.status === 200, { everyMs: 100, what: 'a 200 after the loop recovered' });
+  t.equal(served.status, 200, 'served again once the loop is healthy');
 });
 
 t.test('a shedding reading is a number, or says the loop never turned', async (t) => {
@@ -65,8 +67,8 @@ t.test('a shedding reading is a number, or says the loop never turned', async (t
 
 t.test('heap pressure sheds compute requests too', async (t) => {
   const app = await buildTestApp(t, { PRESSURE_MAX_HEAP_USED_BYTES: '1' });
-  await sleep(1200); // the first memory sample
-  const shed = await postLoss(app, small);
+  // Shed from the first memory sample on (under-pressure samples once a second).
+  const shed = await pollUntil(() => postLoss(app, small), (r) => r.status !== 200, { everyMs: 100, what: 'shedding on heap use' });
   t.equal(shed.status, 503);
   t.match(shed.body.detail, /heapUsedBytes/);
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'readiness is not shed');
@@ -84,11 +86,7 @@ t.test('past REQUEST_TIMEOUT_MS: 504 problem, the task is aborted, the pool reco
   t.ok(ms < 1500, `answered after ${ms.toFixed(0)} ms, not after the 2 s computation`);
   // The aborted task's worker was replaced; a fresh one serves the next request once it has
   // loaded (tens of ms compiled, seconds under the test loader, which the short deadline counts).
-  let next = await postLoss(app, small);
-  for (let i = 0; i < 40 && next.status === 504; i++) {
-    await sleep(250);
-    next = await postLoss(app, small);
-  }
+  const next = await pollUntil(() => postLoss(app, small), (r) => r.status !== 504, { everyMs: 250, what: 'a fresh worker' });
   t.equal(next.status, 200, 'the next request is served by a fresh worker');
 });
 

@@ -4,10 +4,10 @@
  * replaces the worker and the next requests succeed. Concurrent requests never mix results.
  */
 import t from 'tap';
-import { Writable } from 'node:stream';
 import { buildTestApp, postLoss } from '../helpers/app.js';
 import { FAULT_EXIT, FAULT_OOM, FAULT_THROW } from '../helpers/fault-worker.js';
 import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
+import { captureLogs } from '../helpers/log-lines.js';
 
 const faultWorker = new URL('../helpers/fault-worker.ts', import.meta.url);
 const good = loadCases('cases-regular.json')[0];
@@ -18,14 +18,8 @@ for (const [name, magic] of [
   ['runs out of memory', FAULT_OOM],
 ] as const) {
   t.test(`a worker that ${name} fails only its own request`, async (t) => {
-    const lines: Record<string, unknown>[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, cb) {
-        for (const l of String(chunk).split('\n')) if (l) lines.push(JSON.parse(l));
-        cb();
-      },
-    });
-    const app = await buildTestApp(t, { POOL_SIZE: '1', WORKER_MAX_OLD_GENERATION_MB: '128' }, { workerUrl: faultWorker, logger: { level: 'info', stream } });
+    const { log, logger } = captureLogs();
+    const app = await buildTestApp(t, { POOL_SIZE: '1', WORKER_MAX_OLD_GENERATION_MB: '128' }, { workerUrl: faultWorker, logger });
 
     const before = await postLoss(app, good.request);
     t.equal(before.status, 200, `a good request succeeds first: ${JSON.stringify(before.body).slice(0, 200)}`);
@@ -42,7 +36,7 @@ for (const [name, magic] of [
     t.equal(body.code, 'internal');
     t.equal(body.instance, `urn:request-id:fault-${magic}`, 'the problem names the request id');
     t.notMatch(res.body, /secret|stack|at .*\.ts|Error:/, 'no internals in the response');
-    const logged = lines.find((l) => l.reqId === `fault-${magic}` && l.level === 50);
+    const logged = log.lines.find((l) => l.reqId === `fault-${magic}` && l.level === 50);
     t.ok(logged, 'the failure is logged at error level with the request id');
     t.ok(logged && (logged as { err?: unknown }).err, 'with the error details');
 

@@ -80,7 +80,7 @@ t.test('not ready (503 with Retry-After) once the pool is closing; still live', 
   for (const url of ['/v2/health/ready', '/v2/models/focal_loss_binary/ready']) {
     const res = await closing.inject({ method: 'GET', url });
     t.equal(res.statusCode, 503, url);
-    t.same(res.json(), { error: 'the service is shutting down', code: 'unavailable' });
+    t.same(res.json(), { error: 'the service is shutting down; retry on another instance', code: 'unavailable' });
     t.equal(res.headers['retry-after'], '1');
   }
   t.equal((await closing.inject({ method: 'GET', url: '/v2/health/live' })).statusCode, 200);

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '../../errors/problem-error.js';
-import { prepareErrorReply } from '../../plugins/problem-handler.js';
+import { noRoute, prepareErrorReply } from '../../plugins/problem-handler.js';
 import { OIP_JSON_TYPE } from '../../pipeline/infer-pipeline.js';
 
 export { OIP_JSON_TYPE };
@@ -30,8 +30,6 @@ export function useOipErrors(scope: FastifyInstance, options: { notFound: boolea
     return payload;
   });
   if (options.notFound) {
-    scope.setNotFoundHandler((request, reply) =>
-      sendOipError(reply, new ProblemError('not-found', `no route ${request.method} ${request.url.split('?')[0]}`)),
-    );
+    scope.setNotFoundHandler((request, reply) => sendOipError(reply, noRoute(request)));
   }
 }
