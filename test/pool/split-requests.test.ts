@@ -79,9 +79,9 @@ function encodedMulticlass(n: number, c: number, seed: number): string {
 }
 
 t.test('split batches reuse the shared memory of earlier ones, and answer as if unsplit', async (t) => {
-  const log = logCapture();
+  const { log, logger } = captureLogs();
   const env = { POOL_SIZE: '2', SPLIT_MIN_ELEMENTS: '1000' };
-  const split = await buildTestApp(t, env, { logger: log.logger });
+  const split = await buildTestApp(t, env, { logger });
   const whole = await buildTestApp(t, { ...env, SPLIT_MIN_ELEMENTS: '0' });
   const post = (app: typeof split, payload: string, id: string) =>
     app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json', 'x-request-id': id }, payload });
