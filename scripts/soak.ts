@@ -13,6 +13,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { focalLoss } from '../src/kernels/focal.js';
 import { decodeLossRequest } from '../src/tensors/decode-loss-request.js';
 import { encodeLossResponse } from '../src/tensors/encode-loss-response.js';
@@ -61,6 +62,43 @@ const INVALID = [
   '{"mode":"multiclass","logits":[[1,2]],"targets":[7]}',
 ];
 
+/**
+ * Hostile but legal requests from the red-team run (issue 13), with the answer each must get:
+ * a 3 KB gzip body whose JSON answer would be ~6.5 MB (over RESPONSE_LIMIT = 4 x BODY_LIMIT:
+ * 422 before any work), and a logit at the float64 edge (a finite loss, 200).
+ */
+const zeros = (bytes: number) => Buffer.alloc(bytes).toString('base64');
+const HOSTILE_GZIP = gzipSync(
+  JSON.stringify({
+    mode: 'multilabel',
+    logits: { dtype: 'float32', shape: [2048, 64], data: zeros(2048 * 64 * 4) },
+    targets: { dtype: 'uint8', shape: [2048, 64], data: zeros(2048 * 64) },
+    reduction: 'none',
+    outputs: ['loss', 'gradient', 'losses'],
+  }),
+);
+const EDGE_REQUEST = { mode: 'binary', logits: [1e308, -1.7e308, 0.5], targets: [0, 1, 1], gamma: 0.5, reduction: 'sum' };
+const EDGE_EXPECTED = expectedFor(EDGE_REQUEST);
+
+async function hostile(): Promise<void> {
+  if (Math.random() < 0.5) {
+    const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: HOSTILE_GZIP });
+    count(`${res.status} (gzip, answer too large)`);
+    const body = (await res.json()) as { code?: string };
+    if (res.status !== 422 || body.code !== 'answer-too-large') noteWrong(res.status, body);
+  } else {
+    const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(EDGE_REQUEST) });
+    count(`${res.status} (logits at the float64 edge)`);
+    const body = await res.json();
+    if (res.status !== 200 || !close(body, { loss: EDGE_EXPECTED.loss, gradient: EDGE_EXPECTED.gradient })) noteWrong(res.status, body);
+  }
+}
+
+function noteWrong(status: number, body: unknown): void {
+  wrong++;
+  if (wrongExamples.length < 5) wrongExamples.push(`${status} ${JSON.stringify(body).slice(0, 200)}`);
+}
+
 async function freePort(): Promise<number> {
   const s = createServer().listen(0, '127.0.0.1');
   await once(s, 'listening');
@@ -99,7 +137,7 @@ const wrongExamples: string[] = [];
 const count = (k: string) => statuses.set(k, (statuses.get(k) ?? 0) + 1);
 const deadline = Date.now() + MINUTES * 60_000;
 const rss: { t: number; bytes: number }[] = [];
-let maxProbeMs = 0;
+const probeMs: number[] = [];
 let maxLagSeconds = -1;
 // V8 heap in use when /metrics is scraped (nodejs_heap_size_used_bytes): a leak of JS objects shows here even when RSS
 // (which also holds freed memory the allocator keeps) looks flat, and vice versa.
@@ -132,13 +170,14 @@ async function one(): Promise<void> {
       count(String(res.status));
       const body = await res.json();
       if (res.status !== 200 || !close(body, c ? expected : { loss: (expected as { loss: number }).loss, gradient: (expected as { gradient: unknown }).gradient })) {
-        wrong++;
-        if (wrongExamples.length < 5) wrongExamples.push(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+        noteWrong(res.status, body);
       }
-    } else if (r < 0.6) {
+    } else if (r < 0.56) {
       const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: INVALID[Math.floor(Math.random() * INVALID.length)] });
       count(String(res.status));
       await res.arrayBuffer();
+    } else if (r < 0.6) {
+      await hostile();
     } else {
       // Oversized: past BODY_LIMIT. The server answers 413 from Content-Length and may close
       // the connection while the client is still uploading, which fetch reports as an error.
@@ -168,7 +207,7 @@ const monitor = setInterval(async () => {
   } catch {
     /* counted by the load loops */
   }
-  maxProbeMs = Math.max(maxProbeMs, performance.now() - t0);
+  probeMs.push(performance.now() - t0);
   try {
     const text = await (await fetch(`${base}/metrics`)).text();
     const m = /^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(text);
@@ -199,6 +238,10 @@ function heapThirds(): string {
   return [0, 1, 2].map((k) => mb(median(heapUsed.slice(k * size, (k + 1) * size)))).join(' / ');
 }
 const rssMax = Math.max(...rss.map((r) => r.bytes));
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
 const lastThirdMax = Math.max(...rss.slice(2 * third).map((r) => r.bytes));
 const firstThirdMax = Math.max(...rss.slice(0, Math.max(third, 1)).map((r) => r.bytes));
 const seconds = (Date.now() - started) / 1000;
@@ -218,7 +261,7 @@ const rows: [string, string][] = [
   ['RSS max, first third vs last third (MiB)', `${mb(firstThirdMax)} vs ${mb(lastThirdMax)}`],
   ['V8 heap used, median of first third / middle third / last third (MiB)', heapThirds()],
   ['max event-loop delay (nodejs_eventloop_lag_max_seconds)', maxLagSeconds < 0 ? 'n/a (no /metrics)' : `${(maxLagSeconds * 1000).toFixed(1)} ms`],
-  ['max /healthz latency under load', `${maxProbeMs.toFixed(1)} ms`],
+  ['/healthz latency under load, p99 / max', `${percentile(probeMs, 0.99).toFixed(1)} / ${Math.max(0, ...probeMs).toFixed(1)} ms`],
   ['server exit code after SIGTERM', String(exitCode)],
 ];
 const table = rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n');
@@ -236,8 +279,10 @@ writeFileSync(
 BODY_LIMIT=1 MiB) under ${CONCURRENCY} concurrent clients for ${MINUTES} minute(s). Each client loops over a
 mix: 50% reference cases (answers compared with the expected values), 25% random multiclass batches of
 200-3200 rows x 2-31 classes (compared with the kernels run in the soak process), 10% such batches
-abandoned by the client after 0-30 ms, 10% invalid bodies (400 expected), 5% bodies over BODY_LIMIT (413
-expected; the server may close the connection during the upload, counted as 413-closed-during-upload).
+abandoned by the client after 0-30 ms, 6% invalid bodies (400 expected), 4% hostile but legal requests (a
+3 KB gzip body whose JSON answer would be ~6.5 MB: 422 answer-too-large expected; logits of 1e308 and
+-1.7e308: the finite loss expected), 5% bodies over BODY_LIMIT (413 expected; the server may close the
+connection during the upload, counted as 413-closed-during-upload).
 Every second it samples the server's RSS, the latency of /healthz, and nodejs_eventloop_lag_max_seconds
 from /metrics when the endpoint exists.
 
