@@ -3,7 +3,7 @@
  * gives back. Chunks are computed with reduction `sum` (or `none`) and merged afterwards
  * (tensors/merge-results.ts), so the merged result is the whole file's.
  */
-import type { FloatRows } from '../files/row-source.js';
+import type { BatchArrays } from '../tensors/check-batch.js';
 import type { PartialResult } from '../tensors/merge-results.js';
 
 export interface Chunk {
@@ -11,13 +11,8 @@ export interface Chunk {
   /** Index of the chunk's first row in the files. */
   row0: number;
   rows: number;
-  /** rows x c logits, row-major (binary: c = 1). */
-  logits: FloatRows;
-  /** binary/multilabel labels or multiclass probability rows, rows x c; null for class ids. */
-  targets: FloatRows | null;
-  /** multiclass class ids as the file has them (ignore_index included); null otherwise. */
-  classIds: Int32Array | null;
-  weights: FloatRows | null;
+  /** The rows' values, checked (cli/settings.ts checkChunk): class ids with ignored rows as -1. */
+  data: BatchArrays;
 }
 
 export interface ChunkOutcome {

@@ -10,28 +10,16 @@ import { openSource } from '../files/open-source.js';
 import { NpyWriter } from '../files/npy-writer.js';
 import { FileFormatError, rowWidth, type RowSource } from '../files/row-source.js';
 import type { FocalPool } from '../pool/focal-pool.js';
-import type { RawClassStats } from '../kernels/types.js';
-import type { LossResponse } from '../schemas/loss-response.js';
+import type { EvalResponse, EvalResult } from '../report/eval-result.js';
+import { OVERFLOW_DETAIL } from '../tensors/encode-loss-response.js';
 import { ResultMerger, type PartialResult } from '../tensors/merge-results.js';
 import { CliError } from './cli-error.js';
-import { checkChunk, toClassIds } from './check-chunk.js';
 import type { Backend, Chunk } from './chunk.js';
 import { DEFAULT_CHUNK_ELEMENTS, DEFAULT_REMOTE_CONCURRENCY, type EvalOptions } from './eval-options.js';
 import { LocalBackend } from './local-backend.js';
 import { RemoteBackend } from './remote-backend.js';
-import { resolveSettings, type TargetFormat } from './settings.js';
-
-/** The --json output: the /loss response's loss, losses (reduction none), stats and meta. */
-export type EvalResponse = Required<Pick<LossResponse, 'loss' | 'stats' | 'meta'>> & Pick<LossResponse, 'losses'>;
-
-export interface EvalResult {
-  response: EvalResponse;
-  raw: RawClassStats;
-  chunks: number;
-  retries: number;
-  elapsedMs: number;
-  backend: string;
-}
+import { checkChunk, planChunks } from './settings.js';
+import type { TargetFormat } from '../tensors/loss-settings.js';
 
 export interface EvalHooks {
   /** Called after each chunk with the rows done and the total. */
@@ -117,14 +105,13 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
     let classNames: string[] | null = null;
     if (options.classNames !== undefined) classNames = await loadClassNames(options.classNames);
     else if (logits.columnNames !== null && logits.columnNames.length === c && options.mode !== 'binary') classNames = logits.columnNames;
-    const settings = resolveSettings(options, c, targetFormat, classNames);
-
     const wantGradient = options.gradientOut !== undefined;
+    const plan = planChunks(options, { n, c, targetFormat }, classNames, wantGradient);
     const chunkRows = options.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_ELEMENTS / c));
     backend =
       options.url === undefined
-        ? new LocalBackend(options.mode, c, options.reduction, settings, wantGradient, options.concurrency, hooks.pool)
-        : new RemoteBackend(options.mode, c, options.reduction, settings, wantGradient, {
+        ? new LocalBackend(plan, options.concurrency, hooks.pool)
+        : new RemoteBackend(plan, {
             url: options.url,
             apiKey: options.apiKey,
             timeoutMs: options.timeoutMs,
@@ -150,18 +137,8 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
       while (inFlight.size >= backend.concurrency) await Promise.race(inFlight);
       if (failure !== null) break;
       const rows = Math.min(chunkRows, n - row0);
-      const logitValues = await logits.read(rows);
-      const targetValues = await targets.read(rows);
-      const chunk: Chunk = {
-        index: index++,
-        row0,
-        rows,
-        logits: logitValues,
-        targets: targetFormat === 'class_ids' ? null : targetValues,
-        classIds: targetFormat === 'class_ids' ? toClassIds(options.targets, targetValues, row0, c, settings.ignoreIndex) : null,
-        weights: weights === null ? null : await weights.read(rows),
-      };
-      checkChunk(options.mode, chunk, c, files);
+      const read = { row0, rows, logits: await logits.read(rows), targets: await targets.read(rows), weights: weights === null ? null : await weights.read(rows) };
+      const chunk: Chunk = { index: index++, row0, rows, data: checkChunk(plan, read, files) };
       const task = backend
         .run(chunk, abort.signal)
         .then(async (outcome) => {
@@ -187,13 +164,13 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
     for (const part of partials) merger.add(part);
     const merged = merger.finish({ reduction: options.reduction, normalizer: options.normalizer ?? null, n, classNames });
     if (!Number.isFinite(merged.loss) || merged.stats.classes.some((s) => !Number.isFinite(s.loss_sum))) {
-      throw new CliError('the loss overflows float64 for these inputs; scale down the logits, weights or 1/normalizer');
+      throw new CliError(OVERFLOW_DETAIL);
     }
     if (writer !== null) {
       await writer.scale(merged.gradientScale);
       await writer.close();
     }
-    const meta = { ...settings.meta, n, count: merged.count, denominator: merged.denominator };
+    const meta = { ...plan.settings.meta, n, count: merged.count, denominator: merged.denominator };
     let response: EvalResponse = { loss: merged.loss, stats: merged.stats, meta };
     if (losses !== null) {
       // Shaped as the service answers: per-row (binary, multiclass) or rows of C (multilabel).

@@ -2,7 +2,7 @@
  * The human-readable result: a headline with the loss, a per-class table (support, loss
  * share, precision, recall, suggested alpha) and a summary line.
  */
-import type { EvalResult } from './evaluate.js';
+import type { EvalResult } from '../report/eval-result.js';
 
 function pad(cells: string[], widths: number[], alignLeft: boolean[]): string {
   return cells.map((cell, i) => (alignLeft[i] ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();

@@ -4,11 +4,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { FocalPool } from '../pool/focal-pool.js';
-import type { FloatArray, FocalProblem, Mode } from '../kernels/types.js';
-import type { Reduction } from '../schemas/loss-request.js';
+import type { FloatArray } from '../kernels/types.js';
+import { kernelBatch } from '../tensors/check-batch.js';
+import { OVERFLOW_DETAIL } from '../tensors/encode-loss-response.js';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk, ChunkOutcome } from './chunk.js';
-import type { Settings } from './settings.js';
+import type { ChunkPlan } from './settings.js';
 
 export class LocalBackend implements Backend {
   readonly retries = 0;
@@ -19,11 +20,7 @@ export class LocalBackend implements Backend {
 
   /** With `pool`, chunks run on that pool (kept open); otherwise on a new one of `concurrency` threads. */
   constructor(
-    private readonly mode: Mode,
-    private readonly c: number,
-    private readonly reduction: Reduction,
-    private readonly settings: Settings,
-    private readonly wantGradient: boolean,
+    private readonly plan: ChunkPlan,
     concurrency: number | undefined,
     pool?: FocalPool,
   ) {
@@ -35,39 +32,11 @@ export class LocalBackend implements Backend {
   }
 
   async run(chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
-    const { mode, c, settings } = this;
-    const common = {
-      n: chunk.rows,
-      c,
-      logits: chunk.logits,
-      weights: chunk.weights,
-      // Each chunk gets its own copy: the arrays of a problem are transferred to the worker.
-      alpha: settings.alpha === null ? null : (settings.alpha.slice() as FloatArray),
-      gamma: settings.gamma,
-      labelSmoothing: settings.labelSmoothing,
-      reduction: this.reduction === 'none' ? ('none' as const) : ('sum' as const),
-      normalizer: null,
-      wantGradient: this.wantGradient,
-      wantLosses: this.reduction === 'none',
-    };
-    let problem: FocalProblem;
-    if (mode === 'multiclass') {
-      let labels: Int32Array | null = null;
-      if (chunk.classIds !== null) {
-        // The kernel marks ignored rows with -1.
-        labels = chunk.classIds;
-        for (let i = 0; i < labels.length; i++) if (labels[i] === settings.ignoreIndex) labels[i] = -1;
-      }
-      problem = { mode, ...common, labels, probabilities: labels === null ? chunk.targets : null };
-    } else {
-      problem = { mode, ...common, targets: chunk.targets as FloatArray };
-    }
-    const result = await this.pool.run(problem, signal);
-    if (result.nonFinite > 0) {
-      throw new CliError(
-        `rows ${chunk.row0}..${chunk.row0 + chunk.rows - 1}: the loss or its gradient overflows float64; scale down the logits or weights`,
-      );
-    }
+    const batch = kernelBatch(this.plan.chunk, chunk.rows, chunk.data);
+    // Each chunk gets its own copy: the arrays of a kernel batch are transferred to the worker.
+    batch.alpha = batch.alpha === null ? null : (batch.alpha.slice() as FloatArray);
+    const result = await this.pool.run(batch, signal);
+    if (result.nonFinite > 0) throw new CliError(`rows ${chunk.row0}..${chunk.row0 + chunk.rows - 1}: ${OVERFLOW_DETAIL}`);
     return {
       partial: { lossSum: result.lossSum, count: result.count, stats: result.stats },
       gradient: result.gradient,

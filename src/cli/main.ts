@@ -35,7 +35,9 @@ export async function main(argv: string[], io: CliIo): Promise<number | null> {
   try {
     if (command === 'serve') {
       if (rest.length > 0) throw new CliError(`serve takes no arguments (configure it with environment variables); got "${rest[0]}"`, USAGE);
-      await import('../server.js');
+      // Loaded only for serve: eval does not need Fastify and the server's plugins.
+      const { serve } = await import('../serve.js');
+      await serve();
       return null;
     }
     if (command === 'eval') return await runEval(rest, io);

@@ -6,12 +6,11 @@
  */
 import { FocalLossClient } from '../client/focal-loss-client.js';
 import { encodeTensor, toFloat64, type EncodedTensor } from '../client/encoded-tensor.js';
-import type { Mode } from '../kernels/types.js';
-import type { LossRequest, Output, Reduction } from '../schemas/loss-request.js';
+import type { LossRequest } from '../schemas/loss-request.js';
 import { rawStatsFromReport } from '../tensors/merge-results.js';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk, ChunkOutcome } from './chunk.js';
-import type { Settings } from './settings.js';
+import type { ChunkPlan } from './settings.js';
 
 export interface RemoteOptions {
   url: string;
@@ -28,14 +27,9 @@ export class RemoteBackend implements Backend {
   readonly description: string;
   readonly concurrency: number;
   private readonly client: FocalLossClient;
-  private readonly outputs: Output[];
 
   constructor(
-    private readonly mode: Mode,
-    private readonly c: number,
-    private readonly reduction: Reduction,
-    private readonly settings: Settings,
-    wantGradient: boolean,
+    private readonly plan: ChunkPlan,
     private readonly options: RemoteOptions,
   ) {
     this.concurrency = options.concurrency;
@@ -46,36 +40,29 @@ export class RemoteBackend implements Backend {
       timeoutMs: options.timeoutMs,
       onRetry: () => void this.retries++,
     });
-    this.outputs = ['loss', 'stats'];
-    if (wantGradient) this.outputs.push('gradient');
-    if (reduction === 'none') this.outputs.push('losses');
   }
 
-  /** A typed array -> the wire form: a base64 tensor, or JSON numbers (rows of c when it is a matrix). */
-  private wire(values: ArrayLike<number> & { length: number }, matrix: boolean, tensor: () => EncodedTensor): Wire {
-    if (this.options.wire === 'binary') return tensor();
+  /** A typed array -> the wire form: a base64 tensor of `shape`, or JSON numbers (rows when the shape has two axes). */
+  private wire(values: Float64Array | Float32Array | Int32Array | Uint8Array, shape: number[]): Wire {
+    if (this.options.wire === 'binary') return encodeTensor(values, shape);
     const flat = Array.from(values);
-    if (!matrix) return flat;
+    if (shape.length === 1) return flat;
+    const width = shape[1];
     const rows: number[][] = [];
-    for (let i = 0; i < flat.length; i += this.c) rows.push(flat.slice(i, i + this.c));
+    for (let i = 0; i < flat.length; i += width) rows.push(flat.slice(i, i + width));
     return rows;
   }
 
   async run(chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
-    const { mode, c } = this;
-    const matrix = mode !== 'binary';
-    const shape = matrix ? [chunk.rows, c] : [chunk.rows];
+    const { mode, meta } = this.plan.chunk;
+    const { data, rows } = chunk;
+    const matrix = mode === 'binary' ? [rows] : [rows, meta.c];
     const body: Record<string, unknown> = {
-      ...this.settings.request,
-      reduction: this.reduction === 'none' ? 'none' : 'sum',
-      outputs: this.outputs,
-      logits: this.wire(chunk.logits, matrix, () => encodeTensor(chunk.logits, shape)),
-      targets:
-        chunk.classIds !== null
-          ? this.wire(chunk.classIds, false, () => encodeTensor(chunk.classIds as Int32Array, [chunk.rows]))
-          : this.wire(chunk.targets as ArrayLike<number>, matrix, () => encodeTensor(chunk.targets as Float64Array, shape)),
+      ...this.plan.request,
+      logits: this.wire(data.logits, matrix),
+      targets: data.labels !== null ? this.wire(data.labels, [rows]) : this.wire((data.targets ?? data.probabilities) as Float64Array, matrix),
     };
-    if (chunk.weights !== null) body.weights = this.wire(chunk.weights, false, () => encodeTensor(chunk.weights as Float64Array, [chunk.rows]));
+    if (data.weights !== null) body.weights = this.wire(data.weights, [rows]);
     if (this.options.wire === 'binary') {
       body.encoding = 'base64';
       body.dtype = 'float64';

@@ -1,83 +1,140 @@
 /**
- * The focal-loss settings of an evaluation, checked by the service's own rules before any
- * row is read: the request schema (ranges, types) and the request decoder (alpha per class,
- * class names, which options a mode allows) run on a one-row request of the file's shape, so
- * the CLI accepts exactly what the service accepts and reports it in the same words.
+ * An evaluation's settings and its chunk plan, resolved by the service's own rules before any
+ * row is read: the request schema (ranges, types) checks the flags as it checks a request's
+ * fields, and tensors/loss-settings.ts resolves them (defaults, alpha per class, which options a
+ * mode allows), so the CLI accepts exactly what the service accepts and says so in the same
+ * words, naming the flag. Each chunk's rows are then checked by tensors/check-batch.ts, with
+ * errors named by file and row.
  */
+import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { ProblemError } from '../errors/problem-error.js';
-import type { FloatArray } from '../kernels/types.js';
-import { LossRequestSchema, type LossRequest } from '../schemas/loss-request.js';
-import type { Meta } from '../schemas/loss-response.js';
-import { decodeLossRequest } from '../tensors/decode-loss-request.js';
+import { LossRequestSchema } from '../schemas/loss-request.js';
+import { checkBatch, type BatchArrays } from '../tensors/check-batch.js';
+import { FieldErrors, type NamePlace } from '../tensors/field-errors.js';
+import type { FieldTensor } from '../tensors/field-tensor.js';
+import { resolveSettings, type BatchDims, type LossSettings, type SettingsFields } from '../tensors/loss-settings.js';
+import type { FloatRows } from '../files/row-source.js';
 import { CliError } from './cli-error.js';
 import type { EvalOptions } from './eval-options.js';
 
-export type TargetFormat = Meta['target_format'];
-
-export interface Settings {
-  /** The conventions applied, as the service reports them (n and count set after the run). */
-  meta: Omit<Meta, 'count' | 'denominator'>;
-  /**
-   * The settings part of each chunk's /loss request (no data, no class names, and no reduction or
-   * normalizer: chunks are summed and the command divides the merged sum itself).
-   */
-  request: Omit<LossRequest, 'logits' | 'targets' | 'class_names' | 'outputs' | 'reduction' | 'normalizer'>;
-  alpha: FloatArray | null;
-  gamma: number;
-  labelSmoothing: number;
-  ignoreIndex: number | null;
-}
+/** The settings fields of a loss request, without its tensors: what the flags can set. */
+const SettingsSchema = Type.Omit(LossRequestSchema, ['logits', 'targets', 'weights']);
 
 const FLAGS: Record<string, string> = {
   gamma: '--gamma',
   alpha: '--alpha',
+  reduction: '--reduction',
   normalizer: '--normalizer',
   ignore_index: '--ignore-index',
   label_smoothing: '--label-smoothing',
   class_names: '--class-names',
 };
 
-export function resolveSettings(options: EvalOptions, c: number, targetFormat: TargetFormat, classNames: string[] | null): Settings {
-  const request: Settings['request'] = { mode: options.mode };
-  if (options.gamma !== undefined) request.gamma = options.gamma;
-  if (options.alpha !== undefined) request.alpha = options.alpha;
-  if (options.ignoreIndex !== undefined) request.ignore_index = options.ignoreIndex;
-  if (options.labelSmoothing !== undefined) request.label_smoothing = options.labelSmoothing;
+/**
+ * How the rows are computed: in chunks, each with the evaluation's settings but reduction `sum`
+ * (or `none`) and no normalizer, so that the chunks' sums merge exactly into the whole batch's
+ * (tensors/merge-results.ts). Both backends compute a chunk from this plan.
+ */
+export interface ChunkPlan {
+  /** The evaluation's own settings: its reduction, normalizer and the meta it reports. */
+  settings: LossSettings;
+  /** The settings every chunk is computed with. */
+  chunk: LossSettings;
+  /** `chunk` as the fields of a /loss request (the remote backend), class ids sent with ignored rows as -1. */
+  request: SettingsFields;
+}
 
-  const zeros = new Array<number>(c).fill(0);
-  const oneHot = zeros.map((_, k) => (k === 0 ? 1 : 0));
-  const probe: LossRequest = {
-    ...request,
-    reduction: options.reduction,
-    ...(options.normalizer === undefined ? {} : { normalizer: options.normalizer }),
-    logits: options.mode === 'binary' ? [0] : [zeros],
-    targets: options.mode === 'binary' ? [0] : options.mode === 'multilabel' ? [zeros] : targetFormat === 'probabilities' ? [oneHot] : [0],
-    ...(classNames === null ? {} : { class_names: classNames }),
-  };
-  const schemaError = Value.Errors(LossRequestSchema, probe).First();
+/** Runs a check whose errors name flags or file places, turning them into one CLI error. */
+function cliChecked<T>(namePlace: NamePlace, check: (errors: FieldErrors) => T | null): T {
+  const errors = new FieldErrors(namePlace);
+  try {
+    return errors.orThrow(check(errors));
+  } catch (err) {
+    if (err instanceof ProblemError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+const nameFlag: NamePlace = ({ path }) => {
+  const key = String(path[0] ?? '');
+  return `${FLAGS[key] ?? key}:`;
+};
+
+export function planChunks(options: EvalOptions, dims: BatchDims, classNames: string[] | null, wantGradient: boolean): ChunkPlan {
+  const fields: SettingsFields = { mode: options.mode, reduction: options.reduction };
+  if (options.gamma !== undefined) fields.gamma = options.gamma;
+  if (options.alpha !== undefined) fields.alpha = options.alpha;
+  if (options.normalizer !== undefined) fields.normalizer = options.normalizer;
+  if (options.ignoreIndex !== undefined) fields.ignore_index = options.ignoreIndex;
+  if (options.labelSmoothing !== undefined) fields.label_smoothing = options.labelSmoothing;
+  if (classNames !== null) fields.class_names = classNames;
+
+  const schemaError = Value.Errors(SettingsSchema, fields).First();
   if (schemaError !== undefined) {
     const key = schemaError.path.split('/')[1] ?? '';
     throw new CliError(`${FLAGS[key] ?? key}: ${schemaError.message.toLowerCase()}`);
   }
-  let decoded;
-  try {
-    decoded = decodeLossRequest(probe, { maxElements: Infinity, maxClasses: Infinity });
-  } catch (err) {
-    if (err instanceof ProblemError) {
-      const first = err.errors[0];
-      const key = first?.pointer.split('/')[1] ?? '';
-      throw new CliError(FLAGS[key] !== undefined ? `${FLAGS[key]}: ${first.detail}` : err.message);
-    }
-    throw err;
-  }
-  const { meta, problem } = decoded;
-  return {
-    meta,
-    request,
-    alpha: problem.alpha,
-    gamma: problem.gamma,
-    labelSmoothing: problem.labelSmoothing,
-    ignoreIndex: meta.ignore_index,
+  const settings = cliChecked(nameFlag, (errors) => resolveSettings(fields, dims, errors));
+
+  const reduction = options.reduction === 'none' ? 'none' : 'sum';
+  // Class names stay with the evaluation (its report names the classes), not with each chunk.
+  const { class_names: _names, normalizer: _normalizer, ...shared } = fields;
+  const request: SettingsFields = {
+    ...shared,
+    reduction,
+    outputs: ['loss', 'stats', ...(wantGradient ? ['gradient' as const] : []), ...(reduction === 'none' ? ['losses' as const] : [])],
+    ...(settings.ignoreIndex === null ? {} : { ignore_index: -1 }),
   };
+  const chunk = cliChecked(nameFlag, (errors) => resolveSettings(request, dims, errors));
+  return { settings, chunk, request };
+}
+
+/** The files a chunk's rows come from, for error messages. */
+export interface ChunkFiles {
+  logits: string;
+  targets: string;
+  weights?: string;
+}
+
+/** One chunk's rows as read from the files, before their values are checked. */
+export interface ChunkRows {
+  row0: number;
+  rows: number;
+  logits: FloatRows;
+  targets: FloatRows;
+  weights: FloatRows | null;
+}
+
+/**
+ * Checks a chunk's values with the service's rules (tensors/check-batch.ts); an error names the
+ * file and the row (and column) in the file, not in the chunk.
+ */
+export function checkChunk(plan: ChunkPlan, rows: ChunkRows, files: ChunkFiles): BatchArrays {
+  const { c, target_format: targetFormat } = plan.chunk.meta;
+  const targetWidth = plan.chunk.mode === 'binary' || targetFormat === 'class_ids' ? 1 : c;
+  const widths: Record<string, number> = { logits: c, targets: targetWidth, weights: 1 };
+  // As a tensor of the service's shape: [rows] for vectors, [rows, C] for matrices (multiclass C = 1 included).
+  const tensor = (field: string, values: FloatRows, matrix: boolean): FieldTensor => ({
+    field,
+    encoded: true,
+    shape: matrix ? [rows.rows, widths[field]] : [rows.rows],
+    values,
+  });
+  const tensors = {
+    logits: tensor('logits', rows.logits, plan.chunk.mode !== 'binary'),
+    targets: tensor('targets', rows.targets, targetWidth > 1 || (plan.chunk.mode !== 'binary' && targetFormat !== 'class_ids')),
+    weights: rows.weights === null ? null : tensor('weights', rows.weights, false),
+  };
+  const namePlace: NamePlace = ({ path, site }) => {
+    const field = String(path[0]);
+    const file = files[field as keyof ChunkFiles] ?? field;
+    if (site === undefined) return `${file}:`;
+    if ('row' in site) return `${file}: row ${rows.row0 + site.row}:`;
+    const width = widths[field] ?? 1;
+    const row = rows.row0 + Math.floor(site.element / width);
+    return width === 1 ? `${file}: row ${row}:` : `${file}: row ${row}, column ${site.element % width}:`;
+  };
+  // The kernel reads class ids with ignore_index as -1; the check maps them (the plan's own ignore_index).
+  return cliChecked(namePlace, (errors) => checkBatch({ ...plan.chunk, ignoreIndex: plan.settings.ignoreIndex }, tensors, errors));
 }

@@ -4,7 +4,7 @@
  * (report/charts.ts). Classes beyond MAX_CHART_CLASSES are left out of the charts (the table
  * keeps them all) and the page says so.
  */
-import type { EvalResult } from '../cli/evaluate.js';
+import type { EvalResult } from './eval-result.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
 import { easyHardChart, lossShareChart, modulatingCurveChart, supportAlphaChart, type ChartClass } from './charts.js';
 import { escapeXml, fmt } from './svg.js';

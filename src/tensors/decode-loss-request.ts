@@ -5,18 +5,17 @@
  * arrays, encoded and decoded tensors alike: shapes, N/C agreement, dtypes, value ranges, class
  * ids, probability rows, option combinations.
  */
-import type { FloatArray, FocalProblem, TargetArray } from '../kernels/types.js';
+import type { FocalProblem } from '../kernels/types.js';
 import type { LossRequest, Mode, Output } from '../schemas/loss-request.js';
-import type { Meta } from '../schemas/loss-response.js';
-import { FLOAT_DTYPES, TENSOR_DTYPES, type FloatDtype } from '../schemas/encoded-tensor.js';
+import { FLOAT_DTYPES, TENSOR_DTYPES } from '../schemas/encoded-tensor.js';
 import { ProblemError } from '../errors/problem-error.js';
+import { checkBatch, kernelBatch } from './check-batch.js';
 import { FieldErrors, namePointer, type NamePlace } from './field-errors.js';
 import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
-import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
+import { checkVectorShape, resolveSettings, targetFormatOf, type LossSettings, type ResponseEncoding } from './loss-settings.js';
 
 export { ROW_SUM_TOLERANCE } from './value-checks.js';
-export const DEFAULT_GAMMA = 2;
-export const DEFAULT_SIGMOID_ALPHA = 0.25;
+export { DEFAULT_GAMMA, DEFAULT_SIGMOID_ALPHA, type ResponseEncoding } from './loss-settings.js';
 
 export interface DecodeLimits {
   /** Largest N x C accepted. */
@@ -25,16 +24,13 @@ export interface DecodeLimits {
   maxClasses: number;
 }
 
-/** How gradient and losses go back: JSON number arrays, or encoded tensors of a float dtype. */
-export type ResponseEncoding = 'json' | FloatDtype;
-
 export interface DecodedLossRequest {
   problem: FocalProblem;
   outputs: ReadonlySet<Output>;
   classNames: string[] | null;
   encoding: ResponseEncoding;
   /** The conventions applied, minus what only the kernel knows (count, denominator). */
-  meta: Omit<Meta, 'count' | 'denominator'>;
+  meta: LossSettings['meta'];
 }
 
 /**
@@ -57,10 +53,9 @@ export type LossInput =
 export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePlace: NamePlace = namePointer): DecodedLossRequest {
   const errors = new FieldErrors(namePlace);
   const mode: Mode = body.mode;
-  const sigmoid = mode !== 'multiclass';
 
-  // The shape of the logits decides N and C; everything else must agree with it. Shapes are
-  // checked before any data is decoded, so a wrong or oversized request costs nothing.
+  // The shape of the logits decides N and C; everything else must agree with it. Shapes and
+  // settings are checked before any data is decoded, so a wrong or oversized request costs nothing.
   const { n, c } = logitsShape(mode, body.logits as FieldValue, errors);
   if (c > limits.maxClasses) {
     // C is the length of the first JSON row, or the second dimension of a tensor's shape.
@@ -81,106 +76,21 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
   checkTargetsShape(mode, targetsValue, targetsShape, n, c, errors);
   const weightsValue = body.weights as FieldValue | undefined;
   if (weightsValue !== undefined) checkVectorShape('weights', weightsValue, 'N', n, errors);
-  const alphaValue = body.alpha;
-  const alphaIsList = alphaValue !== undefined && alphaValue !== null && typeof alphaValue !== 'number';
-  if (alphaIsList) checkVectorShape('alpha', alphaValue as FieldValue, 'C', c, errors);
-  if (body.class_names !== undefined && body.class_names.length !== c) {
-    errors.add(['class_names'], `has ${body.class_names.length} names; must have one per class (C = ${c})`);
-  }
-  const classIdTargets = mode === 'multiclass' && targetsShape.length === 1;
-  const ignoreIndex = body.ignore_index ?? null;
-  if (ignoreIndex !== null && !classIdTargets) {
-    errors.add(['ignore_index'], 'applies only to multiclass mode with integer class-id targets');
-  }
-  if (body.dtype !== undefined && body.encoding !== 'base64') {
-    errors.add(['dtype'], 'applies only with encoding "base64" (JSON numbers are float64)');
-  }
-  const reduction = body.reduction ?? 'mean';
-  if (body.normalizer !== undefined && !Number.isFinite(body.normalizer)) {
-    errors.add(['normalizer'], 'must be a finite number > 0');
-  } else if (body.normalizer !== undefined && reduction !== 'mean') {
-    // Only mean divides; a normalizer with sum or none would be dropped without a word.
-    errors.add(['normalizer'], `applies only with reduction "mean" (reduction "${reduction}" divides by nothing)`);
-  }
-  errors.throwIfAny();
+  const { logits: _logits, targets: _targets, weights: _weights, ...fields } = body;
+  const settings = errors.orThrow(resolveSettings(fields, { n, c, targetFormat: targetFormatOf(mode, targetsShape.length) }, errors));
 
   // Values: decoded (base64) or copied (JSON) into flat typed arrays, then checked.
   const logits = readField('logits', body.logits as FieldValue, FLOAT_DTYPES, c, errors);
-  if (logits !== null) checkRange(logits, ANY_FINITE, errors);
-
   const targets = readField('targets', targetsValue, TENSOR_DTYPES, c, errors);
-  let labels: Int32Array | null = null;
-  if (targets !== null) {
-    if (classIdTargets) labels = readClassIds(targets, c, ignoreIndex, errors);
-    else checkRange(targets, sigmoid ? UNIT_INTERVAL : NON_NEGATIVE, errors);
-    // Row sums mean something only once every row is complete and every value >= 0.
-    if (mode === 'multiclass' && !classIdTargets && errors.empty) checkProbabilityRows(targets, errors);
-  }
-
-  let weights: FieldTensor | null = null;
-  if (weightsValue !== undefined) {
-    weights = readField('weights', weightsValue, FLOAT_DTYPES, 1, errors);
-    if (weights !== null) checkRange(weights, NON_NEGATIVE, errors);
-  }
-
-  // Alpha: absent -> the mode's default; null -> no weighting; number -> every class; list -> per class.
-  let alphaEcho: number | number[] | null;
-  let alpha: FloatArray | null = null;
-  if (alphaIsList) {
-    const list = readField('alpha', alphaValue as FieldValue, FLOAT_DTYPES, 1, errors);
-    if (list !== null) {
-      checkRange(list, sigmoid ? UNIT_INTERVAL : NON_NEGATIVE, errors);
-      alpha = list.values as FloatArray;
-    }
-    alphaEcho = alpha === null ? null : Array.from(alpha);
-  } else {
-    alphaEcho = alphaValue === undefined ? (sigmoid ? DEFAULT_SIGMOID_ALPHA : null) : (alphaValue as number | null);
-    if (typeof alphaEcho === 'number') alpha = new Float64Array(c).fill(alphaEcho);
-  }
+  const weights = weightsValue === undefined ? null : readField('weights', weightsValue, FLOAT_DTYPES, 1, errors);
   errors.throwIfAny();
-
-  const outputs = new Set<Output>(body.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
-  outputs.add('loss');
-  const gamma = body.gamma ?? DEFAULT_GAMMA;
-  const labelSmoothing = body.label_smoothing ?? 0;
-  const normalizer = body.normalizer ?? null;
-  const common = {
-    n,
-    c,
-    logits: (logits as FieldTensor).values as FloatArray,
-    weights: weights === null ? null : (weights.values as FloatArray),
-    alpha,
-    gamma,
-    labelSmoothing,
-    reduction,
-    normalizer,
-    wantGradient: outputs.has('gradient'),
-    wantLosses: outputs.has('losses'),
-  };
-  const targetValues = (targets as FieldTensor).values;
-  const problem: FocalProblem =
-    mode === 'multiclass'
-      ? { mode, ...common, labels, probabilities: labels === null ? asFloats(targetValues) : null }
-      : { mode, ...common, targets: targetValues as TargetArray };
-
+  const data = errors.orThrow(checkBatch(settings, { logits: logits as FieldTensor, targets: targets as FieldTensor, weights }, errors));
   return {
-    problem,
-    outputs,
-    classNames: body.class_names ?? null,
-    encoding: body.encoding === 'base64' ? (body.dtype ?? 'float64') : 'json',
-    meta: {
-      mode,
-      reduction,
-      denominator_source: reduction !== 'mean' ? 'none' : normalizer !== null ? 'normalizer' : 'count',
-      gamma,
-      alpha: alphaEcho,
-      alpha_convention: alphaEcho === null ? 'none' : sigmoid ? 'positive_weight' : 'class_weight',
-      label_smoothing: labelSmoothing,
-      ignore_index: ignoreIndex,
-      target_format: sigmoid ? 'labels' : labels !== null ? 'class_ids' : 'probabilities',
-      n,
-      c,
-    },
+    problem: kernelBatch(settings, n, data),
+    outputs: settings.outputs,
+    classNames: settings.classNames,
+    encoding: settings.encoding,
+    meta: settings.meta,
   };
 }
 
@@ -215,17 +125,4 @@ function checkTargetsShape(mode: Mode, value: FieldValue, shape: number[], n: nu
     // (JSON rows are checked one by one as they are read, naming the row.)
     errors.add(at, `has C = ${shape[1]}; logits has C = ${c} (C must agree)`);
   }
-}
-
-/** weights [N] and alpha lists [C]: one value per row or per class. */
-function checkVectorShape(field: string, value: FieldValue, dim: 'N' | 'C', length: number, errors: FieldErrors): void {
-  const shape = declaredShape(value);
-  const rule = dim === 'N' ? `logits has ${length} rows (N must agree)` : `must have one per class (C = ${length})`;
-  if (shape.length !== 1) errors.add(shapePath(field, value), `must be a flat list [${dim}]`);
-  else if (shape[0] !== length) errors.add(shapePath(field, value), `has ${shape[0]} values; ${rule}`);
-}
-
-/** Probability rows for the softmax kernel: float dtypes as they are, integer ones (one-hot rows) as float64. */
-function asFloats(values: FieldTensor['values']): FloatArray {
-  return values instanceof Float64Array || values instanceof Float32Array ? values : Float64Array.from(values);
 }

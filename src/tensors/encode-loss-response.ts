@@ -13,14 +13,12 @@ import { base64Length, encodeBase64, writeBase64 } from './base64.js';
 import type { DecodedLossRequest, ResponseEncoding } from './decode-loss-request.js';
 import { reportStats } from './class-stats.js';
 
+/** What a non-finite result means and what to do about it, in every answer that reports one (service and CLI). */
+export const OVERFLOW_DETAIL = 'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer';
+
 /** A result with a non-finite number can only come from float64 overflow of the inputs' scale (422). */
 export function assertFiniteResult(result: FocalResult): void {
-  if (result.nonFinite > 0) {
-    throw new ProblemError(
-      'result-not-finite',
-      'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer',
-    );
-  }
+  if (result.nonFinite > 0) throw new ProblemError('result-not-finite', OVERFLOW_DETAIL);
 }
 
 /** How an encoded tensor's bytes become its `data` text: base64 now, or a placeholder for later. */

@@ -63,6 +63,11 @@ export class FieldErrors {
     return this.entries.length >= MAX_FIELD_ERRORS;
   }
 
+  /** Errors collected so far (up to the cap): a check compares it before and after to know whether it added any. */
+  get count(): number {
+    return this.entries.length;
+  }
+
   get empty(): boolean {
     return this.entries.length === 0;
   }
@@ -73,6 +78,16 @@ export class FieldErrors {
       pointer: pointer(...path),
       detail: site === undefined ? reason : `${siteText(site)} ${reason}`,
     }));
+  }
+
+  /**
+   * `value` once a check has produced it without error; otherwise throws the collected errors
+   * (a check returns null only after adding one).
+   */
+  orThrow<T>(value: T | null): T {
+    this.throwIfAny();
+    if (value === null) throw new Error('a check returned nothing without saying why');
+    return value;
   }
 
   /** Throws a 400 problem naming every collected field, if there is any. */

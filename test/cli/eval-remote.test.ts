@@ -48,6 +48,26 @@ t.test('remote chunks with several in flight give the local result', async (t) =
   t.match(table.stdout, new RegExp(`· ${s.url.replace(/[.]/g, '\\.')}, 4 requests in flight, binary wire\\n$`));
 });
 
+t.test('ignored rows, per-class alpha and smoothing: remote chunks on either wire give the local result', async (t) => {
+  const s = await server();
+  const ids = Int32Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 255 : Math.floor(rand() * c)));
+  const args = [
+    ...files.slice(0, files.indexOf('--targets')),
+    '--targets', await fx.npy('y-ignored.npy', ids),
+    '--ignore-index', '255', '--alpha', '0.5,1,2,1,0.25', '--label-smoothing', '0.05', '--chunk-rows', '333',
+  ];
+  const alone = await runCli(['eval', ...args], { pool: app.focalPool });
+  t.equal(alone.code, 0, alone.stderr);
+  const expected = JSON.parse(alone.stdout);
+  t.equal(expected.meta.count, n - ids.filter((v) => v === 255).length, 'ignored rows are not counted');
+  t.equal(expected.meta.ignore_index, 255);
+  for (const wire of ['binary', 'json']) {
+    const remote = await runCli(['eval', ...args, '--wire', wire, '--url', s.url]);
+    t.equal(remote.code, 0, remote.stderr);
+    near(t, JSON.parse(remote.stdout), expected, 1e-13);
+  }
+});
+
 t.test('a normalizer with remote chunks: the chunks are summed by the service and the merged sum divided once', async (t) => {
   const s = await server();
   const withNormalizer = [...files, '--normalizer', '7', '--chunk-rows', '700'];
