@@ -3,7 +3,7 @@
  * with `"encoding": "base64"`: {"dtype", "shape", "data": base64 of the little-endian bytes}.
  * About 10x smaller and 20x faster to parse than JSON numbers for large batches.
  */
-import { endianness } from 'node:os';
+import '../tensors/dtypes.js'; // little-endian hosts only, checked there
 
 export const TENSOR_DTYPES = ['float32', 'float64', 'int32', 'int64', 'uint8'] as const;
 export type TensorDtype = (typeof TENSOR_DTYPES)[number];
@@ -16,8 +16,6 @@ export interface EncodedTensor {
 }
 
 export type TensorArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
-
-const LITTLE_ENDIAN = endianness() === 'LE';
 
 function dtypeOf(array: TensorArray): TensorDtype {
   if (array instanceof Float32Array) return 'float32';
@@ -35,14 +33,12 @@ function checkShape(length: number, shape: number[]): void {
 /** A typed array and its shape -> the wire form. */
 export function encodeTensor(array: TensorArray, shape: number[] = [array.length]): EncodedTensor {
   checkShape(array.length, shape);
-  if (!LITTLE_ENDIAN) throw new Error('encodeTensor needs a little-endian host');
   const data = Buffer.from(array.buffer, array.byteOffset, array.byteLength).toString('base64');
   return { dtype: dtypeOf(array), shape, data };
 }
 
 /** The wire form -> a typed array that owns its buffer (aligned, transferable). */
 export function decodeTensor(tensor: EncodedTensor): TensorArray {
-  if (!LITTLE_ENDIAN) throw new Error('decodeTensor needs a little-endian host');
   const bytes = Buffer.from(tensor.data, 'base64');
   const ctor = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array }[tensor.dtype];
   if (ctor === undefined) throw new TypeError(`unknown tensor dtype "${String(tensor.dtype)}"`);

@@ -6,6 +6,7 @@
  * dict literal with 'descr', 'fortran_order' and 'shape', padded so the data is 64-byte aligned).
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { halfToNumber } from '../tensors/dtypes.js';
 import { FileFormatError, type FloatRows, type RowSource } from './row-source.js';
 
 const MAGIC = Buffer.from([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]); // \x93NUMPY
@@ -81,7 +82,7 @@ function convert(file: string, descr: Descr, bytes: Uint8Array, count: number, o
   for (let k = 0; k < count; k++) {
     const at = k * size;
     let v: number;
-    if (kind === 'f') v = size === 8 ? view.getFloat64(at, le) : size === 4 ? view.getFloat32(at, le) : float16(view.getUint16(at, le));
+    if (kind === 'f') v = size === 8 ? view.getFloat64(at, le) : size === 4 ? view.getFloat32(at, le) : halfToNumber(view.getUint16(at, le));
     else if (kind === 'b' || size === 1) v = kind === 'i' ? view.getInt8(at) : view.getUint8(at);
     else if (size === 2) v = kind === 'i' ? view.getInt16(at, le) : view.getUint16(at, le);
     else if (size === 4) v = kind === 'i' ? view.getInt32(at, le) : view.getUint32(at, le);
@@ -92,16 +93,6 @@ function convert(file: string, descr: Descr, bytes: Uint8Array, count: number, o
     }
     out[outIndex(k)] = v;
   }
-}
-
-/** IEEE 754 half precision -> number (every float16 is exactly representable in float32). */
-export function float16(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 0x1f) return frac === 0 ? sign * Infinity : NaN;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 class NpySource implements RowSource {

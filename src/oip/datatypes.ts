@@ -5,7 +5,10 @@
  * datatype's precision (a JSON FP16 tensor means the FP16 values nearest to those numbers,
  * exactly as its binary form would). Pure functions, no I/O.
  */
+import { halfTable, OIP_ITEM_SIZE } from '../tensors/dtypes.js';
 import type { TensorValues } from '../tensors/field-tensor.js';
+
+export { halfToNumber } from '../tensors/dtypes.js';
 
 /** Every datatype the protocol defines; only some are accepted per input (see oip/models.ts). */
 export const OIP_DATATYPES = [
@@ -22,16 +25,8 @@ export type IntegerDatatype = (typeof INTEGER_DATATYPES)[number];
 /** BOOL: one byte per value, 0 or 1 (numpy's bool); JSON true/false. Labels only. */
 export type SupportedDatatype = FloatDatatype | IntegerDatatype | 'BOOL';
 
-export const ITEM_SIZE: Record<SupportedDatatype, number> = {
-  FP16: 2,
-  BF16: 2,
-  FP32: 4,
-  FP64: 8,
-  UINT8: 1,
-  INT32: 4,
-  INT64: 8,
-  BOOL: 1,
-};
+/** Bytes per element (tensors/dtypes.ts). */
+export const ITEM_SIZE: Record<SupportedDatatype, number> = OIP_ITEM_SIZE;
 
 export function isSupportedDatatype(value: string): value is SupportedDatatype {
   return Object.hasOwn(ITEM_SIZE, value);
@@ -46,7 +41,7 @@ export type ValueProblem = string | null;
 
 // ---------------------------------------------------------------------------------------------
 // Binary tensor data -> typed arrays. Each result owns its buffer (so it can be transferred to a
-// worker) and is read with explicit little-endian loads where the host order could matter.
+// worker); the host is little-endian like the data (tensors/dtypes.ts), so whole types are copied as they are.
 
 /**
  * Decodes `bytes` (exactly count x item size of them, checked by the caller) into a typed array:
@@ -75,13 +70,13 @@ export function decodeBinary(
     case 'UINT8':
       return new Uint8Array(bytes);
     case 'INT32':
-      return HOST_IS_LITTLE_ENDIAN ? new Int32Array(ownedCopy(bytes)) : readEach(count, (i) => view.getInt32(4 * i, true), Int32Array);
+      return new Int32Array(ownedCopy(bytes));
     case 'INT64':
       return decodeInt64(view, count, onBadValue);
     case 'FP32':
-      return HOST_IS_LITTLE_ENDIAN ? new Float32Array(ownedCopy(bytes)) : readEach(count, (i) => view.getFloat32(4 * i, true), Float32Array);
+      return new Float32Array(ownedCopy(bytes));
     case 'FP64':
-      return HOST_IS_LITTLE_ENDIAN ? new Float64Array(ownedCopy(bytes)) : readEach(count, (i) => view.getFloat64(8 * i, true), Float64Array);
+      return new Float64Array(ownedCopy(bytes));
     case 'FP16': {
       const table = halfTable();
       const out = new Float32Array(count);
@@ -99,21 +94,12 @@ export function decodeBinary(
   }
 }
 
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 /**
  * A copy of the bytes in a fresh ArrayBuffer: aligned for any typed array, and transferable.
  * (Not bytes.slice(): on a Buffer that is a view of the same memory, not a copy.)
  */
 function ownedCopy(bytes: Uint8Array): ArrayBuffer {
   return new Uint8Array(bytes).buffer as ArrayBuffer;
-}
-
-/* c8 ignore next 6 -- only on a big-endian host */
-function readEach<T extends Int32Array | Float32Array | Float64Array>(count: number, read: (i: number) => number, Ctor: new (n: number) => T): T {
-  const out = new Ctor(count);
-  for (let i = 0; i < count; i++) out[i] = read(i);
-  return out;
 }
 
 /** INT64 -> the narrowest exact array: int32 when every value fits, else float64 (exact below 2^53). */
@@ -133,27 +119,6 @@ function decodeInt64(view: DataView, count: number, onBadValue: (index: number, 
     if (v < -2147483648 || v > 2147483647) fitsInt32 = false;
   }
   return fitsInt32 ? Int32Array.from(wide) : wide;
-}
-
-let HALF_TABLE: Float32Array | null = null;
-
-/** All 65536 FP16 values as float32 (256 KiB, built once): decoding is then one load per value. */
-function halfTable(): Float32Array {
-  if (HALF_TABLE !== null) return HALF_TABLE;
-  const table = new Float32Array(65536);
-  for (let bits = 0; bits < 65536; bits++) table[bits] = halfToNumber(bits);
-  HALF_TABLE = table;
-  return table;
-}
-
-/** IEEE 754 binary16 bits -> its value. */
-export function halfToNumber(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1024 + fraction) * 2 ** (exponent - 25);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,17 +20,16 @@ import {
   type SupportedDatatype,
 } from './datatypes.js';
 import { elementIndex } from '../tensors/field-errors.js';
-import type { TensorValues } from '../tensors/field-tensor.js';
+import type { DecodedTensor, TensorValues } from '../tensors/field-tensor.js';
 import { INPUT_NAMES, type InputName, type OipModel } from './models.js';
 
-export interface DecodedTensor {
+/** One input's tensor, decoded, with the name and datatype the client gave it. */
+export interface DecodedInput extends DecodedTensor {
   name: InputName;
   datatype: SupportedDatatype;
-  shape: number[];
-  values: TensorValues;
 }
 
-export type DecodedInputs = Partial<Record<InputName, DecodedTensor>>;
+export type DecodedInputs = Partial<Record<InputName, DecodedInput>>;
 
 export function decodeInputs(model: OipModel, inputs: RequestInput[], binary: Buffer | null, maxElements: number): DecodedInputs {
   const out: DecodedInputs = {};

@@ -124,12 +124,7 @@ function toDatatype(values: Float64Array, datatype: OutputDatatype, name: string
   return narrow;
 }
 
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** The array's bytes in little-endian order (the protocol's), without copying on little-endian hosts. */
+/** The array's bytes, little-endian as the protocol's (the host's order: tensors/dtypes.ts), without copying. */
 function littleEndianBytes(array: OutputArray): Buffer {
-  const bytes = Buffer.from(array.buffer, array.byteOffset, array.byteLength);
-  /* c8 ignore next -- only on a big-endian host */
-  if (!HOST_IS_LITTLE_ENDIAN) return array.BYTES_PER_ELEMENT === 8 ? Buffer.from(bytes).swap64() : Buffer.from(bytes).swap32();
-  return bytes;
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
 }

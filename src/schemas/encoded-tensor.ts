@@ -9,9 +9,6 @@ import { Type, type Static } from '@sinclair/typebox';
 export const TENSOR_DTYPES = ['float32', 'float64', 'int32', 'int64', 'uint8'] as const;
 export type TensorDtype = (typeof TENSOR_DTYPES)[number];
 
-/** Bytes per element of each dtype. */
-export const ITEM_SIZE: Record<TensorDtype, number> = { float32: 4, float64: 8, int32: 4, int64: 8, uint8: 1 };
-
 export const FLOAT_DTYPES = ['float32', 'float64'] as const;
 export type FloatDtype = (typeof FLOAT_DTYPES)[number];
 

@@ -113,6 +113,3 @@ export function writeBase64(view: ArrayBufferView, out: Buffer, at: number, chun
   }
   return written;
 }
-
-/** Tensors are little-endian on the wire; typed arrays use the platform's byte order. */
-export const LITTLE_ENDIAN_PLATFORM = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

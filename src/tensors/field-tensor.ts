@@ -9,13 +9,11 @@
  *   be ..."), since the elements are inside one base64 string (or binary data).
  */
 import type { EncodedTensor, TensorDtype } from '../schemas/encoded-tensor.js';
-import { ITEM_SIZE } from '../schemas/encoded-tensor.js';
 import { liftedText } from '../body/lift-strings.js';
-import { decodeBase64, LITTLE_ENDIAN_PLATFORM } from './base64.js';
+import { decodeBase64 } from './base64.js';
+import { DTYPES } from './dtypes.js';
 import { elementIndex, type FieldErrors } from './field-errors.js';
 import { flattenMatrix, flattenVector, isMatrix, type JsonMatrix, type JsonVector } from './json-arrays.js';
-
-if (!LITTLE_ENDIAN_PLATFORM) throw new Error('encoded tensors are little-endian; this platform is not');
 
 /** Values as decoded: JSON and float dtypes as floats, integer dtypes as they are (int64 as float64). */
 export type TensorValues = Float64Array | Float32Array | Int32Array | Uint8Array;
@@ -84,9 +82,9 @@ export function readField(
     return null;
   }
   const count = value.shape.reduce((a, b) => a * b, 1);
-  const bytes = decodeBase64(liftedText(value), count * ITEM_SIZE[value.dtype]);
+  const bytes = decodeBase64(liftedText(value), count * DTYPES[value.dtype].size);
   if (typeof bytes === 'string') {
-    errors.add([field, 'data'], `${bytes} (shape [${value.shape.join(', ')}] of ${value.dtype} is ${count * ITEM_SIZE[value.dtype]} bytes)`);
+    errors.add([field, 'data'], `${bytes} (shape [${value.shape.join(', ')}] of ${value.dtype} is ${count * DTYPES[value.dtype].size} bytes)`);
     return null;
   }
   return { field, encoded: true, shape: value.shape, values: typedView(value.dtype, bytes) };
@@ -94,7 +92,7 @@ export function readField(
 
 /** The decoded bytes (at offset 0 of their buffer, so aligned) as values of `dtype`. */
 function typedView(dtype: TensorDtype, bytes: Uint8Array): TensorValues {
-  const count = bytes.byteLength / ITEM_SIZE[dtype];
+  const count = bytes.byteLength / DTYPES[dtype].size;
   switch (dtype) {
     case 'float32':
       return new Float32Array(bytes.buffer, 0, count);
