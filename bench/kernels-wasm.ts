@@ -23,10 +23,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { ROOT, TORCH_FOCAL, TORCH_PYTHON, torchArgs } from './torch.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
-const TORCH_FOCAL = path.resolve(ROOT, process.env.TORCH_FOCAL ?? 'bench/torch_focal.py');
-const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const RUNS = 5;
 const GAMMA = 2;
@@ -48,7 +46,7 @@ function run(column: Column, mode: string, n: number, c: number): number | null 
   if (column === 'torch') {
     if (!existsSync(TORCH_FOCAL)) return null;
     cmd = TORCH_PYTHON;
-    args = [TORCH_FOCAL, '--mode', mode, '--n', String(n), '--c', String(c), '--gamma', String(GAMMA), '--threads', '1', '--dtype', 'float32', '--runs', String(RUNS)];
+    args = torchArgs(mode, n, c, GAMMA, RUNS);
   } else {
     const impl = column.startsWith('ts') ? 'ts' : 'wasm';
     args = ['bench/kernel-case.ts', ...caseArgs, impl, column === 'wasm reuse' ? 'reuse' : 'fresh'];

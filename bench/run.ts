@@ -16,11 +16,9 @@ import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { encodedBody, jsonBody, makeBatch, oipBinaryBody, type Mode } from './data.js';
+import { ROOT, TORCH_PYTHON, torchArgs, torchUnavailable } from './torch.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
-const TORCH_FOCAL = path.resolve(ROOT, process.env.TORCH_FOCAL ?? 'bench/torch_focal.py');
-const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const KERNEL_RUNS = QUICK ? 3 : 5;
 const LOAD_SECONDS = QUICK ? 3 : 10;
 
@@ -72,19 +70,12 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
   return JSON.parse(r.stdout.trim().split('\n').slice(-1)[0]) as KernelResult;
 }
 
-function torchAvailable(): string | null {
-  if (!existsSync(TORCH_FOCAL)) return `torch rows skipped: ${TORCH_FOCAL} not found (set TORCH_FOCAL)`;
-  const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (r.status !== 0) return `torch rows skipped: ${TORCH_PYTHON} cannot import torch (apt-get install -y python3-torch, or set TORCH_PYTHON)`;
-  return null;
-}
-
 /** Torch's time for each kernel case, for the end-to-end comparison (posting a batch vs computing it locally). */
 const torchMs = new Map<string, number>();
 
 function benchKernels(): Map<string, number> {
   const kernelMs = new Map<string, number>();
-  const missing = torchAvailable();
+  const missing = torchUnavailable();
   if (missing) {
     console.log(missing);
     notes.push(missing);
@@ -106,9 +97,9 @@ function benchKernels(): Map<string, number> {
       let ratio: number | null = null;
       if (!missing) {
         // PyTorch as a user runs it (its allocator's defaults), and with the same huge-page setting as ours.
-        const torchArgs = [TORCH_FOCAL, '--mode', mode, '--n', String(n), '--c', String(c), '--gamma', String(gamma), '--threads', '1', '--dtype', 'float32', '--runs', String(KERNEL_RUNS)];
-        const torch = runJson(TORCH_PYTHON, torchArgs);
-        const torchHuge = runJson(TORCH_PYTHON, torchArgs, env);
+        const args = torchArgs(mode, n, c, gamma, KERNEL_RUNS);
+        const torch = runJson(TORCH_PYTHON, args);
+        const torchHuge = runJson(TORCH_PYTHON, args, env);
         if (typeof torch === 'string' || typeof torchHuge === 'string') {
           values['torch'] = `failed: ${typeof torch === 'string' ? torch : torchHuge}`;
         } else {
