@@ -5,6 +5,7 @@
  * POST /loss's `stats`, so the two endpoints cannot disagree.
  */
 import { ProblemError } from '../errors/problem-error.js';
+import { narrowToFloat32 } from '../tensors/dtypes.js';
 import type { FocalResult } from '../kernels/types.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
 import type { InferenceResponse, ResponseOutput } from '../schemas/oip.js';
@@ -115,11 +116,9 @@ type OutputArray = Float64Array | Float32Array | BigInt64Array;
 function toDatatype(values: Float64Array, datatype: OutputDatatype, name: string): OutputArray {
   if (datatype === 'FP64') return values;
   if (datatype === 'INT64') return BigInt64Array.from(values, (v) => BigInt(v));
-  const narrow = Float32Array.from(values);
-  for (let i = 0; i < narrow.length; i++) {
-    if (!Number.isFinite(narrow[i])) {
-      throw new ProblemError('result-not-finite', `output "${name}" overflows FP32 (its value ${values[i]} is too large); ask for FP64`);
-    }
+  const narrow = narrowToFloat32(values);
+  if (!(narrow instanceof Float32Array)) {
+    throw new ProblemError('result-not-finite', `output "${name}" overflows FP32 (its value ${narrow.beyond} is too large); ask for FP64`);
   }
   return narrow;
 }

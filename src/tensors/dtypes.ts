@@ -56,3 +56,20 @@ export function halfTable(): Float32Array {
   HALF_TABLE = table;
   return table;
 }
+
+/**
+ * float64 values -> float32, in place: into the first half of the array's own buffer (value i is
+ * written at byte 4i after being read from byte 8i, so nothing unread is overwritten), so a large
+ * result needs no second array. Returns the float32 view, or the first value float32 cannot hold
+ * (it rounds to an infinity). The float64 array is consumed either way.
+ */
+export function narrowToFloat32(flat: Float64Array): Float32Array | { beyond: number } {
+  const narrow = new Float32Array(flat.buffer, flat.byteOffset, flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const wide = flat[i];
+    const v = Math.fround(wide);
+    if (v - v !== 0) return { beyond: wide }; // only an infinity (results are finite) gives NaN here
+    narrow[i] = v;
+  }
+  return narrow;
+}

@@ -12,6 +12,7 @@ import type { LossResponse } from '../schemas/loss-response.js';
 import { base64Length, encodeBase64, writeBase64 } from './base64.js';
 import type { DecodedLossRequest, ResponseEncoding } from './decode-loss-request.js';
 import { reportStats } from './class-stats.js';
+import { narrowToFloat32 } from './dtypes.js';
 
 /** What a non-finite result means and what to do about it, in every answer that reports one (service and CLI). */
 export const OVERFLOW_DETAIL = 'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer';
@@ -54,23 +55,12 @@ function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding,
   return rows;
 }
 
-/**
- * A float64 result as an encoded tensor of `dtype`; float32 must hold every value finitely.
- * float32 is narrowed in place, into the first half of the float64 array's own buffer (value i
- * is written at byte 4i after being read from byte 8i, so nothing unread is overwritten): a
- * large result needs no second array. The float64 array is consumed.
- */
+/** A float64 result as an encoded tensor of `dtype`; float32 must hold every value finitely. The float64 array is consumed. */
 export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float32' | 'float64', text: TensorText = encodeBase64): EncodedTensor {
   if (dtype === 'float64') return { dtype, shape, data: text(flat) };
-  const narrow = new Float32Array(flat.buffer, flat.byteOffset, flat.length);
-  let finiteCheck = 0;
-  for (let i = 0; i < flat.length; i++) {
-    const v = Math.fround(flat[i]);
-    narrow[i] = v;
-    finiteCheck += v - v; // 0 unless v overflowed float32 to an infinity
-  }
-  if (finiteCheck !== 0) {
-    throw new ProblemError('result-not-finite', 'a result is beyond the float32 range; ask for dtype "float64" or scale the inputs down');
+  const narrow = narrowToFloat32(flat);
+  if (!(narrow instanceof Float32Array)) {
+    throw new ProblemError('result-not-finite', `a result (${narrow.beyond}) is beyond the float32 range; ask for dtype "float64" or scale the inputs down`);
   }
   return { dtype, shape, data: text(narrow) };
 }
