@@ -61,6 +61,7 @@ export default fp(
     }
 
     app.decorateReply('compute', async function compute(this: FastifyReply, job: ComputeJob): Promise<FastifyReply> {
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- Fastify passes the reply as `this`; the closures below need a name for it.
       const reply = this;
       const started = performance.now();
       const { signal, release } = computeSignal(reply, requestTimeoutMs);

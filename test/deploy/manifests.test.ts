@@ -63,7 +63,7 @@ function withComposeDefaults(text: string): string {
 
 const K8S_DIR = 'deploy/k8s/';
 const kustomization = parse(read(`${K8S_DIR}kustomization.yaml`)) as { resources: string[]; images: { name: string }[] };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Manifest = Record<string, any>;
 const manifests: Manifest[] = kustomization.resources.flatMap((file) =>
   parseAllDocuments(read(K8S_DIR + file)).map((doc) => doc.toJS() as Manifest),
@@ -193,7 +193,7 @@ t.test('Dockerfile: base image argument, non-root user, health check, signals', 
   t.match(runtime, new RegExp(`^COPY ${examples} \\./${examples}$`, 'm'), `the runtime stage has ${RECORDED_EXAMPLES_FILE}`);
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 const compose = parse(withComposeDefaults(read('docker-compose.yml')), { merge: true }) as Record<string, any>;
 const app = compose.services['focal-loss'];
 
@@ -258,7 +258,7 @@ t.test('nginx retries what a draining replica refuses, over kept-alive connectio
 });
 
 t.test('Prometheus scrapes every replica directly, found by DNS', async (t) => {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   const prometheus = parse(read('deploy/prometheus/prometheus.yml')) as Record<string, any>;
   const job = prometheus.scrape_configs.find((j: Manifest) => j.job_name === 'focal-loss');
   t.equal(job.metrics_path, '/metrics');
