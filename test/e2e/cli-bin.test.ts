@@ -24,15 +24,6 @@ t.test('eval: the result on stdout, nothing else on stderr when piped, exit 0', 
   t.ok(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n'), 'runs as an executable');
 });
 
-t.test('--version: the package version, exit 0', async (t) => {
-  const { version, name } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; name: string };
-  for (const flag of ['--version', '-v', 'version']) {
-    const r = spawnSync(process.execPath, [BIN, flag], { encoding: 'utf8' });
-    t.equal(r.status, 0, flag);
-    t.equal(r.stdout, `focal-loss ${version} (${name})\n`, flag);
-  }
-});
-
 t.test('an error: one line, exit 1', async (t) => {
   const r = spawnSync(process.execPath, [BIN, 'eval', '--mode', 'binary', '--logits', '/nonexistent/z.npy', '--targets', '/nonexistent/y.npy'], { encoding: 'utf8' });
   t.equal(r.status, 1);
