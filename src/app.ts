@@ -31,6 +31,7 @@ import lossRoute from './routes/loss.js';
 import healthRoutes from './routes/health.js';
 import oipMetadataRoutes from './routes/v2/metadata.js';
 import oipInferRoute from './routes/v2/infer.js';
+import oipStatisticsRoutes from './routes/v2/statistics.js';
 
 /** Incoming x-request-id values are echoed only when they look like ids, not arbitrary text. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -129,6 +130,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     if (config.AUTH_PROTECT_OPS && keys.length > 0) scope.addHook('onRequest', apiKeyHook(keys));
     await scope.register(docsRoutes);
     await scope.register(metricsRoute);
+    await scope.register(oipStatisticsRoutes, { prefix: '/v2' });
   });
   // Open Inference Protocol: metadata and probes open like /healthz, inference in the compute scope.
   await app.register(oipMetadataRoutes, { prefix: '/v2' });

@@ -10,6 +10,7 @@ import sjson from 'secure-json-parse';
 import { ProblemError } from '../errors/problem-error.js';
 import { jsonDepthExceeds } from './json-depth.js';
 import { LIFT_MIN_CHARS, liftDataStrings, restoreLifted } from './lift-strings.js';
+import { findNonFiniteLiteral } from './non-finite-literal.js';
 
 function strictParse(text: string): unknown {
   return sjson.parse(text, null, { protoAction: 'error', constructorAction: 'error' });
@@ -32,9 +33,18 @@ export function parseJsonBody(body: Buffer, maxDepth: number): unknown {
       // Parsed again whole below, so the error names the body's own text and positions.
     }
   }
+  const text = body.toString('utf8');
   try {
-    return strictParse(body.toString('utf8'));
+    return strictParse(text);
   } catch (err) {
+    const nonFinite = findNonFiniteLiteral(text);
+    if (nonFinite !== null) {
+      throw new ProblemError(
+        'malformed-body',
+        `the body has the value ${nonFinite.literal} at character ${nonFinite.position}: JSON has no NaN or Infinity, ` +
+          'and every value must be a finite number (check the data for overflow or missing values)',
+      );
+    }
     throw new ProblemError('malformed-body', `the body is not valid JSON: ${(err as Error).message}`);
   }
 }

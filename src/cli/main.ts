@@ -1,6 +1,7 @@
 /**
  * The `focal-loss` command: `serve` starts the service (configured from the environment, as
- * `npm start`), `eval` evaluates files (cli/evaluate.ts). Returns the exit code; every failure
+ * `npm start`), `eval` evaluates files (cli/evaluate.ts), `--version` prints the package's
+ * version (which install is on PATH). Returns the exit code; every failure
  * is one line on stderr. bin.ts is the thin process entry around this.
  */
 import { writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { formatTable } from './format-table.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import type { FocalPool } from '../pool/focal-pool.js';
 import { renderReport } from '../report/html-report.js';
+import { PACKAGE } from '../package-root.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -25,6 +27,7 @@ export const USAGE_TEXT = `usage: focal-loss <command>
   focal-loss serve              start the service (PORT, HOST, ... from the environment, as npm start)
   focal-loss eval [options]     evaluate logits and targets from files, locally or on a service
   focal-loss help [command]     this help, or a command's options
+  focal-loss --version          the installed version
 
 ${EVAL_USAGE}
 `;
@@ -41,6 +44,10 @@ export async function main(argv: string[], io: CliIo): Promise<number | null> {
       return null;
     }
     if (command === 'eval') return await runEval(rest, io);
+    if (command === '--version' || command === '-v' || command === 'version') {
+      io.stdout.write(`focal-loss ${PACKAGE.version} (${PACKAGE.name})\n`);
+      return 0;
+    }
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       io.stdout.write(rest[0] === 'eval' ? `${EVAL_USAGE}\n` : USAGE_TEXT);
       return 0;

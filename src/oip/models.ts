@@ -149,6 +149,11 @@ export interface ModelPath {
   model_version?: string;
 }
 
+/** The model named in a URL when it exists (and its version, when given, does too), else undefined. */
+export function findModel({ model_name: name, model_version: version }: ModelPath): OipModel | undefined {
+  return version === undefined || version === MODEL_VERSION ? MODELS.get(name) : undefined;
+}
+
 /** The model named in a URL (and its version, when given), or a 400 naming what exists. */
 export function resolveModel({ model_name: name, model_version: version }: ModelPath): OipModel {
   const model = MODELS.get(name);
@@ -159,6 +164,11 @@ export function resolveModel({ model_name: name, model_version: version }: Model
     throw new ProblemError('invalid-request', `model ${name} has no version "${version.slice(0, 100)}"; its only version is ${MODEL_VERSION}`);
   }
   return model;
+}
+
+/** An output's datatype as the model describes it: FP64 for values (FP32 on request), INT64 for counts. */
+export function outputDatatype(output: OutputSpec): SupportedDatatype {
+  return output.kind === 'count' ? 'INT64' : 'FP64';
 }
 
 /** The model metadata response: every input and output with its usual datatype and shape (-1 variable). */
@@ -175,7 +185,7 @@ export function modelMetadata(model: OipModel): OipModelMetadata {
     })),
     outputs: model.outputs.map((o) => ({
       name: o.name,
-      datatype: o.kind === 'count' ? 'INT64' : 'FP64',
+      datatype: outputDatatype(o),
       shape: o.shape,
       parameters: { datatypes: o.kind === 'count' ? 'INT64' : 'FP64,FP32', optional: true, description: o.description },
     })),

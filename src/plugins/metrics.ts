@@ -2,13 +2,15 @@
  * Prometheus metrics for the service, on a registry of its own (several apps in one process,
  * as in the tests, do not collide): request durations by route and status, requests in flight,
  * the worker pool's queue, utilisation and size, elements computed and time spent in the pool
- * by mode, rejected requests by reason, and prom-client's default process metrics.
+ * by mode, rejected requests by reason, Open Inference Protocol requests by model (which
+ * GET /v2/models/stats reads: one source of counts), and prom-client's default process metrics.
  * The names are a contract with the dashboards: change them only together.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ProblemCode } from '../errors/problem-error.js';
+import { findModel, type ModelPath } from '../oip/models.js';
 
 /** The `reason` label of focal_rejected_requests_total for each problem code; null: not a rejection. */
 export const REJECT_REASONS: Record<ProblemCode, string | null> = {
@@ -115,7 +117,31 @@ export default fp(
       registers: [registry],
     });
 
+    // Labelled by model only for the models that exist (bounded cardinality; a wrong name is not a model's failure).
+    const inference: InferenceMetrics = {
+      duration: new Histogram({
+        name: 'focal_oip_inference_duration_seconds',
+        help: 'Open Inference Protocol inference requests to a model, from arrival to answer, by model and outcome (success: 2xx, fail).',
+        labelNames: ['model', 'outcome'] as const,
+        buckets: REQUEST_BUCKETS,
+        registers: [registry],
+      }),
+      computeSeconds: new Counter({
+        name: 'focal_oip_compute_seconds_total',
+        help: 'Time successful inference requests spent in the worker pool (queue wait, decoding, kernel, encoding), by model.',
+        labelNames: ['model'] as const,
+        registers: [registry],
+      }),
+      lastInference: new Gauge({
+        name: 'focal_oip_last_inference_timestamp_seconds',
+        help: 'When the last successful inference request of a model was answered (Unix time), by model.',
+        labelNames: ['model'] as const,
+        registers: [registry],
+      }),
+    };
+
     app.decorate('metricsRegistry', registry);
+    app.decorate('inferenceMetrics', inference);
 
     app.addHook('onRequest', async (_request, reply) => {
       inFlight.inc();
@@ -139,14 +165,35 @@ export default fp(
       }
       const reason = request.problem ? REJECT_REASONS[request.problem.code] : null;
       if (reason) rejected.inc({ reason });
+      const model = request.routeOptions.config.inferenceStats === true ? findModel(request.params as ModelPath) : undefined;
+      if (model !== undefined) {
+        const success = reply.statusCode < 400;
+        inference.duration.observe({ model: model.name, outcome: success ? 'success' : 'fail' }, reply.elapsedTime / 1000);
+        if (success) {
+          inference.computeSeconds.inc({ model: model.name }, (request.compute?.computeMs ?? 0) / 1000);
+          inference.lastInference.set({ model: model.name }, Date.now() / 1000);
+        }
+      }
     });
   },
   { name: 'metrics', dependencies: ['request-log'] },
 );
 
+/** The per-model inference metrics, read by GET /v2/models/stats (oip/statistics.ts). */
+export interface InferenceMetrics {
+  duration: Histogram<'model' | 'outcome'>;
+  computeSeconds: Counter<'model'>;
+  lastInference: Gauge<'model'>;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** The service's Prometheus registry (GET /metrics). */
     metricsRegistry: Registry;
+    inferenceMetrics: InferenceMetrics;
+  }
+  interface FastifyContextConfig {
+    /** An inference route: its requests to a known model are counted per model (GET /v2/models/stats). */
+    inferenceStats?: boolean;
   }
 }

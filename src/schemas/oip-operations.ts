@@ -15,6 +15,7 @@ import {
   OipReadySchema,
   OipServerMetadataSchema,
 } from './oip.js';
+import { OipModelConfigSchema, OipStatisticsSchema } from './oip-model-info.js';
 import { refTo } from './shared.js';
 
 export const OIP_TAG = 'open-inference-protocol';
@@ -29,7 +30,7 @@ const UNKNOWN_MODEL = oipErrorResponse('Unknown model or version (`invalid-reque
 
 export const serverMetadataOperation = {
   summary: 'Server metadata (Open Inference Protocol)',
-  description: 'The server name and version, and the protocol extensions it supports: `binary_tensor_data`.',
+  description: 'The server name and version, and the protocol extensions it supports: `binary_tensor_data`, `statistics`.',
   tags: [OIP_TAG],
   operationId: 'oipServerMetadata',
   response: { 200: refTo(OipServerMetadataSchema) },
@@ -75,6 +76,39 @@ export function modelReadyOperation(versioned: boolean) {
     operationId: idOf('oipModelReady', versioned),
     params: paramsOf(versioned),
     response: { 200: refTo(OipModelReadySchema), 400: UNKNOWN_MODEL, 503: UNAVAILABLE },
+  };
+}
+
+export function modelConfigOperation(versioned: boolean) {
+  return {
+    summary: 'Model configuration (Triton)',
+    description:
+      "A Triton-style model configuration, as tritonclient's `get_model_config()` and Triton's perf_analyzer and model " +
+      'analyzer read it: inputs and outputs with Triton data types (`TYPE_FP32`, ...) and dims (-1 variable), ' +
+      '`max_batch_size` 0, one CPU instance group as large as the worker pool.',
+    tags: [OIP_TAG],
+    operationId: idOf('oipModelConfig', versioned),
+    params: paramsOf(versioned),
+    response: { 200: refTo(OipModelConfigSchema), 400: UNKNOWN_MODEL },
+  };
+}
+
+/** GET /v2/models/stats (every model), /v2/models/{name}/stats, and under /versions/{v}. */
+export function statisticsOperation(scope: 'all' | 'model' | 'version') {
+  return {
+    summary: scope === 'all' ? 'Inference statistics of every model (Triton)' : 'Inference statistics of a model (Triton)',
+    description:
+      "Triton's statistics extension, as tritonclient's `get_inference_statistics()` reads it: per model, successful " +
+      'and failed requests with their cumulative durations, time in the worker pool (`compute_infer`) and the last ' +
+      'inference time, since the process started. Behind the API keys when `AUTH_PROTECT_OPS` is set, like `/metrics`.',
+    tags: [OIP_TAG],
+    operationId: { all: 'oipStatistics', model: 'oipModelStatistics', version: 'oipModelStatisticsVersion' }[scope],
+    ...(scope === 'all' ? {} : { params: paramsOf(scope === 'version') }),
+    response: {
+      200: refTo(OipStatisticsSchema),
+      ...(scope === 'all' ? {} : { 400: UNKNOWN_MODEL }),
+      401: oipErrorResponse('`AUTH_PROTECT_OPS` and `API_KEYS` are set and the request has no valid key (`unauthorized`).'),
+    },
   };
 }
 

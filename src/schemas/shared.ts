@@ -11,6 +11,7 @@ import { ProblemSchema } from './problem.js';
 import { HealthSchema, ReadinessSchema } from './health.js';
 import { EncodedTensorSchema } from './encoded-tensor.js';
 import { OIP_SCHEMAS } from './oip.js';
+import { OIP_MODEL_INFO_SCHEMAS } from './oip-model-info.js';
 
 // EncodedTensor first: the request and response schemas refer to it by $id.
 export const SHARED_SCHEMAS: readonly TSchema[] = [
@@ -21,6 +22,7 @@ export const SHARED_SCHEMAS: readonly TSchema[] = [
   HealthSchema,
   ReadinessSchema,
   ...OIP_SCHEMAS,
+  ...OIP_MODEL_INFO_SCHEMAS,
 ];
 
 /**

@@ -5,6 +5,7 @@
  * error is one line with a non-zero exit code.
  */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { LossResponseSchema } from '../../src/schemas/loss-response.js';
@@ -224,5 +225,14 @@ t.test('help', async (t) => {
   for (const args of [['help', 'eval'], ['eval', '--help']]) {
     const run = await runCli(args);
     t.match(run.stdout, /^usage: focal-loss eval --logits FILE --targets FILE --mode/);
+  }
+});
+
+t.test('--version: the package\'s version (the installed command is tested in test/e2e/cli-install.test.ts)', async (t) => {
+  const { version, name } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string; name: string };
+  for (const flag of ['--version', '-v', 'version']) {
+    const run = await runCli([flag]);
+    t.equal(run.code, 0, flag);
+    t.equal(run.stdout, `focal-loss ${version} (${name})\n`, flag);
   }
 });

@@ -58,10 +58,12 @@ t.test('OpenAPI 3.1 with stable component names and no environment-dependent con
     'OipInferenceRequest',
     'OipInferenceResponse',
     'OipLive',
+    'OipModelConfig',
     'OipModelMetadata',
     'OipModelReady',
     'OipReady',
     'OipServerMetadata',
+    'OipStatistics',
     'Problem',
     'Readiness',
   ]);

@@ -137,6 +137,31 @@ t.test('binary data sent without a header length: the 400 says which header is m
   t.match(res.json(), { code: 'malformed-body', error: /not valid (JSON|UTF-8).*needs the Inference-Header-Content-Length header/ });
 });
 
+t.test('a NaN or Infinity in a JSON body: the 400 names the value, not the binary framing', async (t) => {
+  // As Python's json.dumps writes non-finite floats, with and without a content type.
+  for (const [literal, contentType] of [['NaN', undefined], ['Infinity', 'application/json'], ['-Infinity', 'application/octet-stream']] as const) {
+    // The id holds the literal inside a string with escaped quotes: only the number counts.
+    const payload = `{"id":"say \\"${literal}\\"","inputs":[{"name":"logits","shape":[2],"datatype":"FP64","data":[0.5, ${literal}]},{"name":"targets","shape":[2],"datatype":"FP64","data":[1,0]}]}`;
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v2/models/focal_loss_binary/infer',
+      headers: contentType === undefined ? {} : { 'content-type': contentType },
+      payload,
+    });
+    t.equal(res.statusCode, 400, literal);
+    const { error, code } = res.json();
+    t.equal(code, 'malformed-body');
+    t.match(error, `the body has the value ${literal} at character ${payload.lastIndexOf(literal)}`);
+    t.notMatch(error, /Inference-Header-Content-Length/);
+  }
+  const inString = await app.inject({
+    method: 'POST',
+    url: '/v2/models/focal_loss_binary/infer',
+    payload: '{"id":"NaN","inputs":[{"name":"logits","shape":[1],"datatype":"FP64","data":[0.5]},{"name":"targets","shape":[1],"datatype":"FP64","data":[1]}]}',
+  });
+  t.equal(inString.statusCode, 200, '"NaN" as a string is just text');
+});
+
 t.test('metadata of an unknown model or version is a 400 error object', async (t) => {
   for (const url of ['/v2/models/resnet50', '/v2/models/resnet50/ready', '/v2/models/focal_loss_binary/versions/2', '/v2/models/focal_loss_binary/versions/0/ready']) {
     const res = await app.inject({ method: 'GET', url });

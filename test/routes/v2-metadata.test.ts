@@ -1,19 +1,22 @@
 /**
  * The Open Inference Protocol's metadata and health endpoints: server metadata with the
  * binary_tensor_data extension, liveness, readiness (false while draining), and each model's
- * metadata (-1 for variable dimensions) and readiness, under /versions/1 too.
+ * metadata (-1 for variable dimensions), Triton-style configuration (as tritonclient's
+ * get_model_config() fetches it) and readiness, under /versions/1 too.
  */
 import t from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import { OipModelMetadataSchema, OipServerMetadataSchema } from '../../src/schemas/oip.js';
+import { OipModelConfigSchema } from '../../src/schemas/oip-model-info.js';
+import { getModelConfig, InferenceServerException } from '../helpers/tritonclient.js';
 import { buildTestApp } from '../helpers/app.js';
 
 const app = await buildTestApp(t);
 
-t.test('GET /v2 names the server, its version and the binary tensor data extension', async (t) => {
+t.test('GET /v2 names the server, its version and its extensions', async (t) => {
   const res = await app.inject({ method: 'GET', url: '/v2' });
   t.equal(res.statusCode, 200);
-  t.same(res.json(), { name: 'focal-loss-service', version: '0.1.0', extensions: ['binary_tensor_data'] });
+  t.same(res.json(), { name: 'focal-loss-service', version: '0.1.0', extensions: ['binary_tensor_data', 'statistics'] });
   t.ok(Value.Check(OipServerMetadataSchema, res.json()));
 });
 
@@ -73,6 +76,29 @@ for (const [name, e] of Object.entries(expected)) {
     }
   });
 }
+
+t.test("tritonclient's get_model_config(): Triton's configuration, tensor by tensor as the metadata says", async (t) => {
+  for (const name of Object.keys(expected)) {
+    const meta = (await app.inject({ method: 'GET', url: `/v2/models/${name}` })).json();
+    for (const version of ['', '1']) {
+      const config = await getModelConfig(app, name, version);
+      t.ok(Value.Check(OipModelConfigSchema, config), 'matches its schema');
+      t.match(config, { name, platform: 'focal-loss-service', backend: 'focal-loss-service', max_batch_size: 0 });
+      t.same(config.version_policy, { specific: { versions: [1] } });
+      t.same(config.instance_group, [{ name, kind: 'KIND_CPU', count: 2 }], 'POOL_SIZE=2 worker threads');
+      const tensors = (list: { name: string; datatype: string; shape: number[] }[]) => list.map((x) => [x.name, `TYPE_${x.datatype}`, x.shape]);
+      t.same(config.input.map((i: { name: string; data_type: string; dims: number[] }) => [i.name, i.data_type, i.dims]), tensors(meta.inputs));
+      t.same(config.output.map((o: { name: string; data_type: string; dims: number[] }) => [o.name, o.data_type, o.dims]), tensors(meta.outputs));
+      t.same(config.input.map((i: { optional: boolean }) => i.optional), [false, false, true, true]);
+      for (const input of meta.inputs) {
+        t.same(config.parameters[`${input.name}_datatypes`], { string_value: input.parameters.datatypes });
+      }
+    }
+  }
+  const err = await getModelConfig(app, 'nope').catch((e: unknown) => e);
+  t.ok(err instanceof InferenceServerException);
+  t.match(err, { status: '400', message: /unknown model "nope"/ });
+});
 
 t.test('not ready (503 with Retry-After) once the pool is closing; still live', async (t) => {
   const closing = await buildTestApp(t);

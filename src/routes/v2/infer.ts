@@ -18,7 +18,7 @@ const oipInferRoute: FastifyPluginAsyncTypebox<InferenceBodyOptions> = async (ap
   for (const versioned of [false, true]) {
     app.post(
       versioned ? '/models/:model_name/versions/:model_version/infer' : '/models/:model_name/infer',
-      { schema: inferOperation(versioned) },
+      { config: { inferenceStats: true }, schema: inferOperation(versioned) },
       async (request, reply) =>
         reply.compute({ route: 'infer', body: request.body, params: request.params, binary: request.inferenceBinary ?? null }),
     );
