@@ -12,6 +12,7 @@ import { FLOAT_DTYPES, TENSOR_DTYPES, type FloatDtype } from '../schemas/encoded
 import { ProblemError } from '../errors/problem-error.js';
 import { FieldErrors, namePointer, type NamePlace } from './field-errors.js';
 import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
+import { decodeEvaluation, type SweepEcho } from './decode-evaluation.js';
 import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
 
 export { ROW_SUM_TOLERANCE } from './value-checks.js';
@@ -35,6 +36,10 @@ export interface DecodedLossRequest {
   encoding: ResponseEncoding;
   /** The conventions applied, minus what only the kernel knows (count, denominator). */
   meta: Omit<Meta, 'count' | 'denominator'>;
+  /** beta of stats.classes[].class_balanced_alpha. */
+  classBalanceBeta: number;
+  /** The sweep's settings as echoed, in the order of the kernel's sweep sums (empty without a sweep). */
+  sweep: SweepEcho[];
 }
 
 /**
@@ -137,11 +142,12 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     alphaEcho = alphaValue === undefined ? (sigmoid ? DEFAULT_SIGMOID_ALPHA : null) : (alphaValue as number | null);
     if (typeof alphaEcho === 'number') alpha = new Float64Array(c).fill(alphaEcho);
   }
-  errors.throwIfAny();
 
   const outputs = new Set<Output>(body.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
   outputs.add('loss');
   const gamma = body.gamma ?? DEFAULT_GAMMA;
+  const evaluation = decodeEvaluation(body, outputs, { mode, c, reduction, gamma, alpha, alphaEcho }, errors);
+  errors.throwIfAny();
   const labelSmoothing = body.label_smoothing ?? 0;
   const normalizer = body.normalizer ?? null;
   const common = {
@@ -156,6 +162,7 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     normalizer,
     wantGradient: outputs.has('gradient'),
     wantLosses: outputs.has('losses'),
+    ...(evaluation.evaluation !== undefined ? { evaluation: evaluation.evaluation } : {}),
   };
   const targetValues = (targets as FieldTensor).values;
   const problem: FocalProblem =
@@ -168,6 +175,8 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     outputs,
     classNames: body.class_names ?? null,
     encoding: body.encoding === 'base64' ? (body.dtype ?? 'float64') : 'json',
+    classBalanceBeta: evaluation.classBalanceBeta,
+    sweep: evaluation.sweep,
     meta: {
       mode,
       reduction,
