@@ -11,6 +11,7 @@ import { EncodedTensorSchema } from '../../src/schemas/encoded-tensor.js';
 import { buildTestApp, postLoss } from '../helpers/app.js';
 import { compareToExpected, loadCases, worst } from '../helpers/reference-cases.js';
 import { encodeJson } from '../helpers/encoded.js';
+import { captureLogs } from '../helpers/log-lines.js';
 
 const cases = loadCases('cases-evaluation.json');
 
@@ -38,6 +39,23 @@ t.test('cases-evaluation.json through POST /loss, JSON and encoded tensors', asy
       t.same(compareToExpected(res.body, c.expected), [], `${c.name} (${form}): every expected number within tolerance`);
       t.ok(Value.Check(LossResponseSchema, [EncodedTensorSchema], res.body), `${c.name} (${form}): response matches the LossResponse schema`);
     }
+  }
+});
+
+t.test('split over three workers and merged, every case still answers as the reference says', async (t) => {
+  const { log, logger } = captureLogs();
+  const app = await buildTestApp(t, { POOL_SIZE: '3', OFFLOAD_MIN_BYTES: '0', SPLIT_MIN_ELEMENTS: '1', REQUEST_TIMEOUT_MS: '120000' }, { logger });
+  for (const [i, c] of cases.entries()) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/loss',
+      headers: { 'content-type': 'application/json', 'x-request-id': `evaluation-split-${i}` },
+      payload: JSON.stringify(c.request),
+    });
+    t.equal(res.statusCode, 200, `${c.name}: 200`);
+    t.same(compareToExpected(res.json(), c.expected), [], `${c.name}: merged from parts, within tolerance`);
+    const line = log.lines.find((l) => l.reqId === `evaluation-split-${i}` && l.msg === 'request completed');
+    t.equal(line?.parts, 3, `${c.name}: computed in three row ranges`);
   }
 });
 
