@@ -50,9 +50,8 @@ export function reportStats(
     entry.class_balanced_alpha = weights.classBalanced[k];
     classes[k] = entry;
   }
-  const stats = { count } as Stats;
+  const stats = { count, classes } as Stats;
   if (mode === 'multiclass') stats.accuracy = ratio(correct, count);
-  stats.classes = classes;
   stats.averages = averages(classes);
   if (raw.confusion !== undefined) stats.confusion = confusionRows(raw.confusion, c);
   if (raw.calibration !== undefined && raw.scoreSums !== undefined) stats.calibration = calibrationReport(mode, raw.calibration, raw.scoreSums);

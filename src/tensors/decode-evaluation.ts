@@ -19,11 +19,17 @@ export interface SweepEcho {
   alpha: number | number[] | null;
 }
 
+/** A sweep as the answer echoes it: G gammas x A alphas, gamma outer, alpha inner. */
+export interface DecodedSweep {
+  shape: [number, number];
+  settings: SweepEcho[];
+}
+
 export interface DecodedEvaluation {
   /** undefined when nothing beyond the loss and the per-class counters is asked for. */
   evaluation: EvaluationRequest | undefined;
   classBalanceBeta: number;
-  sweep: SweepEcho[];
+  sweep: DecodedSweep | null;
 }
 
 interface RequestSettings {
@@ -56,7 +62,7 @@ export function decodeEvaluation(
     outputs.add('stats');
   }
 
-  const sweep: SweepEcho[] = [];
+  let sweep: DecodedSweep | null = null;
   const settings: EvaluationRequest['sweep'] = [];
   if (body.sweep !== undefined) {
     const gammas = body.sweep.gamma ?? [request.gamma];
@@ -66,12 +72,13 @@ export function decodeEvaluation(
     } else if (gammas.length * alphas.length > MAX_SWEEP_SETTINGS) {
       errors.add(['sweep'], `asks for ${gammas.length} x ${alphas.length} = ${gammas.length * alphas.length} settings; at most ${MAX_SWEEP_SETTINGS}`);
     } else {
+      sweep = { shape: [gammas.length, alphas.length], settings: [] };
       for (const gamma of gammas) {
         for (const a of alphas) {
           // A number weights every class (column) alike, as the scalar `alpha` does.
           const alpha = a === 'own' ? request.alpha : a === null ? null : new Float64Array(c).fill(a);
           settings.push({ gamma, alpha });
-          sweep.push({ gamma, alpha: a === 'own' ? request.alphaEcho : a });
+          sweep.settings.push({ gamma, alpha: a === 'own' ? request.alphaEcho : a });
         }
       }
     }

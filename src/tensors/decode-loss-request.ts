@@ -12,7 +12,7 @@ import { FLOAT_DTYPES, TENSOR_DTYPES, type FloatDtype } from '../schemas/encoded
 import { ProblemError } from '../errors/problem-error.js';
 import { FieldErrors, namePointer, type NamePlace } from './field-errors.js';
 import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
-import { decodeEvaluation, type SweepEcho } from './decode-evaluation.js';
+import { decodeEvaluation, type DecodedSweep } from './decode-evaluation.js';
 import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
 
 export { ROW_SUM_TOLERANCE } from './value-checks.js';
@@ -38,8 +38,8 @@ export interface DecodedLossRequest {
   meta: Omit<Meta, 'count' | 'denominator'>;
   /** beta of stats.classes[].class_balanced_alpha. */
   classBalanceBeta: number;
-  /** The sweep's settings as echoed, in the order of the kernel's sweep sums (empty without a sweep). */
-  sweep: SweepEcho[];
+  /** The sweep's settings as echoed, in the order of the kernel's sweep sums (null without a sweep). */
+  sweep: DecodedSweep | null;
 }
 
 /**

@@ -39,25 +39,31 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
     body.losses = shaped(result.losses, meta.mode === 'multilabel' ? [n, c] : [n], encoding, text);
   }
   if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames, decoded.classBalanceBeta);
-  if (decoded.sweep.length > 0) body.sweep = sweepEntries(decoded, result);
+  if (decoded.sweep !== null) body.sweep = sweepEntries(decoded, result);
   body.meta = { ...meta, count: result.count, denominator: result.denominator };
   return body;
 }
 
 /**
- * The sweep's entries: each setting's loss sum reduced exactly as a request with that setting
- * would reduce its own (the same denominator: the count and normalizer do not depend on gamma or alpha).
+ * Each sweep setting's loss: its loss sum reduced exactly as a request with that setting would
+ * reduce its own (the same denominator: the count and normalizer do not depend on gamma or alpha).
  */
+export function sweepLosses(decoded: DecodedLossRequest, result: FocalResult): number[] {
+  const sums = result.stats.sweepLossSum;
+  /* c8 ignore next -- the kernel adds the sums whenever the problem has a sweep */
+  if (sums === undefined) throw new Error('a sweep was asked for but not computed');
+  return Array.from(sums, (sum) => reduceLossSum(decoded.meta.reduction, sum, result.denominator));
+}
+
 function sweepEntries(decoded: DecodedLossRequest, result: FocalResult): SweepEntry[] {
   const { c } = decoded.meta;
-  const { sweepLossSum, sweepClassLossSum } = result.stats;
-  /* c8 ignore next -- the kernel adds the sums whenever the problem has a sweep */
-  if (sweepLossSum === undefined || sweepClassLossSum === undefined) throw new Error('a sweep was asked for but not computed');
-  return decoded.sweep.map(({ gamma, alpha }, s) => ({
+  const classSums = result.stats.sweepClassLossSum as Float64Array;
+  const losses = sweepLosses(decoded, result);
+  return (decoded.sweep?.settings ?? []).map(({ gamma, alpha }, s) => ({
     gamma,
     alpha,
-    loss: reduceLossSum(decoded.meta.reduction, sweepLossSum[s], result.denominator),
-    class_loss_sum: Array.from(sweepClassLossSum.subarray(s * c, (s + 1) * c)),
+    loss: losses[s],
+    class_loss_sum: Array.from(classSums.subarray(s * c, (s + 1) * c)),
   }));
 }
 
