@@ -6,7 +6,7 @@
  * with that gamma and alpha.
  */
 import t from 'tap';
-import { buildTestApp, postLoss } from '../helpers/app.js';
+import { buildTestApp, postLoss, SLOW_START } from '../helpers/app.js';
 import { compareToExpected } from '../helpers/reference-cases.js';
 import { naiveEvaluation, type NaiveEvaluationProblem } from '../helpers/naive-evaluation.js';
 
@@ -90,7 +90,7 @@ function randomCase(form: Form, rnd: () => number): { problem: NaiveEvaluationPr
 }
 
 t.test('random batches in every mode: stats and sweep equal the independent implementation', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, SLOW_START);
   const rnd = random(15);
   for (const form of FORMS) {
     for (let run = 0; run < 4; run++) {
@@ -105,7 +105,7 @@ t.test('random batches in every mode: stats and sweep equal the independent impl
 });
 
 t.test('each sweep entry equals the separate request with that gamma and alpha, to the last bit', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, SLOW_START);
   const rnd = random(16);
   for (const form of FORMS) {
     const { body } = randomCase(form, rnd);

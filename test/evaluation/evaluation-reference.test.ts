@@ -8,7 +8,7 @@ import t from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import { LossResponseSchema } from '../../src/schemas/loss-response.js';
 import { EncodedTensorSchema } from '../../src/schemas/encoded-tensor.js';
-import { buildTestApp, postLoss } from '../helpers/app.js';
+import { buildTestApp, postLoss, SLOW_START } from '../helpers/app.js';
 import { compareToExpected, loadCases, worst } from '../helpers/reference-cases.js';
 import { encodeJson } from '../helpers/encoded.js';
 import { captureLogs } from '../helpers/log-lines.js';
@@ -27,7 +27,7 @@ function encoded(request: Record<string, unknown>): Record<string, unknown> {
 }
 
 t.test('cases-evaluation.json through POST /loss, JSON and encoded tensors', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, SLOW_START);
   t.ok(cases.length >= 5, 'the reference file has its cases');
   for (const c of cases) {
     for (const [form, body] of [
@@ -44,7 +44,7 @@ t.test('cases-evaluation.json through POST /loss, JSON and encoded tensors', asy
 
 t.test('split over three workers and merged, every case still answers as the reference says', async (t) => {
   const { log, logger } = captureLogs();
-  const app = await buildTestApp(t, { POOL_SIZE: '3', OFFLOAD_MIN_BYTES: '0', SPLIT_MIN_ELEMENTS: '1', REQUEST_TIMEOUT_MS: '120000' }, { logger });
+  const app = await buildTestApp(t, { POOL_SIZE: '3', OFFLOAD_MIN_BYTES: '0', SPLIT_MIN_ELEMENTS: '1', ...SLOW_START }, { logger });
   for (const [i, c] of cases.entries()) {
     const res = await app.inject({
       method: 'POST',

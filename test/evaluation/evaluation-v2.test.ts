@@ -5,7 +5,7 @@
  * sweep_loss equal to the reference (through POST /loss's shape), and the new parameters' rules.
  */
 import t from 'tap';
-import { buildTestApp } from '../helpers/app.js';
+import { buildTestApp, SLOW_START } from '../helpers/app.js';
 import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
 import { inferBinary, inferJson, MODEL_OF_MODE, outputsByName, toInferenceRequest } from '../helpers/oip.js';
 
@@ -22,7 +22,7 @@ function sweepParameters(sweep: { gamma?: number[]; alpha?: (number | null)[] } 
 }
 
 t.test('cases-evaluation.json through /v2 infer: every evaluation output as the reference says', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, SLOW_START);
   for (const c of cases) {
     const r = c.request as Record<string, any>;
     const multiclass = r.mode === 'multiclass';
@@ -75,7 +75,7 @@ t.test('cases-evaluation.json through /v2 infer: every evaluation output as the 
 });
 
 t.test('sweep and confusion rules over /v2', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, SLOW_START);
   const inputs = [
     { name: 'logits', shape: [2, 3], datatype: 'FP64', data: [1, 2, 3, 0, 0, 1] },
     { name: 'targets', shape: [2], datatype: 'INT64', data: [2, 0] },

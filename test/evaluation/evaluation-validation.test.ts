@@ -4,7 +4,7 @@
  * it is part of; and a problem with no evaluation fields answers as before.
  */
 import t from 'tap';
-import { buildTestApp, postLoss } from '../helpers/app.js';
+import { buildTestApp, postLoss, SLOW_START } from '../helpers/app.js';
 import { expectBadRequests, type BadCase } from '../helpers/bad-requests.js';
 
 const binary = { mode: 'binary', logits: [0.5, -1, 2], targets: [1, 0, 1] };
@@ -25,12 +25,12 @@ const cases: BadCase[] = [
 ];
 
 t.test('bad evaluation fields get a 400 problem naming the field', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, SLOW_START);
   await expectBadRequests(t, app, cases);
 });
 
 t.test('"confusion" alone returns the stats with the matrix; without it there is none', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildTestApp(t, SLOW_START);
   const res = await postLoss(app, { ...multiclass, outputs: ['confusion'] });
   t.equal(res.status, 200);
   t.same(res.body.stats.confusion, [[0, 0, 1], [0, 0, 0], [0, 0, 1]], 'confusion[true][predicted]');
@@ -41,4 +41,17 @@ t.test('"confusion" alone returns the stats with the matrix; without it there is
   t.equal(plain.body.sweep, undefined, 'no sweep unless asked for');
   const bare = await postLoss(app, { ...multiclass, outputs: ['loss'] });
   t.same(Object.keys(bare.body).sort(), ['loss', 'meta'], 'no stats asked: none computed or sent');
+});
+
+t.test('the confusion matrix and the sweep count in the answer size bound (422 answer-too-large before any work)', async (t) => {
+  const app = await buildTestApp(t, { RESPONSE_LIMIT: '200000', ...SLOW_START });
+  const c = 100;
+  const body = { mode: 'multiclass', logits: [new Array(c).fill(0), new Array(c).fill(1)], targets: [0, 1], outputs: ['loss', 'stats'] };
+  t.equal((await postLoss(app, body)).status, 200, 'the stats of 100 classes fit');
+  const confusion = await postLoss(app, { ...body, outputs: ['loss', 'confusion'] });
+  t.equal(confusion.status, 422, '100 x 100 counts more do not');
+  t.match(confusion.body.detail, /\(stats, confusion\), more than RESPONSE_LIMIT/);
+  const sweep = await postLoss(app, { ...body, sweep: { gamma: [0, 1, 2, 3, 4, 5, 6, 7], alpha: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] } });
+  t.equal(sweep.status, 422, '64 settings of 100 class sums do not');
+  t.match(sweep.body.detail, /\(stats, sweep\)/);
 });
