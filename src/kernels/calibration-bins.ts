@@ -15,3 +15,11 @@ export function calibrationBin(v: number): number {
   const b = Math.floor(v * CALIBRATION_BINS);
   return b >= CALIBRATION_BINS ? CALIBRATION_BINS - 1 : b;
 }
+
+/**
+ * The NLL sum is kept multiplied by this (RawClassStats.scoreSums[1]): an element's NLL is up to
+ * 1.8e308 (a logit of 1.7e308 on the wrong side), so the plain sum of two of them overflows while
+ * their mean, the reported nll, does not. Scaled by 2^-64 (exact: a power of two) a sum of up to
+ * 2^53 of them stays finite; the reported mean is unscaled after dividing by the count.
+ */
+export const NLL_SCALE = 2 ** -64;

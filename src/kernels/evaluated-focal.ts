@@ -47,6 +47,7 @@ export function evaluatedFocal(problem: FocalProblem, kernel: FocalKernel): Foca
     if (evaluation.calibration) {
       stats.calibration = sums.calibration;
       stats.scoreSums = sums.scoreSums;
+      // (Not finite only for a non-finite input, which decoding refuses.)
       finiteCheck += sums.scoreSums[0] - sums.scoreSums[0] + (sums.scoreSums[1] - sums.scoreSums[1]);
     }
     if (sums.confusion !== undefined) stats.confusion = sums.confusion;

@@ -17,7 +17,7 @@
  * doubling) by functions that touch only typed arrays and numbers, so V8 optimises them from
  * calls with full type feedback rather than from one long first loop.
  */
-import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin } from './calibration-bins.js';
+import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, NLL_SCALE } from './calibration-bins.js';
 import { CompensatedSum } from './compensated-sum.js';
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { nextChunkRows } from './sigmoid-focal.js';
@@ -25,7 +25,7 @@ import type { FloatArray, FocalProblem, SigmoidProblem, SoftmaxProblem, TargetAr
 
 export interface EvaluationSums {
   calibration: Float64Array;
-  /** [Brier sum, NLL sum]. */
+  /** [Brier sum, NLL sum x NLL_SCALE]. */
   scoreSums: Float64Array;
   confusion: Float64Array | undefined;
 }
@@ -49,6 +49,7 @@ export function evaluationSums(problem: FocalProblem, confusion: boolean): Evalu
     pass(row, Math.min(n, row + rows), chunkScores);
     brier.add(chunkScores[0]);
     nll.add(chunkScores[1]);
+    // (Each chunk's NLL terms were scaled by NLL_SCALE as they were added.)
   }
   return { calibration, scoreSums: Float64Array.of(brier.value(), nll.value()), confusion: matrix };
 }
@@ -70,6 +71,7 @@ function sigmoidChunk(
   const bins = CALIBRATION_BINS | 0;
   const fields = BIN_FIELDS | 0;
   const c = columns | 0;
+  const nllScale = +NLL_SCALE;
   let brier = 0;
   let nll = 0;
   const stop = (end * c) | 0;
@@ -86,7 +88,7 @@ function sigmoidChunk(
     const spNeg = l - (1 - up) * z;
     const d = p - y;
     brier += d * d;
-    nll += y * spNeg + (1 - y) * spPos;
+    nll += (y * spNeg + (1 - y) * spPos) * nllScale;
     const at = (col * bins + bin(p)) * fields;
     calibration[at]++;
     calibration[at + 1] += p;
@@ -116,6 +118,7 @@ function softmaxChunk(
   const exp = expNonPositive;
   const bin = calibrationBin;
   const fields = BIN_FIELDS | 0;
+  const nllScale = +NLL_SCALE;
   const c = problem.c | 0;
   let brier = 0;
   let nll = 0;
@@ -147,7 +150,7 @@ function softmaxChunk(
       const y = labels === null ? +(probabilities as FloatArray)[off + k] : +(k === cls);
       const d = k === kmax ? 1 - y - s * invZ : ex[k] * invZ - y;
       brier += d * d;
-      if (y !== 0) nll -= y * (logits[off + k] - zmax - logZ);
+      if (y !== 0) nll -= y * (logits[off + k] - zmax - logZ) * nllScale;
     }
     const at = bin(invZ) * fields;
     calibration[at]++;

@@ -108,7 +108,10 @@ export interface RawClassStats {
    * of [count, value sum, hit sum] (value: p or the row's confidence; hit: positive or correct).
    */
   calibration?: Float64Array;
-  /** [Brier sum, NLL sum] over the elements (binary, multilabel) or counted rows (multiclass). */
+  /**
+   * [Brier sum, NLL sum x NLL_SCALE (calibration-bins.ts: so it cannot overflow)] over the elements
+   * (binary, multilabel) or counted rows (multiclass).
+   */
   scoreSums?: Float64Array;
   /** Multiclass: c x c counts, row = true class, column = prediction. */
   confusion?: Float64Array;

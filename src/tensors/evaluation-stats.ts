@@ -4,7 +4,7 @@
  * MCE, Brier, NLL) and the confusion matrix. Nothing here sees a row: every ratio is taken once,
  * after the raw sums of all parts of a batch were added.
  */
-import { BIN_FIELDS, CALIBRATION_BINS } from '../kernels/calibration-bins.js';
+import { BIN_FIELDS, CALIBRATION_BINS, NLL_SCALE } from '../kernels/calibration-bins.js';
 import type { Mode } from '../kernels/types.js';
 import type { Averages, Calibration } from '../schemas/loss-response.js';
 
@@ -120,7 +120,7 @@ function calibrationErrors(bins: Float64Array, offset: number): { count: number;
 
 /**
  * The calibration report. `bins`: per column (binary/multilabel: c columns; multiclass: one) the raw
- * [count, value sum, hit sum] bins; `scoreSums`: [Brier sum, NLL sum] over the same rows or elements.
+ * [count, value sum, hit sum] bins; `scoreSums`: [Brier sum, NLL sum x NLL_SCALE] over the same rows or elements.
  */
 export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Float64Array): Calibration {
   const columns = bins.length / (CALIBRATION_BINS * BIN_FIELDS);
@@ -139,7 +139,7 @@ export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Flo
     ece,
     mce,
     brier: ratio(scoreSums[0], count),
-    nll: ratio(scoreSums[1], count),
+    nll: ratio(scoreSums[1], count) / NLL_SCALE,
   };
   if (mode === 'multilabel') {
     let sum = 0;

@@ -55,3 +55,15 @@ t.test('the confusion matrix and the sweep count in the answer size bound (422 a
   t.equal(sweep.status, 422, '64 settings of 100 class sums do not');
   t.match(sweep.body.detail, /\(stats, sweep\)/);
 });
+
+t.test('logits at the edge of float64: whose loss is finite have a finite nll too (its sum is kept scaled)', async (t) => {
+  const app = await buildTestApp(t, SLOW_START);
+  // Two element NLLs of 1e308 and 1.7e308 overflow as a plain sum; their mean does not.
+  const res = await postLoss(app, { mode: 'binary', logits: [1e308, -1.7e308, 0.5], targets: [0, 1, 1], gamma: 0.5, reduction: 'sum' });
+  t.equal(res.status, 200);
+  const softplus = Math.log1p(Math.exp(-0.5)); // -log sigmoid(0.5)
+  const nll = 1e308 / 3 + 1.7e308 / 3 + softplus / 3;
+  t.ok(Math.abs(res.body.stats.calibration.nll - nll) <= 1e-12 * nll, `nll ${res.body.stats.calibration.nll} = ${nll}`);
+  const brier = (1 + 1 + (1 / (1 + Math.exp(-0.5)) - 1) ** 2) / 3;
+  t.ok(Math.abs(res.body.stats.calibration.brier - brier) <= 1e-15, 'brier: p is exactly 1 and 0 at the edges');
+});
