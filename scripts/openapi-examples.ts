@@ -69,6 +69,25 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
     status: 200,
   },
   {
+    name: 'multiclass-evaluation',
+    summary: 'multiclass: evaluation statistics, the confusion matrix and a gamma x alpha sweep',
+    description:
+      '`stats` adds per-class tn, f1, mean_loss and class weights (`suggested_alpha`, `class_balanced_alpha` with ' +
+      '`class_balance_beta`), macro and weighted averages and calibration; `"confusion"` adds the C x C matrix; ' +
+      '`sweep` returns the loss at every gamma x alpha pair, each equal to the request with that setting.',
+    body: {
+      mode: 'multiclass',
+      logits: [[2.0, 0.5, -1.0], [0.1, 0.2, 3.0], [1.5, 1.4, 0.0], [-0.5, 2.5, 0.3], [0.0, 0.1, 0.2]],
+      targets: [0, 1, 1, 1, -100],
+      ignore_index: -100,
+      class_names: ['cat', 'dog', 'bird'],
+      class_balance_beta: 0.99,
+      outputs: ['loss', 'stats', 'confusion'],
+      sweep: { gamma: [0, 1, 2], alpha: [null, 0.5] },
+    },
+    status: 200,
+  },
+  {
     name: 'invalid-request',
     summary: 'A string where a number belongs (no type coercion is applied)',
     body: { mode: 'multiclass', logits: [[2.0, 0.5], [0.1, 1]], targets: [0, '1'] },

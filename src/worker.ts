@@ -5,12 +5,14 @@
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { focalLossFast, initFastKernels } from './kernels/fast-focal.js';
+import { withEvaluation } from './kernels/evaluated-focal.js';
 import { runPoolTask, type PoolTask } from './pool/pool-task.js';
 
 // The WebAssembly kernels are instantiated once per worker, at start rather than in a request.
 initFastKernels();
+const kernel = withEvaluation(focalLossFast);
 
 export default function runTask(task: PoolTask): unknown {
-  const { value, transfer } = runPoolTask(task, focalLossFast);
+  const { value, transfer } = runPoolTask(task, kernel);
   return move({ [transferableSymbol]: transfer, [valueSymbol]: value } as never);
 }

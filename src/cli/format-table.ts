@@ -27,7 +27,7 @@ export function formatTable(result: EvalResult): string {
     `${(lossSum > 0 ? (100 * k.loss_sum) / lossSum : 0).toFixed(1)}%`,
     k.precision.toFixed(4),
     k.recall.toFixed(4),
-    k.suggested_alpha.toFixed(4),
+    k.suggested_alpha === null ? '-' : k.suggested_alpha.toFixed(4),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const left = header.map((_, i) => i === 0);

@@ -41,6 +41,24 @@ interface ProblemBase {
    */
   gradientOut?: Float64Array;
   lossesOut?: Float64Array;
+  /** Evaluation sums to add beyond the fused pass (kernels/evaluated-focal.ts); none when absent. */
+  evaluation?: EvaluationRequest;
+}
+
+/** One gamma / alpha setting of a sweep (alpha as the problem's own: length c, or null). */
+export interface SweepSetting {
+  gamma: number;
+  alpha: FloatArray | null;
+}
+
+/** What a problem asks for beyond the loss, gradient and per-class counters. */
+export interface EvaluationRequest {
+  /** Calibration bins and the Brier and NLL sums (asked for with the stats). */
+  calibration: boolean;
+  /** The c x c confusion counts (multiclass). */
+  confusion: boolean;
+  /** Loss sums of the same batch at other settings, in this order. */
+  sweep: SweepSetting[];
 }
 
 /**
@@ -83,6 +101,23 @@ export interface RawClassStats {
    * the softmax probability of the row's class, counted under that class.
    */
   ptHistogram: Float64Array;
+  /**
+   * Evaluation sums, present when the problem asks for them (kernels/evaluated-focal.ts), all raw so
+   * they merge by addition like the counters above. They ignore weights and use unsmoothed targets.
+   * calibration: per column (binary/multilabel: c columns; multiclass: one), CALIBRATION_BINS bins
+   * of [count, value sum, hit sum] (value: p or the row's confidence; hit: positive or correct).
+   */
+  calibration?: Float64Array;
+  /**
+   * [Brier sum, NLL sum x NLL_SCALE (calibration-bins.ts: so it cannot overflow)] over the elements
+   * (binary, multilabel) or counted rows (multiclass).
+   */
+  scoreSums?: Float64Array;
+  /** Multiclass: c x c counts, row = true class, column = prediction. */
+  confusion?: Float64Array;
+  /** The sweep's loss sums, one per setting, and its per-class loss sums (settings x c). */
+  sweepLossSum?: Float64Array;
+  sweepClassLossSum?: Float64Array;
 }
 
 export interface FocalResult {

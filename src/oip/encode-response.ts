@@ -10,6 +10,9 @@ import type { FocalResult } from '../kernels/types.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
 import type { InferenceResponse, ResponseOutput } from '../schemas/oip.js';
 import { reportStats } from '../tensors/class-stats.js';
+import { sweepLosses } from '../tensors/encode-loss-response.js';
+import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
+import type { Calibration, Stats } from '../schemas/loss-response.js';
 import { assertFiniteResult } from '../tensors/encode-loss-response.js';
 import type { DecodedLossRequest } from '../tensors/decode-loss-request.js';
 import type { OipModel } from './models.js';
@@ -37,8 +40,7 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
   const { model, decoded, result } = args;
   assertFiniteResult(result);
   const { mode, n, c } = decoded.meta;
-  const needsStats = args.outputs.some((o) => o.spec.name.startsWith('class_') || o.spec.name === 'accuracy');
-  const stats = needsStats ? reportStats(mode, result.stats, result.count, n, null) : null;
+  const stats = reportStats(mode, result.stats, result.count, n, null, decoded.classBalanceBeta);
   const perClass = (pick: (k: number) => number) => Float64Array.from({ length: c }, (_, k) => pick(k));
 
   const outputs: ResponseOutput[] = [];
@@ -53,17 +55,27 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       if (array === null) throw new Error(`${name} was selected but not computed`);
       values = array;
       shape = name === 'losses' && mode === 'multiclass' ? [n] : args.logitsShape;
-    } else if (name === 'loss' || name === 'count' || name === 'denominator' || name === 'accuracy') {
-      const scalar = { loss: result.loss, count: result.count, denominator: result.denominator, accuracy: stats?.accuracy ?? 0 }[name];
-      values = Float64Array.of(scalar);
+    } else if (name in SCALARS) {
+      values = Float64Array.of(SCALARS[name as keyof typeof SCALARS](result, stats));
       shape = [1];
     } else if (name === 'class_pt_histogram') {
-      const classes = stats!.classes;
-      values = Float64Array.from(classes.flatMap((k) => k.pt_histogram));
+      values = Float64Array.from(stats.classes.flatMap((k) => k.pt_histogram));
       shape = [c, PT_BINS];
+    } else if (name === 'calibration_bins') {
+      // [count, value sum, hit sum] per bin, as the raw sums merge (kernels/calibration-bins.ts).
+      values = Float64Array.from(calibrationOf(stats).bins.flatMap((b) => Object.values(b)));
+      shape = [CALIBRATION_BINS, 3];
+    } else if (name === 'confusion') {
+      values = Float64Array.from((stats.confusion ?? []).flat());
+      shape = [c, c];
+    } else if (name === 'sweep_loss') {
+      const losses = sweepLosses(decoded, result);
+      values = Float64Array.from(losses);
+      shape = decoded.sweep === null ? [0, 0] : [...decoded.sweep.shape];
     } else {
-      const classes = stats!.classes;
-      const field = name.slice('class_'.length) as 'support' | 'loss_sum' | 'pos_loss_sum' | 'neg_loss_sum' | 'tp' | 'fp' | 'fn' | 'precision' | 'recall' | 'suggested_alpha';
+      const classes = stats.classes;
+      const field = name.slice('class_'.length) as 'support' | 'loss_sum' | 'pos_loss_sum' | 'neg_loss_sum' | 'tp' | 'fp' | 'fn' | 'tn' | 'precision' | 'recall' | 'f1' | 'suggested_alpha';
+      // A null suggested alpha (no class weight defined) is 0: tensors hold numbers only.
       values = perClass((k) => classes[k][field] ?? 0);
       shape = [c];
     }
@@ -88,6 +100,24 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
     outputs,
   };
   return { json: Buffer.from(JSON.stringify(body), 'utf8'), binary: binary.length > 0 ? binary : null };
+}
+
+/** Scalar outputs, [1] each. */
+const SCALARS = {
+  loss: (r: FocalResult) => r.loss,
+  count: (r: FocalResult) => r.count,
+  denominator: (r: FocalResult) => r.denominator,
+  accuracy: (_: FocalResult, s: Stats) => s.accuracy ?? 0,
+  ece: (_: FocalResult, s: Stats) => calibrationOf(s).ece,
+  mce: (_: FocalResult, s: Stats) => calibrationOf(s).mce,
+  brier: (_: FocalResult, s: Stats) => calibrationOf(s).brier,
+  nll: (_: FocalResult, s: Stats) => calibrationOf(s).nll,
+};
+
+function calibrationOf(stats: Stats): Calibration {
+  /* c8 ignore next -- to-loss-input.ts always asks for the stats, calibration included */
+  if (stats.calibration === undefined) throw new Error('calibration was not computed');
+  return stats.calibration;
 }
 
 /** The conventions applied, as protocol parameters (strings, numbers and booleans only). */

@@ -9,11 +9,17 @@
 import { siteText, type NamePlace } from '../tensors/field-errors.js';
 import type { DecodedInputs } from './decode-inputs.js';
 
+/** Loss request fields that come from something else than the parameter of the same name. */
+const PARAMETER_NAMES: Record<string, string> = {
+  outputs: 'outputs',
+  sweep: 'parameters/sweep_gamma and sweep_alpha',
+};
+
 export function oipErrorNaming(inputs: DecodedInputs): NamePlace {
   return ({ path, site }) => {
     const [field, part] = path;
     const input = inputs[field as keyof DecodedInputs];
-    if (input === undefined) return `parameters/${field}`;
+    if (input === undefined) return PARAMETER_NAMES[String(field)] ?? `parameters/${field}`;
     const named = `input "${input.name}"`;
     if (site !== undefined) return `${named} ${siteText(site, input.shape)}`;
     return part === 'shape' ? `${named} shape [${input.shape.join(', ')}]` : named;

@@ -6,6 +6,7 @@
 import { ProblemError } from '../errors/problem-error.js';
 import type { Mode } from '../kernels/types.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
+import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
 import type { OipModelMetadata } from '../schemas/oip.js';
 import { INTEGER_DATATYPES, type SupportedDatatype } from './datatypes.js';
 
@@ -33,6 +34,11 @@ export interface OutputSpec {
   kind: OutputKind;
   shape: number[];
   description: string;
+  /**
+   * Returned only when the request names it (not in the default "every output"): the confusion
+   * matrix grows with C^2, and a sweep is asked for with parameters.
+   */
+  onlyWhenNamed?: true;
 }
 
 export interface OipModel {
@@ -127,7 +133,39 @@ function outputs(mode: Mode): OutputSpec[] {
       name: 'class_suggested_alpha',
       kind: 'float',
       shape: perClass,
-      description: sigmoid ? 'negatives / N per label: the "balanced" alpha.' : '1 / ln(1.02 + support / count) per class.',
+      description:
+        (sigmoid ? 'r(f) / (r(f) + r(1 - f)) per label, f = positives / N' : 'r(f_k) / sum_j f_j r(f_j) per class, f_k = support / count') +
+        ', r(x) = 1 / ln(1.02 + x); 0 where POST /loss says null (a label without positives or negatives, a class without support).',
+    },
+    { name: 'class_tn', kind: 'count', shape: perClass, description: 'True negatives per class (label).' },
+    { name: 'class_f1', kind: 'float', shape: perClass, description: '2 tp / (2 tp + fp + fn), 0 when undefined.' },
+    {
+      name: 'calibration_bins',
+      kind: 'float',
+      shape: [CALIBRATION_BINS, 3],
+      description:
+        `${CALIBRATION_BINS} equal-width bins over [0, 1], each [count, value sum, hit sum]: ` +
+        (sigmoid ? 'every element\'s p = sigmoid(z), pooled over the labels, against y >= 0.5.' : 'each counted row\'s confidence (largest softmax probability), against whether its prediction is right.'),
+    },
+    { name: 'ece', kind: 'float', shape: [1], description: 'Expected calibration error over the calibration bins.' },
+    { name: 'mce', kind: 'float', shape: [1], description: 'Maximum calibration error over the non-empty calibration bins.' },
+    { name: 'brier', kind: 'float', shape: [1], description: 'Mean Brier score against the unsmoothed targets (weights ignored).' },
+    { name: 'nll', kind: 'float', shape: [1], description: 'Mean negative log-likelihood against the unsmoothed targets (weights ignored).' },
+    mode === 'multiclass' && {
+      name: 'confusion',
+      kind: 'count',
+      shape: [-1, -1],
+      description: 'confusion[t][p]: counted rows of true class t predicted as p (C <= 1000). Only when named in outputs.',
+      onlyWhenNamed: true,
+    },
+    {
+      name: 'sweep_loss',
+      kind: 'float',
+      shape: [-1, -1],
+      description:
+        'The loss at every gamma x alpha of the sweep_gamma and sweep_alpha parameters, [G, A] (a parameter left out: ' +
+        'the request\'s own value). Only when named in outputs.',
+      onlyWhenNamed: true,
     },
   ];
   return list.filter((o): o is OutputSpec => o !== false);
@@ -187,7 +225,12 @@ export function modelMetadata(model: OipModel): OipModelMetadata {
       name: o.name,
       datatype: outputDatatype(o),
       shape: o.shape,
-      parameters: { datatypes: o.kind === 'count' ? 'INT64' : 'FP64,FP32', optional: true, description: o.description },
+      parameters: {
+        datatypes: o.kind === 'count' ? 'INT64' : 'FP64,FP32',
+        optional: true,
+        description: o.description,
+        ...(o.onlyWhenNamed === true ? { only_when_named: true } : {}),
+      },
     })),
   };
 }

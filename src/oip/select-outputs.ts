@@ -2,7 +2,8 @@
  * The request's `outputs` list -> the outputs to compute and how to send each: its name known to
  * the model and not repeated, JSON or binary (the output's `binary_data`, else the request's
  * `binary_data_output`), and its datatype (FP64 for values unless FP32 is asked, INT64 for counts).
- * No list means every output of the model, as the protocol says.
+ * No list means every output of the model, as the protocol says, but those returned only when
+ * named (models.ts onlyWhenNamed: the confusion matrix, the sweep).
  */
 import { ProblemError } from '../errors/problem-error.js';
 import type { RequestOutput } from '../schemas/oip.js';
@@ -18,7 +19,9 @@ export interface SelectedOutput {
 
 export function selectOutputs(model: OipModel, requested: RequestOutput[] | undefined, binaryDefault: boolean): SelectedOutput[] {
   const defaultType = (spec: OutputSpec): OutputDatatype => (spec.kind === 'count' ? 'INT64' : 'FP64');
-  if (requested === undefined) return model.outputs.map((spec) => ({ spec, binary: binaryDefault, datatype: defaultType(spec) }));
+  if (requested === undefined) {
+    return model.outputs.filter((spec) => spec.onlyWhenNamed !== true).map((spec) => ({ spec, binary: binaryDefault, datatype: defaultType(spec) }));
+  }
   const seen = new Set<string>();
   return requested.map((output) => {
     const spec = model.outputs.find((o) => o.name === output.name);

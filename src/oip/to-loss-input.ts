@@ -8,7 +8,7 @@
  */
 import { ProblemError } from '../errors/problem-error.js';
 import type { InferenceParameters } from '../schemas/oip.js';
-import type { Output } from '../schemas/loss-request.js';
+import type { LossRequest, Output } from '../schemas/loss-request.js';
 import type { LossInput } from '../tensors/decode-loss-request.js';
 import type { DecodedTensor } from '../tensors/field-tensor.js';
 import type { DecodedInputs } from './decode-inputs.js';
@@ -35,6 +35,8 @@ export function toLossInput(model: OipModel, inputs: DecodedInputs, params: Infe
   const results: Output[] = ['loss', 'stats'];
   if (wanted.has('gradient')) results.push('gradient');
   if (wanted.has('losses')) results.push('losses');
+  if (wanted.has('confusion')) results.push('confusion');
+  const sweep = params.sweep_gamma !== undefined || params.sweep_alpha !== undefined || wanted.has('sweep_loss') ? sweepOf(params) : undefined;
   return {
     mode: model.mode,
     logits: binary ? columnAsVector(logits) : logits,
@@ -46,8 +48,27 @@ export function toLossInput(model: OipModel, inputs: DecodedInputs, params: Infe
     normalizer: params.normalizer,
     ignore_index: params.ignore_index,
     label_smoothing: params.label_smoothing,
+    class_balance_beta: params.class_balance_beta,
     outputs: results,
+    ...(sweep !== undefined ? { sweep } : {}),
   };
+}
+
+/**
+ * The sweep_gamma and sweep_alpha parameters (comma-separated, checked by the schema's pattern) as
+ * POST /loss's `sweep`, with the ranges POST /loss's schema sets (gamma in [0, 20], alpha in [0, 1]).
+ */
+function sweepOf(params: InferenceParameters): NonNullable<LossRequest['sweep']> {
+  const sweep: NonNullable<LossRequest['sweep']> = {};
+  if (params.sweep_gamma !== undefined) {
+    sweep.gamma = params.sweep_gamma.split(',').map(Number);
+    if (sweep.gamma.some((g) => !(g <= 20))) throw new ProblemError('invalid-request', 'parameters/sweep_gamma: each gamma must be in [0, 20]');
+  }
+  if (params.sweep_alpha !== undefined) {
+    sweep.alpha = params.sweep_alpha.split(',').map((a) => (a.trim() === 'none' ? null : Number(a)));
+    if (sweep.alpha.some((a) => a !== null && !(a <= 1))) throw new ProblemError('invalid-request', 'parameters/sweep_alpha: each alpha must be a number in [0, 1] or none');
+  }
+  return sweep;
 }
 
 /** Binary models take [N] or, as many frameworks produce it, [N, 1]. */

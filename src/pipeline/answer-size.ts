@@ -9,7 +9,11 @@ import { ProblemError } from '../errors/problem-error.js';
 
 /** Longest JSON text of a float64 ("-2.2250738585072014e-308") plus its separator. */
 export const JSON_NUMBER_BYTES = 25;
-/** Per class: its statistics object (counts, sums, ratios, the p_t histogram), generously. */
+/**
+ * Per class: its statistics object (counts, sums, ratios, class weights, the p_t histogram; about 700
+ * bytes), generously, which also covers the fixed part (averages, the 15 calibration bins: about 2 KB)
+ * for every C.
+ */
 export const STATS_BYTES_PER_CLASS = 1200;
 
 export interface AnswerPart {

@@ -17,6 +17,7 @@ import { ProblemError } from '../errors/problem-error.js';
 import type { InferenceRequest } from '../schemas/oip.js';
 import { decodeLossRequest, type DecodedLossRequest, type DecodeLimits } from '../tensors/decode-loss-request.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
+import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
 import type { SelectedOutput } from '../oip/select-outputs.js';
 import { checkAnswerSize, JSON_NUMBER_BYTES, type AnswerPart } from './answer-size.js';
 import type { Answer, PreparedInfer } from './answer.js';
@@ -52,13 +53,23 @@ export function prepareInfer(
 
 /** What an inference answer will hold, by size: each selected output, as JSON or binary data. */
 function inferAnswerParts(decoded: DecodedLossRequest, outputs: SelectedOutput[]): AnswerPart[] {
-  const { n, c, mode } = decoded.meta;
   return outputs.map(({ spec, binary, datatype }) => {
     const name = spec.name;
-    const elements =
-      name === 'gradient' ? n * c : name === 'losses' ? (mode === 'multiclass' ? n : n * c) : name === 'class_pt_histogram' ? c * PT_BINS : name.startsWith('class_') ? c : 1;
+    const elements = outputElements(name, decoded);
     return { name: `${name} as ${binary ? `binary ${datatype}` : 'JSON'}`, elements, bytesPerElement: binary ? (datatype === 'FP32' ? 4 : 8) : JSON_NUMBER_BYTES };
   });
+}
+
+/** How many numbers an output holds. */
+function outputElements(name: string, decoded: DecodedLossRequest): number {
+  const { n, c, mode } = decoded.meta;
+  if (name === 'gradient') return n * c;
+  if (name === 'losses') return mode === 'multiclass' ? n : n * c;
+  if (name === 'class_pt_histogram') return c * PT_BINS;
+  if (name === 'calibration_bins') return CALIBRATION_BINS * 3;
+  if (name === 'confusion') return c * c;
+  if (name === 'sweep_loss') return decoded.sweep?.settings.length ?? 0;
+  return name.startsWith('class_') ? c : 1;
 }
 
 export function answerInfer(prepared: PreparedInfer, result: FocalResult): Answer {

@@ -28,6 +28,10 @@ function lossAnswerParts(decoded: DecodedLossRequest): AnswerPart[] {
   if (decoded.outputs.has('gradient')) parts.push({ name: `gradient as ${as}`, elements: n * c, bytesPerElement: perElement });
   if (decoded.outputs.has('losses')) parts.push({ name: `losses as ${as}`, elements: mode === 'multilabel' ? n * c : n, bytesPerElement: perElement });
   if (decoded.outputs.has('stats')) parts.push({ name: 'stats', elements: c, bytesPerElement: STATS_BYTES_PER_CLASS });
+  if (decoded.outputs.has('confusion')) parts.push({ name: 'confusion', elements: c * c, bytesPerElement: JSON_NUMBER_BYTES });
+  // Each sweep entry: its loss, gamma, alpha (a list of C at most) and C class loss sums.
+  const settings = decoded.sweep?.settings.length ?? 0;
+  if (settings > 0) parts.push({ name: 'sweep', elements: settings * (2 * c + 3), bytesPerElement: JSON_NUMBER_BYTES });
   return parts;
 }
 

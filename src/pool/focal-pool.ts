@@ -16,6 +16,7 @@ import { ProblemError } from '../errors/problem-error.js';
 import type { FocalProblem, FocalResult } from '../kernels/types.js';
 import { ownedBuffers, problemBuffers } from './focal-task.js';
 import { focalLossFast } from '../kernels/fast-focal.js';
+import { evaluatedFocal } from '../kernels/evaluated-focal.js';
 import { batchPart, mergeParts, rowRanges, type PartResult } from '../kernels/split-batch.js';
 import type { Answer, BatchInfo, PreparedRequest } from '../pipeline/answer.js';
 import { SharedBuffers } from '../memory/shared-buffers.js';
@@ -126,7 +127,7 @@ export class FocalPool {
   async run(problem: FocalProblem, signal?: AbortSignal): Promise<FocalResult> {
     this.refuseWhenClosing();
     // The workers' kernel, so a batch gets the same numbers wherever it runs.
-    if (problem.n * problem.c <= this.inlineMaxElements) return focalLossFast(problem);
+    if (problem.n * problem.c <= this.inlineMaxElements) return evaluatedFocal(problem, focalLossFast);
     return this.submit<FocalResult>({ kind: 'kernel', problem }, problemBuffers(problem), signal);
   }
 

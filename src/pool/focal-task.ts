@@ -15,6 +15,7 @@ export function problemBuffers(problem: FocalProblem): ArrayBuffer[] {
 /** The ArrayBuffers a result owns, for the transfer list. */
 export function resultBuffers(result: FocalResult): ArrayBuffer[] {
   const s = result.stats;
+  // (The optional evaluation sums are small: copied, not transferred.)
   return ownedBuffers([result.gradient, result.losses, s.support, s.lossSum, s.posLossSum, s.negLossSum, s.tp, s.fp, s.fn, s.ptHistogram]);
 }
 

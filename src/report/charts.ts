@@ -41,7 +41,7 @@ export function supportAlphaChart(classes: ChartClass[], supportLabel: string): 
   const col = (WIDTH - LABEL - 20) / 2;
   const barMax = col - 70;
   const maxSupport = Math.max(1, ...classes.map((k) => k.stats.support));
-  const maxAlpha = Math.max(1e-12, ...classes.map((k) => k.stats.suggested_alpha));
+  const maxAlpha = Math.max(1e-12, ...classes.map((k) => k.stats.suggested_alpha ?? 0));
   const height = TOP + 18 + classes.length * ROW + 8;
   let body = header('Support against suggested alpha');
   body += text(LABEL, TOP + 10, supportLabel, 'class="axis"');
@@ -54,9 +54,11 @@ export function supportAlphaChart(classes: ChartClass[], supportLabel: string): 
     body += rect(LABEL, y + 3, sw, ROW - 6, '#59a14f', `${k.label}: support ${s.support}`);
     body += text(LABEL + sw + 6, y + 15, s.support.toLocaleString('en-US'), 'class="value"');
     const ax = LABEL + col + 20;
-    const aw = Math.max(1, (s.suggested_alpha / maxAlpha) * barMax);
-    body += rect(ax, y + 3, aw, ROW - 6, '#f28e2b', `${k.label}: suggested alpha ${fmt(s.suggested_alpha, 4)}`);
-    body += text(ax + aw + 6, y + 15, fmt(s.suggested_alpha, 3), 'class="value"');
+    // No suggested alpha (a class without support): an empty bar and a dash.
+    const alpha = s.suggested_alpha;
+    const aw = Math.max(1, ((alpha ?? 0) / maxAlpha) * barMax);
+    body += rect(ax, y + 3, aw, ROW - 6, '#f28e2b', `${k.label}: suggested alpha ${alpha === null ? '-' : fmt(alpha, 4)}`);
+    body += text(ax + aw + 6, y + 15, alpha === null ? '-' : fmt(alpha, 3), 'class="value"');
   });
   return svg(WIDTH, height, 'Support against suggested alpha', body);
 }

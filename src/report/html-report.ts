@@ -50,7 +50,7 @@ export function renderReport(result: EvalResult, sources?: ReportSources): strin
       const share = total > 0 ? (100 * s.loss_sum) / total : 0;
       const hard = s.pt_histogram.slice(0, PT_BINS / 2).reduce((a, b) => a + b, 0);
       const all = s.pt_histogram.reduce((a, b) => a + b, 0);
-      return `<tr><td>${escapeXml(k.label)}</td><td>${s.support.toLocaleString('en-US')}</td><td>${share.toFixed(1)}%</td><td>${s.precision.toFixed(4)}</td><td>${s.recall.toFixed(4)}</td><td>${fmt(s.suggested_alpha, 4)}</td><td>${all > 0 ? ((100 * hard) / all).toFixed(1) : '0.0'}%</td></tr>`;
+      return `<tr><td>${escapeXml(k.label)}</td><td>${s.support.toLocaleString('en-US')}</td><td>${share.toFixed(1)}%</td><td>${s.precision.toFixed(4)}</td><td>${s.recall.toFixed(4)}</td><td>${s.suggested_alpha === null ? '-' : fmt(s.suggested_alpha, 4)}</td><td>${all > 0 ? ((100 * hard) / all).toFixed(1) : '0.0'}%</td></tr>`;
     })
     .join('\n');
 

@@ -8,7 +8,7 @@ import { EncodedTensorRef, FLOAT_DTYPES } from './encoded-tensor.js';
 
 export const MODES = ['binary', 'multilabel', 'multiclass'] as const;
 export const REDUCTIONS = ['mean', 'sum', 'none'] as const;
-export const OUTPUTS = ['loss', 'losses', 'gradient', 'stats'] as const;
+export const OUTPUTS = ['loss', 'losses', 'gradient', 'stats', 'confusion'] as const;
 export const ENCODINGS = ['json', 'base64'] as const;
 
 export const ModeSchema = Type.Union(
@@ -36,6 +36,27 @@ export const OutputSchema = Type.Union(OUTPUTS.map((o) => Type.Literal(o)));
 
 const NumberVector = Type.Array(Type.Number());
 const NumberMatrix = Type.Array(Type.Array(Type.Number()));
+
+/** Most gamma x alpha settings one sweep may ask for (each is a full pass over the batch). */
+export const MAX_SWEEP_SETTINGS = 64;
+
+export const SweepSchema = Type.Object(
+  {
+    gamma: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 20 }), { minItems: 1, maxItems: MAX_SWEEP_SETTINGS })),
+    alpha: Type.Optional(Type.Array(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]), {
+      minItems: 1,
+      maxItems: MAX_SWEEP_SETTINGS,
+    })),
+  },
+  {
+    additionalProperties: false,
+    description:
+      `The loss of the same batch at every gamma x alpha pair (at most ${MAX_SWEEP_SETTINGS} in all), returned as ` +
+      '`sweep`, gamma outer, alpha inner; each entry\'s `loss` is what this request with that gamma and alpha would ' +
+      'return. A list left out is the request\'s own value. alpha entries are numbers (as the scalar `alpha`) or null. ' +
+      'Reduction must be `mean` or `sum`.',
+  },
+);
 
 export const LossRequestSchema = Type.Object(
   {
@@ -115,8 +136,18 @@ export const LossRequestSchema = Type.Object(
       description:
         'Which results to return. Default: `loss`, `gradient` and `stats`, plus `losses` when reduction is `none`. ' +
         '`loss` and `meta` are always returned. `gradient` is d(`loss`)/d(`logits`), the derivative of the returned ' +
-        '(reduced) loss, shaped like `logits` (for reduction `none`, of the sum of `losses`).',
+        '(reduced) loss, shaped like `logits` (for reduction `none`, of the sum of `losses`). `confusion` (multiclass, ' +
+        'C <= 1000) adds `stats.confusion`, the C x C confusion matrix, and implies `stats`.',
     })),
+    class_balance_beta: Type.Optional(Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: 0.999,
+      description:
+        'beta of `stats.classes[].class_balanced_alpha` (Cui et al. 2019, effective number of samples ' +
+        '(1 - beta^n) / (1 - beta)), in [0, 1).',
+    })),
+    sweep: Type.Optional(SweepSchema),
     encoding: Type.Optional(Type.Union(ENCODINGS.map((e) => Type.Literal(e)), {
       default: 'json',
       description:

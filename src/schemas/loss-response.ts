@@ -6,8 +6,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, ReductionSchema } from './loss-request.js';
 import { EncodedTensorRef } from './encoded-tensor.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
+import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
 
 const Count = Type.Integer({ minimum: 0 });
+const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
 
 export const ClassStatsSchema = Type.Object(
   {
@@ -36,11 +38,83 @@ export const ClassStatsSchema = Type.Object(
         'binary/multilabel: every element of this column (p for positives, 1 - p for negatives); multiclass: the rows ' +
         'of this class. Low bins are the hard examples the focal term keeps; high bins the easy ones it down-weights.',
     }),
-    suggested_alpha: Type.Number({
-      description:
-        'binary/multilabel: negatives / N, the "balanced" alpha for this label. multiclass: 1 / ln(1.02 + support / count), ' +
-        'an inverse-log-frequency class weight.',
+    tn: Type.Integer({
+      minimum: 0,
+      description: 'Rows (multiclass) or elements of this column (binary, multilabel) neither of this class nor predicted as it.',
     }),
+    f1: Type.Number({ description: '2 tp / (2 tp + fp + fn), 0 when undefined.' }),
+    mean_loss: NullableNumber('loss_sum / support; null when support is 0.'),
+    suggested_alpha: NullableNumber(
+      'multiclass: r_k / sum_j f_j r_j with f_k = support_k / count and r_k = 1 / ln(1.02 + f_k), an inverse-log-frequency ' +
+        'class weight normalised so that the support-weighted mean weight is 1 (pass the list back as `alpha`); null ' +
+        'for a class with support 0. binary/multilabel: r(f) / (r(f) + r(1 - f)) with f = support / N, a weight for ' +
+        'the positives, above 0.5 when they are rare; null when the column has no positive or no negative.',
+    ),
+    class_balanced_alpha: NullableNumber(
+      'Cui et al. 2019 (effective number of samples E(n) = (1 - beta^n) / (1 - beta), beta = `class_balance_beta`): ' +
+        'multiclass 1 / E(support_k) normalised as `suggested_alpha`; binary/multilabel w_pos / (w_pos + w_neg) with ' +
+        'w = 1 / E(positives or negatives). null as `suggested_alpha`.',
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const AverageSchema = Type.Object(
+  { precision: Type.Number(), recall: Type.Number(), f1: Type.Number() },
+  { additionalProperties: false },
+);
+
+export const AveragesSchema = Type.Object(
+  {
+    macro: AverageSchema,
+    weighted: AverageSchema,
+  },
+  {
+    additionalProperties: false,
+    description:
+      '`macro`: the unweighted mean over the classes that occur in the targets or the predictions (support + fp > 0). ' +
+      '`weighted`: sum_k support_k m_k / sum_k support_k. Both 0 when no class qualifies.',
+  },
+);
+
+const CalibrationBinSchema = Type.Object(
+  {
+    count: Count,
+    confidence_sum: Type.Optional(Type.Number({ description: 'multiclass: sum of the rows\' confidences (largest softmax probability).' })),
+    correct_sum: Type.Optional(Type.Number({ description: 'multiclass: rows whose prediction is their class.' })),
+    probability_sum: Type.Optional(Type.Number({ description: 'binary/multilabel: sum of the elements\' p = sigmoid(z).' })),
+    positive_sum: Type.Optional(Type.Number({ description: 'binary/multilabel: positive elements (y >= 0.5).' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CalibrationSchema = Type.Object(
+  {
+    bins: Type.Array(CalibrationBinSchema, {
+      minItems: CALIBRATION_BINS,
+      maxItems: CALIBRATION_BINS,
+      description:
+        `${CALIBRATION_BINS} equal-width bins over [0, 1]; v falls in bin min(floor(v * ${CALIBRATION_BINS}), ${CALIBRATION_BINS - 1}). ` +
+        'multiclass: each counted row\'s confidence; binary/multilabel: every element\'s p, pooled over the columns.',
+    }),
+    ece: Type.Number({ description: 'Expected calibration error: sum_b (count_b / count) |hits_b / count_b - values_b / count_b|.' }),
+    mce: Type.Number({ description: 'Maximum calibration error: the largest |hits_b / count_b - values_b / count_b| (0 if no bin has a count).' }),
+    brier: Type.Number({ description: 'Mean over rows (elements) of the squared error of the probabilities against the (unsmoothed) targets.' }),
+    nll: Type.Number({ description: 'Mean negative log-likelihood (cross-entropy, natural log) against the unsmoothed targets.' }),
+    classwise_ece: Type.Optional(Type.Number({ description: 'multilabel: the mean over columns of each column\'s own ece.' })),
+  },
+  {
+    additionalProperties: false,
+    description: 'Calibration, from the unsmoothed targets, ignoring weights (always in a POST /loss `stats`).',
+  },
+);
+
+export const SweepEntrySchema = Type.Object(
+  {
+    gamma: Type.Number(),
+    alpha: Type.Union([Type.Number(), Type.Null(), Type.Array(Type.Number())], { description: 'The alpha of this setting.' }),
+    loss: Type.Number({ description: 'What the same request with this gamma and alpha returns as `loss`.' }),
+    class_loss_sum: Type.Array(Type.Number(), { description: 'Per class, the loss sum at this setting (as `stats.classes[].loss_sum`).' }),
   },
   { additionalProperties: false },
 );
@@ -55,6 +129,11 @@ export const StatsSchema = Type.Object(
       Type.Number({ description: 'multiclass: share of counted rows whose arg-max logit is their class (0 when none).' }),
     ),
     classes: Type.Array(ClassStatsSchema),
+    averages: AveragesSchema,
+    confusion: Type.Optional(Type.Array(Type.Array(Count), {
+      description: 'multiclass, with `"confusion"` in `outputs`: confusion[t][p] = rows of true class t predicted as p.',
+    })),
+    calibration: Type.Optional(CalibrationSchema),
   },
   {
     additionalProperties: false,
@@ -110,6 +189,9 @@ export const LossResponseSchema = Type.Object(
       }),
     ),
     stats: Type.Optional(StatsSchema),
+    sweep: Type.Optional(Type.Array(SweepEntrySchema, {
+      description: 'With `sweep` in the request: the loss at every gamma x alpha pair, gamma outer, alpha inner.',
+    })),
     meta: MetaSchema,
   },
   { $id: 'LossResponse', additionalProperties: false },
@@ -118,4 +200,7 @@ export const LossResponseSchema = Type.Object(
 export type LossResponse = Static<typeof LossResponseSchema>;
 export type ClassStats = Static<typeof ClassStatsSchema>;
 export type Stats = Static<typeof StatsSchema>;
+export type Averages = Static<typeof AveragesSchema>;
+export type Calibration = Static<typeof CalibrationSchema>;
+export type SweepEntry = Static<typeof SweepEntrySchema>;
 export type Meta = Static<typeof MetaSchema>;

@@ -9,6 +9,11 @@ import { LossRequestSchema, ReductionSchema } from './loss-request.js';
 
 const loss = LossRequestSchema.properties;
 
+/** A plain decimal number (no sign: every sweep value is >= 0), and comma-separated lists of them. */
+const DECIMAL = '(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?';
+const SWEEP_GAMMA_PATTERN = `^${DECIMAL}(?:, *${DECIMAL})*$`;
+const SWEEP_ALPHA_PATTERN = `^(?:${DECIMAL}|none)(?:, *(?:${DECIMAL}|none))*$`;
+
 export const OipErrorSchema = Type.Object(
   {
     error: Type.String({ description: 'What went wrong, naming the input, output or parameter and the reason.' }),
@@ -39,6 +44,9 @@ const MetadataTensorSchema = Type.Object({
       datatypes: Type.String({ description: 'Comma-separated datatypes accepted for this input or returned for this output.' }),
       optional: Type.Boolean({ description: 'Whether the input may be left out.' }),
       description: Type.String(),
+      only_when_named: Type.Optional(Type.Boolean({
+        description: 'An output returned only when the request names it (not part of "every output" when `outputs` is left out).',
+      })),
     }),
   ),
 });
@@ -81,6 +89,17 @@ export const InferenceParametersSchema = Type.Object(
     normalizer: loss.normalizer,
     ignore_index: loss.ignore_index,
     label_smoothing: loss.label_smoothing,
+    class_balance_beta: loss.class_balance_beta,
+    sweep_gamma: Type.Optional(Type.String({
+      pattern: SWEEP_GAMMA_PATTERN,
+      description:
+        'The gammas of the `sweep_loss` output, comma-separated (e.g. `"0,0.5,2"`), each in [0, 20]; at most 64 ' +
+        'settings with `sweep_alpha`. Reduction must be mean or sum.',
+    })),
+    sweep_alpha: Type.Optional(Type.String({
+      pattern: SWEEP_ALPHA_PATTERN,
+      description: 'The alphas of the `sweep_loss` output, comma-separated numbers in [0, 1] or `none` (e.g. `"none,0.25"`).',
+    })),
     binary_data_output: Type.Optional(
       Type.Boolean({ description: 'Binary tensor data extension: return every output as binary data unless the output says otherwise.' }),
     ),

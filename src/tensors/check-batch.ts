@@ -70,6 +70,7 @@ export function kernelBatch(settings: LossSettings, n: number, data: BatchArrays
     normalizer: settings.normalizer,
     wantGradient: settings.outputs.has('gradient'),
     wantLosses: settings.outputs.has('losses'),
+    ...(settings.evaluation !== undefined ? { evaluation: settings.evaluation } : {}),
   };
   return settings.mode === 'multiclass'
     ? { mode: settings.mode, ...common, labels: data.labels, probabilities: data.probabilities }

@@ -1,26 +1,32 @@
 /**
- * Raw per-class counters -> the reported statistics (precision, recall, suggested alpha,
- * accuracy). Ratios are computed here, after the kernel, so raw counters from several batches
- * can be added first and reported once.
+ * Raw per-class counters -> the reported statistics (precision, recall, f1, tn, class weights,
+ * accuracy, averages, calibration, confusion). Ratios are computed here, after the kernel, so raw
+ * counters from several batches can be added first and reported once.
  */
 import type { Mode, RawClassStats } from '../kernels/types.js';
 import type { ClassStats, Stats } from '../schemas/loss-response.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
+import { averages, calibrationReport, classWeights, confusionRows, DEFAULT_CLASS_BALANCE_BETA, ratio } from './evaluation-stats.js';
 
-/** Multiclass suggested alpha: 1 / ln(1.02 + support / count), an inverse-log-frequency weight. */
-export const SUGGESTED_ALPHA_OFFSET = 1.02;
-
-function ratio(num: number, den: number): number {
-  return den > 0 ? num / den : 0;
-}
-
-export function reportStats(mode: Mode, raw: RawClassStats, count: number, n: number, classNames: string[] | null): Stats {
+export function reportStats(
+  mode: Mode,
+  raw: RawClassStats,
+  count: number,
+  n: number,
+  classNames: string[] | null,
+  classBalanceBeta: number = DEFAULT_CLASS_BALANCE_BETA,
+): Stats {
   const c = raw.support.length;
   const classes: ClassStats[] = new Array(c);
+  // Rows (multiclass) or elements of one column (binary, multilabel) each class is counted among.
+  const counted = mode === 'multiclass' ? count : n;
+  const weights = classWeights(mode, raw.support, count, n, classBalanceBeta);
   let correct = 0;
   for (let k = 0; k < c; k++) {
     const support = raw.support[k];
     const tp = raw.tp[k];
+    const fp = raw.fp[k];
+    const fn = raw.fn[k];
     correct += tp;
     // Keys in the documented order: class, name, support, sums, counts, ratios.
     const entry = { class: k } as ClassStats;
@@ -32,19 +38,22 @@ export function reportStats(mode: Mode, raw: RawClassStats, count: number, n: nu
       entry.neg_loss_sum = raw.negLossSum[k];
     }
     entry.tp = tp;
-    entry.fp = raw.fp[k];
-    entry.fn = raw.fn[k];
-    entry.precision = ratio(tp, tp + raw.fp[k]);
-    entry.recall = ratio(tp, tp + raw.fn[k]);
+    entry.fp = fp;
+    entry.fn = fn;
+    entry.tn = counted - tp - fp - fn;
+    entry.precision = ratio(tp, tp + fp);
+    entry.recall = ratio(tp, tp + fn);
+    entry.f1 = ratio(2 * tp, 2 * tp + fp + fn);
+    entry.mean_loss = support > 0 ? raw.lossSum[k] / support : null;
     entry.pt_histogram = Array.from(raw.ptHistogram.subarray(k * PT_BINS, (k + 1) * PT_BINS));
-    entry.suggested_alpha =
-      mode === 'multiclass'
-        ? 1 / Math.log(SUGGESTED_ALPHA_OFFSET + ratio(support, count))
-        : // the "balanced" weight for positives: the share of negatives in this label column
-          (n - support) / n;
+    entry.suggested_alpha = weights.suggested[k];
+    entry.class_balanced_alpha = weights.classBalanced[k];
     classes[k] = entry;
   }
-  const stats: Stats = { count, classes };
+  const stats = { count, classes } as Stats;
   if (mode === 'multiclass') stats.accuracy = ratio(correct, count);
+  stats.averages = averages(classes);
+  if (raw.confusion !== undefined) stats.confusion = confusionRows(raw.confusion, c);
+  if (raw.calibration !== undefined && raw.scoreSums !== undefined) stats.calibration = calibrationReport(mode, raw.calibration, raw.scoreSums);
   return stats;
 }

@@ -31,6 +31,10 @@ export interface DecodedLossRequest {
   encoding: ResponseEncoding;
   /** The conventions applied, minus what only the kernel knows (count, denominator). */
   meta: LossSettings['meta'];
+  /** beta of stats.classes[].class_balanced_alpha. */
+  classBalanceBeta: number;
+  /** The sweep's settings as echoed, in the order of the kernel's sweep sums (null without a sweep). */
+  sweep: LossSettings['sweep'];
 }
 
 /**
@@ -90,6 +94,8 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     outputs: settings.outputs,
     classNames: settings.classNames,
     encoding: settings.encoding,
+    classBalanceBeta: settings.classBalanceBeta,
+    sweep: settings.sweep,
     meta: settings.meta,
   };
 }

@@ -8,7 +8,8 @@
 import { ProblemError } from '../errors/problem-error.js';
 import type { FocalResult } from '../kernels/types.js';
 import type { EncodedTensor } from '../schemas/encoded-tensor.js';
-import type { LossResponse } from '../schemas/loss-response.js';
+import type { LossResponse, SweepEntry } from '../schemas/loss-response.js';
+import { reduceLossSum } from '../kernels/reduction.js';
 import { base64Length, encodeBase64, writeBase64 } from './base64.js';
 import type { DecodedLossRequest, ResponseEncoding } from './decode-loss-request.js';
 import { reportStats } from './class-stats.js';
@@ -36,9 +37,33 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
   if (outputs.has('losses') && result.losses !== null) {
     body.losses = shaped(result.losses, meta.mode === 'multilabel' ? [n, c] : [n], encoding, text);
   }
-  if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames);
+  if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames, decoded.classBalanceBeta);
+  if (decoded.sweep !== null) body.sweep = sweepEntries(decoded, result);
   body.meta = { ...meta, count: result.count, denominator: result.denominator };
   return body;
+}
+
+/**
+ * Each sweep setting's loss: its loss sum reduced exactly as a request with that setting would
+ * reduce its own (the same denominator: the count and normalizer do not depend on gamma or alpha).
+ */
+export function sweepLosses(decoded: DecodedLossRequest, result: FocalResult): number[] {
+  const sums = result.stats.sweepLossSum;
+  /* c8 ignore next -- the kernel adds the sums whenever the problem has a sweep */
+  if (sums === undefined) throw new Error('a sweep was asked for but not computed');
+  return Array.from(sums, (sum) => reduceLossSum(decoded.meta.reduction, sum, result.denominator));
+}
+
+function sweepEntries(decoded: DecodedLossRequest, result: FocalResult): SweepEntry[] {
+  const { c } = decoded.meta;
+  const classSums = result.stats.sweepClassLossSum as Float64Array;
+  const losses = sweepLosses(decoded, result);
+  return (decoded.sweep?.settings ?? []).map(({ gamma, alpha }, s) => ({
+    gamma,
+    alpha,
+    loss: losses[s],
+    class_loss_sum: Array.from(classSums.subarray(s * c, (s + 1) * c)),
+  }));
 }
 
 function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding, text: TensorText): number[] | number[][] | EncodedTensor {

@@ -5,10 +5,11 @@
  * request it builds) and the CLI (its flags, before any row is read) all resolve settings here,
  * so a setting is accepted, defaulted and reported in the same words everywhere.
  */
-import type { FloatArray } from '../kernels/types.js';
+import type { EvaluationRequest, FloatArray } from '../kernels/types.js';
 import type { LossRequest, Mode, Output, Reduction } from '../schemas/loss-request.js';
 import type { Meta } from '../schemas/loss-response.js';
 import { FLOAT_DTYPES, type FloatDtype } from '../schemas/encoded-tensor.js';
+import { decodeEvaluation, type DecodedSweep } from './decode-evaluation.js';
 import type { FieldErrors } from './field-errors.js';
 import { declaredShape, readField, shapePath, type DecodedTensor, type FieldValue } from './field-tensor.js';
 import { checkRange, NON_NEGATIVE, UNIT_INTERVAL } from './value-checks.js';
@@ -48,6 +49,12 @@ export interface LossSettings {
   encoding: ResponseEncoding;
   /** The conventions applied, minus what only the kernel knows (count, denominator). */
   meta: Omit<Meta, 'count' | 'denominator'>;
+  /** What the kernel computes beyond the loss and the per-class counters (calibration, confusion, sweep); undefined for nothing. */
+  evaluation: EvaluationRequest | undefined;
+  /** beta of stats.classes[].class_balanced_alpha. */
+  classBalanceBeta: number;
+  /** The sweep's settings as echoed, in the order of the kernel's sweep sums (null without a sweep). */
+  sweep: DecodedSweep | null;
 }
 
 /** The form of the targets: sigmoid labels, or multiclass class ids [N] or probability rows [N, C]. */
@@ -97,11 +104,11 @@ export function resolveSettings(fields: SettingsFields, dims: BatchDims, errors:
     alphaEcho = alphaValue === undefined ? (sigmoid ? DEFAULT_SIGMOID_ALPHA : null) : alphaValue;
     if (typeof alphaEcho === 'number') alpha = new Float64Array(c).fill(alphaEcho);
   }
-  if (errors.count > before) return null;
-
   const outputs = new Set<Output>(fields.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
   outputs.add('loss');
   const gamma = fields.gamma ?? DEFAULT_GAMMA;
+  const evaluation = decodeEvaluation(fields, outputs, { mode, c, reduction, gamma, alpha, alphaEcho }, errors);
+  if (errors.count > before) return null;
   const labelSmoothing = fields.label_smoothing ?? 0;
   const normalizer = fields.normalizer ?? null;
   return {
@@ -115,6 +122,9 @@ export function resolveSettings(fields: SettingsFields, dims: BatchDims, errors:
     outputs,
     classNames: fields.class_names ?? null,
     encoding: fields.encoding === 'base64' ? (fields.dtype ?? 'float64') : 'json',
+    evaluation: evaluation.evaluation,
+    classBalanceBeta: evaluation.classBalanceBeta,
+    sweep: evaluation.sweep,
     meta: {
       mode,
       reduction,

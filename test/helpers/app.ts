@@ -19,6 +19,13 @@ export async function buildTestApp(t: Test, env: Record<string, string> = {}, op
   return app;
 }
 
+/**
+ * For tests about numbers, not time: the first request of a new app waits for the workers to start
+ * (under tsx they compile the sources), which on a loaded 2-core machine has taken 20-30 s, the
+ * default REQUEST_TIMEOUT_MS; a 504 there says nothing about what such a test checks.
+ */
+export const SLOW_START = { REQUEST_TIMEOUT_MS: '120000' } as const;
+
 /** POST /loss with a JSON body and return status, headers and parsed body. */
 export async function postLoss(app: Awaited<ReturnType<typeof buildTestApp>>, body: unknown) {
   const res = await app.inject({

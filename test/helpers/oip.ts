@@ -124,6 +124,17 @@ export function toInferenceRequest(loss: Record<string, any>, form: 'json' | 'bi
   return { header: { id: 'ref', parameters, inputs }, chunks };
 }
 
+/**
+ * A POST /loss answer cut down to what toLossShape rebuilds from /v2 outputs: per class no
+ * mean_loss or class_balanced_alpha, a null suggested_alpha as the 0 a tensor holds, and no
+ * averages or calibration (test/evaluation/evaluation-v2.test.ts checks those outputs).
+ */
+export function oipComparable(lossBody: Record<string, any>): Record<string, any> {
+  const { averages: _averages, calibration: _calibration, ...stats } = lossBody.stats;
+  stats.classes = stats.classes.map(({ mean_loss: _m, class_balanced_alpha: _b, ...k }: Record<string, any>) => ({ ...k, suggested_alpha: k.suggested_alpha ?? 0 }));
+  return { ...lossBody, stats };
+}
+
 /** An inference reply -> the shape of a POST /loss answer (loss, gradient, losses, stats). */
 export function toLossShape(reply: OipReply, mode: string): Record<string, any> {
   const o = outputsByName(reply);
@@ -144,6 +155,8 @@ export function toLossShape(reply: OipReply, mode: string): Record<string, any> 
       recall: o.class_recall.data[k],
       pt_histogram: o.class_pt_histogram.data.slice(k * 10, (k + 1) * 10),
       suggested_alpha: o.class_suggested_alpha.data[k],
+      tn: o.class_tn.data[k],
+      f1: o.class_f1.data[k],
     });
     return entry;
   });

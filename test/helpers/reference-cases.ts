@@ -16,8 +16,20 @@ export interface ReferenceCase {
   expected: Record<string, unknown>;
 }
 
-export function loadCases(file: 'cases-regular.json' | 'cases-extreme.json'): ReferenceCase[] {
-  return (JSON.parse(readFileSync(REFERENCE_DIR + file, 'utf8')) as { cases: ReferenceCase[] }).cases;
+/**
+ * The cases of one file. The contract's "Evaluation statistics" section replaced the definition of
+ * `suggested_alpha` after cases-regular.json and cases-extreme.json were made, so their expected
+ * `suggested_alpha` (the earlier definition) is left out here; cases-evaluation.json holds the
+ * current one.
+ */
+export function loadCases(file: 'cases-regular.json' | 'cases-extreme.json' | 'cases-evaluation.json'): ReferenceCase[] {
+  const cases = (JSON.parse(readFileSync(REFERENCE_DIR + file, 'utf8')) as { cases: ReferenceCase[] }).cases;
+  if (file === 'cases-evaluation.json') return cases;
+  for (const c of cases) {
+    const stats = c.expected.stats as { classes?: Record<string, unknown>[] } | undefined;
+    for (const k of stats?.classes ?? []) delete k.suggested_alpha;
+  }
+  return cases;
 }
 
 export interface Mismatch {
@@ -40,7 +52,7 @@ export function compareToExpected(actual: unknown, expected: unknown, path = '')
   return out;
 }
 
-const EXACT_FIELDS = new Set(['support', 'tp', 'fp', 'fn', 'count', 'class']);
+const EXACT_FIELDS = new Set(['support', 'tp', 'fp', 'fn', 'tn', 'count', 'class']);
 
 function walk(actual: unknown, expected: unknown, path: string, out: Mismatch[]): void {
   if (typeof expected === 'number') {

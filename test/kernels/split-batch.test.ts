@@ -9,6 +9,8 @@ import fc from 'fast-check';
 import { focalLoss } from '../../src/kernels/focal.js';
 import { batchPart, mergeParts, partResult, rowRanges, shareBatch } from '../../src/kernels/split-batch.js';
 import type { FocalProblem, FocalResult } from '../../src/kernels/types.js';
+import { evaluatedFocal, type FocalKernel } from '../../src/kernels/evaluated-focal.js';
+import { focalLossFast, initFastKernels } from '../../src/kernels/fast-focal.js';
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-13 * Math.abs(b) + 1e-300;
 
@@ -67,11 +69,11 @@ const problemArb: fc.Arbitrary<FocalProblem> = fc
 /** Cut points: `parts` ranges in random places (some may be a single row). */
 const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 7 });
 
-function splitAndMerge(problem: FocalProblem, cuts: number[]): FocalResult {
+function splitAndMerge(problem: FocalProblem, cuts: number[], kernel: FocalKernel = focalLoss): FocalResult {
   const shared = shareBatch(problem);
   const points = [...new Set([0, ...cuts.map((u) => Math.floor(u * problem.n)), problem.n])].sort((a, b) => a - b);
   const parts = [];
-  for (let p = 0; p + 1 < points.length; p++) if (points[p] < points[p + 1]) parts.push(partResult(focalLoss(batchPart(shared, points[p], points[p + 1]))));
+  for (let p = 0; p + 1 < points.length; p++) if (points[p] < points[p + 1]) parts.push(partResult(kernel(batchPart(shared, points[p], points[p + 1]))));
   return mergeParts(shared, parts.reverse());
 }
 
@@ -105,6 +107,55 @@ t.test('split and merged equals unsplit, for random problems and random cuts', a
     { numRuns: 500 },
   );
   t.pass('500 random problems and cuts agree');
+});
+
+/** The problem asking for every evaluation sum: calibration, confusion (multiclass) and a sweep (not with none). */
+function withEvaluationRequest(problem: FocalProblem): FocalProblem {
+  const alpha = problem.alpha === null ? null : problem.alpha.map((a) => a / 2);
+  const sweep = problem.reduction === 'none' ? [] : [{ gamma: 0, alpha: null }, { gamma: 1.5, alpha }, { gamma: problem.gamma, alpha: problem.alpha }];
+  return { ...problem, evaluation: { calibration: true, confusion: problem.mode === 'multiclass', sweep } };
+}
+
+const EVALUATION_SUMS = ['calibration', 'scoreSums', 'confusion', 'sweepLossSum', 'sweepClassLossSum'] as const;
+
+t.test('evaluation sums: split and merged equals unsplit (counts exactly, sums within ulps), with the JS and the WASM kernel', async (t) => {
+  t.ok(initFastKernels().wasm, 'the WASM kernels are built (npm run build:wasm)');
+  for (const kernel of [(p: FocalProblem) => evaluatedFocal(p, focalLoss), (p: FocalProblem) => evaluatedFocal(p, focalLossFast)]) {
+    fc.assert(
+      fc.property(problemArb, cutsArb, (plain, cuts) => {
+        const problem = withEvaluationRequest(plain);
+        const whole = kernel(problem).stats;
+        const merged = splitAndMerge(problem, cuts, kernel).stats;
+        return EVALUATION_SUMS.every((key) => {
+          const a = merged[key];
+          const b = whole[key];
+          if (a === undefined || b === undefined) return a === b;
+          // Counts (every even calibration field, confusion) are integers: exact; sums within ulps.
+          return a.length === b.length && Array.from(a).every((v, i) => close(v, b[i]));
+        });
+      }),
+      { numRuns: 300 },
+    );
+  }
+  t.pass('300 random problems and cuts agree, each kernel');
+});
+
+t.test('evaluation sums do not depend on the kernel path: the WASM kernel and the JS kernel agree', async (t) => {
+  initFastKernels();
+  fc.assert(
+    fc.property(problemArb, (plain) => {
+      const problem = withEvaluationRequest(plain);
+      const fast = evaluatedFocal(problem, focalLossFast).stats;
+      const js = evaluatedFocal(problem, focalLoss).stats;
+      return EVALUATION_SUMS.every((key) => {
+        const a = fast[key];
+        const b = js[key];
+        return a === undefined ? b === undefined : b !== undefined && Array.from(a).every((v, i) => close(v, b[i]));
+      });
+    }),
+    { numRuns: 300 },
+  );
+  t.pass('300 random problems agree');
 });
 
 t.test('shareBatch puts inputs and outputs in shared memory; parts are views, not copies', async (t) => {

@@ -32,19 +32,19 @@ t.test('live and ready while the pool runs', async (t) => {
 const expected = {
   focal_loss_binary: {
     inputs: [['logits', 'FP32', [-1]], ['targets', 'FP32', [-1]], ['weights', 'FP32', [-1]], ['alpha', 'FP32', [-1]]],
-    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'class_support', 'class_loss_sum', 'class_pos_loss_sum', 'class_neg_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha'],
+    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'class_support', 'class_loss_sum', 'class_pos_loss_sum', 'class_neg_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha', 'class_tn', 'class_f1', 'calibration_bins', 'ece', 'mce', 'brier', 'nll', 'sweep_loss'],
     gradientShape: [-1],
     classShape: [1],
   },
   focal_loss_multilabel: {
     inputs: [['logits', 'FP32', [-1, -1]], ['targets', 'FP32', [-1, -1]], ['weights', 'FP32', [-1]], ['alpha', 'FP32', [-1]]],
-    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'class_support', 'class_loss_sum', 'class_pos_loss_sum', 'class_neg_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha'],
+    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'class_support', 'class_loss_sum', 'class_pos_loss_sum', 'class_neg_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha', 'class_tn', 'class_f1', 'calibration_bins', 'ece', 'mce', 'brier', 'nll', 'sweep_loss'],
     gradientShape: [-1, -1],
     classShape: [-1],
   },
   focal_loss_multiclass: {
     inputs: [['logits', 'FP32', [-1, -1]], ['targets', 'INT64', [-1]], ['weights', 'FP32', [-1]], ['alpha', 'FP32', [-1]]],
-    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'accuracy', 'class_support', 'class_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha'],
+    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'accuracy', 'class_support', 'class_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha', 'class_tn', 'class_f1', 'calibration_bins', 'ece', 'mce', 'brier', 'nll', 'confusion', 'sweep_loss'],
     gradientShape: [-1, -1],
     classShape: [-1],
   },
