@@ -10,6 +10,7 @@ import { gradientScale, lossDenominator, reduceLossSum } from '../kernels/reduct
 import type { Mode, RawClassStats, Reduction } from '../kernels/types.js';
 import type { Stats } from '../schemas/loss-response.js';
 import { reportStats } from './class-stats.js';
+import { BIN_FIELDS, CALIBRATION_BINS, NLL_SCALE } from '../kernels/calibration-bins.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
 import { addRawStats, emptyRawStats } from '../kernels/raw-stats.js';
 
@@ -49,6 +50,24 @@ export function rawStatsFromReport(mode: Mode, stats: Stats): RawClassStats {
     raw.fn[k] = s.fn;
     raw.ptHistogram.set(s.pt_histogram, k * PT_BINS);
   });
+  // Calibration as raw sums again, where the report holds all of them: binary and multiclass have one
+  // column of bins. (Multilabel's classwise_ece needs each column's bins, which the report pools: a
+  // merge of multilabel reports has no calibration.) Brier and NLL come back as mean x count.
+  const calibration = stats.calibration;
+  if (calibration !== undefined && mode !== 'multilabel') {
+    const bins = new Float64Array(CALIBRATION_BINS * BIN_FIELDS);
+    let count = 0;
+    calibration.bins.forEach((b, i) => {
+      const multiclass = mode === 'multiclass';
+      const value = (multiclass ? b.confidence_sum : b.probability_sum) ?? 0;
+      const hit = (multiclass ? b.correct_sum : b.positive_sum) ?? 0;
+      bins.set([b.count, value, hit], i * BIN_FIELDS);
+      count += b.count;
+    });
+    raw.calibration = bins;
+    raw.scoreSums = Float64Array.of(calibration.brier * count, calibration.nll * count * NLL_SCALE);
+  }
+  if (stats.confusion !== undefined) raw.confusion = Float64Array.from(stats.confusion.flat());
   return raw;
 }
 

@@ -5,6 +5,7 @@
  */
 import t, { type Test } from 'tap';
 import fc from 'fast-check';
+import { evaluatedFocal } from '../../src/kernels/evaluated-focal.js';
 import { focalLoss } from '../../src/kernels/focal.js';
 import type { FocalProblem, Mode, Reduction } from '../../src/kernels/types.js';
 import { reportStats } from '../../src/tensors/class-stats.js';
@@ -145,6 +146,21 @@ t.test('raw counters survive a round trip through a reported stats object', asyn
     const reported = reportStats(mode, r.stats, r.count, 50, null);
     t.same(rawStatsFromReport(mode, reported), r.stats, mode);
   }
+  // Calibration and confusion as raw sums again where the report holds them all (one column of bins);
+  // Brier and NLL come back as mean x count, so to rounding.
+  for (const mode of ['binary', 'multiclass'] as const) {
+    const c = mode === 'binary' ? 1 : 4;
+    const p = { ...problem(mode, 60, c, 5), evaluation: { calibration: true, confusion: mode === 'multiclass', sweep: [] } };
+    const r = evaluatedFocal(p, focalLoss);
+    const raw = rawStatsFromReport(mode, reportStats(mode, r.stats, r.count, 60, null));
+    t.same(raw.calibration, r.stats.calibration, `${mode} calibration bins`);
+    t.same(raw.confusion, r.stats.confusion, `${mode} confusion`);
+    const [brier, nll] = raw.scoreSums as Float64Array;
+    const [brierWant, nllWant] = r.stats.scoreSums as Float64Array;
+    t.ok(Math.abs(brier - brierWant) <= 1e-14 * brierWant && Math.abs(nll - nllWant) <= 1e-14 * nllWant, `${mode} brier and nll sums`);
+  }
+  const multilabel = evaluatedFocal({ ...problem('multilabel', 20, 3, 6), evaluation: { calibration: true, confusion: false, sweep: [] } }, focalLoss);
+  t.equal(rawStatsFromReport('multilabel', reportStats('multilabel', multilabel.stats, multilabel.count, 20, null)).calibration, undefined, 'multilabel: the report pools the columns, so no raw bins');
   const a = emptyRawStats('binary', 1);
   t.throws(() => addRawStats(a, emptyRawStats('binary', 2)), /cannot merge stats of 2 classes into 1/);
 });
