@@ -41,10 +41,15 @@ export function toProblem(err: unknown): ProblemError {
   return new ProblemError('internal', 'an internal error occurred; the request id identifies it in the service logs', { cause: err });
 }
 
+/** The 413 of a body over BODY_LIMIT, however it was found out. */
+export function bodyTooLarge(): ProblemError {
+  return new ProblemError('payload-too-large', 'the request body is larger than this service accepts (BODY_LIMIT); split the batch or use a binary encoding');
+}
+
 function clientMessage(code: ProblemCode, e: FastifyError): string {
   switch (code) {
     case 'payload-too-large':
-      return 'the request body is larger than this service accepts (BODY_LIMIT); split the batch or use a binary encoding';
+      return bodyTooLarge().message;
     case 'unsupported-media-type':
       return 'send the body as application/json';
     default:

@@ -10,6 +10,8 @@ export interface RawExchange {
   /** True when the server closed the connection. */
   closed: boolean;
   elapsedMs: number;
+  /** When the first byte of the answer arrived, from the start; null when none did. */
+  firstByteMs: number | null;
 }
 
 /**
@@ -22,16 +24,20 @@ export function rawExchange(url: string, talk: (socket: Socket) => Promise<void>
     const started = Date.now();
     const socket = connect(Number(port), hostname);
     let response = '';
+    let firstByteMs: number | null = null;
     let done = false;
     const finish = (closed: boolean) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ response, closed, elapsedMs: Date.now() - started });
+      resolve({ response, closed, elapsedMs: Date.now() - started, firstByteMs });
     };
     const timer = setTimeout(() => finish(false), waitMs);
-    socket.on('data', (d) => (response += d.toString('latin1')));
+    socket.on('data', (d) => {
+      firstByteMs ??= Date.now() - started;
+      response += d.toString('latin1');
+    });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
     socket.on('connect', () => {
