@@ -30,7 +30,7 @@ export default fp(
       return payload;
     });
     app.addHook('onSend', async (request, reply, payload) => {
-      if (!request.raw.complete) reply.header('connection', 'close');
+      if (request.raw.complete === false) reply.header('connection', 'close');
       return payload;
     });
   },
