@@ -12,6 +12,7 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import { apiKeys, poolCloseTimeoutMs, type Config } from './config.js';
 import problemHandler from './plugins/problem-handler.js';
+import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.js';
 import focalPool from './plugins/focal-pool.js';
 import requestLog from './plugins/request-log.js';
 import drainConnections from './plugins/drain-connections.js';
@@ -61,6 +62,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
       connectionsCheckingInterval: NODE_CHECK_INTERVAL_MS,
     },
+    // Errors before any route or hook: answered, logged and counted like the rest.
+    frameworkErrors,
+    clientErrorHandler,
     // One line per request is written by plugins/request-log.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: (req) => {
