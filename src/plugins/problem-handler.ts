@@ -34,7 +34,8 @@ export function toProblem(err: unknown): ProblemError {
     if (e.statusCode === 413) return new ProblemError('payload-too-large', e.message);
     if (e.statusCode === 415) return new ProblemError('unsupported-media-type', e.message);
     if (e.statusCode === 429) return new ProblemError('rate-limited', e.message);
-    if (e.statusCode === 404) return new ProblemError('not-found', e.message);
+    // A path a static file server refuses (one climbing out with "..") is as absent as any other.
+    if (e.statusCode === 404 || e.statusCode === 403) return new ProblemError('not-found', e.message === 'Forbidden' ? 'no such file' : e.message);
     if (e.statusCode === 405) return new ProblemError('method-not-allowed', e.message);
     return new ProblemError('malformed-body', e.message);
   }
