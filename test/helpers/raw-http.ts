@@ -55,3 +55,12 @@ export async function trickle(socket: Socket, text: string, everyMs: number, chu
     await sleep(everyMs);
   }
 }
+
+/** The status of the first answer in a raw response. */
+export const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+
+/** A header of a raw response (the first one so named). */
+export const headerOf = (response: string, name: string) => new RegExp(`\\r\\n${name}: ([^\\r]*)\\r\\n`, 'i').exec(response)?.[1];
+
+/** The JSON body of the first answer in a raw response. */
+export const problemOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
