@@ -12,9 +12,12 @@ import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import { apiKeys, poolCloseTimeoutMs, type Config } from './config.js';
 import problemHandler from './plugins/problem-handler.js';
+import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.js';
 import focalPool from './plugins/focal-pool.js';
 import requestLog from './plugins/request-log.js';
 import drainConnections from './plugins/drain-connections.js';
+import requestLifetime from './plugins/request-lifetime.js';
+import bodyAdmission from './plugins/body-admission.js';
 import jsonBody from './plugins/json-body.js';
 import metrics from './plugins/metrics.js';
 import sharedSchemas from './plugins/shared-schemas.js';
@@ -36,6 +39,9 @@ import oipStatisticsRoutes from './routes/v2/statistics.js';
 /** Incoming x-request-id values are echoed only when they look like ids, not arbitrary text. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** How often Node checks its connections' header and request deadlines. */
+const NODE_CHECK_INTERVAL_MS = 1000;
+
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Test-only: another worker module (fault injection). Not reachable from env or HTTP. */
@@ -46,15 +52,20 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.BODY_LIMIT,
-    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // Fastify sets this on the server (overriding http.requestTimeout below).
+    requestTimeout: config.REQUEST_TIMEOUT_MS + NODE_CHECK_INTERVAL_MS,
     trustProxy: config.TRUST_PROXY,
     http: {
-      // Slow clients: headers must arrive within HEADERS_TIMEOUT_MS and the whole request within
-      // REQUEST_TIMEOUT_MS; Node checks those deadlines every second (its default is 30 s).
+      // Slow clients: headers must arrive within HEADERS_TIMEOUT_MS; Node checks that every
+      // second (its default is 30 s). The request's own deadline is a timer of its own
+      // (plugins/request-lifetime.ts): Node's requestTimeout, a check's interval later, is only a
+      // backstop for a request that never reached Fastify's hooks.
       headersTimeout: Math.min(config.HEADERS_TIMEOUT_MS, config.REQUEST_TIMEOUT_MS),
-      requestTimeout: config.REQUEST_TIMEOUT_MS,
-      connectionsCheckingInterval: 1000,
+      connectionsCheckingInterval: NODE_CHECK_INTERVAL_MS,
     },
+    // Errors before any route or hook: answered, logged and counted like the rest.
+    frameworkErrors,
+    clientErrorHandler,
     // One line per request is written by plugins/request-log.ts instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: (req) => {
@@ -71,6 +82,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   await app.register(drainConnections);
+  await app.register(requestLifetime, { requestTimeoutMs: config.REQUEST_TIMEOUT_MS });
+  await app.register(bodyAdmission);
 
   await app.register(problemHandler);
   await app.register(requestLog);
@@ -112,7 +125,6 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       bodyLimit: config.BODY_LIMIT,
       responseLimit: config.RESPONSE_LIMIT,
     },
-    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     // Budgets nest: the pool's wait for orphaned tasks < the shutdown grace (server.ts).
     closeTimeoutMs: poolCloseTimeoutMs(config.SHUTDOWN_GRACE_MS),
     workerUrl: options.workerUrl,

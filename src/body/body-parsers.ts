@@ -33,10 +33,11 @@ export async function readComputeBody(
     contentLength: request.headers['content-length'],
     offload: (length) => offloadBody(length, encoding, options.offloadMinBytes),
     buffers: options.buffers,
+    signal: request.workSignal,
   });
   if (read.kind === 'shared') {
     return new RawBody(read.bytes, encoding, extra.headerLength, () => options.buffers.release(read.buffer));
   }
   if (offloadBody(read.bytes.length, encoding, options.offloadMinBytes)) return new RawBody(read.bytes, encoding, extra.headerLength);
-  return parse(await decodeContentEncoding(read.bytes, encoding, options.bodyLimit));
+  return parse(await decodeContentEncoding(read.bytes, encoding, options.bodyLimit, request.workSignal));
 }

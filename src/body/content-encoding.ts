@@ -41,10 +41,14 @@ const SYNC_DECODERS: Record<string, SyncDecoder> = { gzip: gunzipSync, 'x-gzip':
 
 export const SUPPORTED_ENCODINGS = ['gzip', 'x-gzip', 'deflate', 'identity'];
 
-/** The body with its content codings undone (the last one listed was applied last), on libuv's thread pool. */
-export async function decodeContentEncoding(body: Buffer, header: string | undefined, maxBytes: number): Promise<Buffer> {
+/**
+ * The body with its content codings undone (the last one listed was applied last), on libuv's
+ * thread pool. Once `signal` aborts (deadline, client gone) no further coding is undone.
+ */
+export async function decodeContentEncoding(body: Buffer, header: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
   let decoded = body;
   for (const coding of codingsToUndo(header)) {
+    signal?.throwIfAborted();
     const decoder = decoderFor(DECODERS, coding);
     try {
       decoded = await decoder(decoded, { maxOutputLength: outputCap(maxBytes) });

@@ -3,7 +3,8 @@
  * Content-Length check), but puts a body bound for a worker straight into reusable shared memory
  * (body/shared-buffers.ts) instead of concatenating chunks into a fresh buffer. Whether a body
  * goes to a worker is decided by `offload(length)`, from Content-Length when it is given, else
- * once the whole body has arrived.
+ * once the whole body has arrived. Reading stops the moment `signal` aborts (the request's deadline,
+ * or its client gone: plugins/request-lifetime.ts), with the signal's reason.
  */
 import type { Readable } from 'node:stream';
 import { errorCodes } from 'fastify';
@@ -17,14 +18,19 @@ export interface ReadBodyOptions {
   /** True when a body of this many bytes goes to a worker. */
   offload: (length: number) => boolean;
   buffers: SharedBuffers;
+  signal?: AbortSignal;
 }
 
 export function readBody(payload: Readable & { receivedEncodedLength?: number }, options: ReadBodyOptions): Promise<ReadBody> {
-  const { limit, buffers } = options;
+  const { limit, buffers, signal } = options;
   const declared = options.contentLength === undefined ? NaN : Number(options.contentLength);
   return new Promise((resolve, reject) => {
     if (declared > limit) {
       reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
+      return;
+    }
+    if (signal?.aborted === true) {
+      reject(signal.reason);
       return;
     }
     // Known length bound for a worker: straight into shared memory as it arrives.
@@ -37,12 +43,16 @@ export function readBody(payload: Readable & { receivedEncodedLength?: number },
       payload.removeListener('data', onData);
       payload.removeListener('end', onEnd);
       payload.removeListener('error', onEnd);
+      signal?.removeEventListener('abort', onAbort);
     };
     const fail = (err: unknown) => {
       cleanup();
       if (shared !== null) buffers.release(shared);
       reject(err);
     };
+    function onAbort() {
+      fail(signal!.reason);
+    }
     function onData(chunk: Buffer | string) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       // A body longer than its Content-Length is refused at the end; it must not write past the buffer.
@@ -82,6 +92,7 @@ export function readBody(payload: Readable & { receivedEncodedLength?: number },
     payload.on('data', onData);
     payload.on('end', onEnd);
     payload.on('error', onEnd);
+    signal?.addEventListener('abort', onAbort, { once: true });
     payload.resume();
   });
 }

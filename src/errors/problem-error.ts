@@ -9,15 +9,20 @@ export const PROBLEM_TYPE_BASE = 'https://focal-loss.dev/problems/';
 export const PROBLEMS = {
   'invalid-request': { status: 400, title: 'The request is not valid' },
   'malformed-body': { status: 400, title: 'The request body could not be parsed' },
+  // The request itself (its HTTP framing or its URL), before any route could look at it.
+  'malformed-request': { status: 400, title: 'The request could not be parsed' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   'not-found': { status: 404, title: 'No such resource' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  'request-timeout': { status: 408, title: 'The request did not arrive in time' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'too-many-elements': { status: 413, title: 'The batch has too many elements' },
+  'uri-too-long': { status: 414, title: 'The request URL is too long' },
   'unsupported-media-type': { status: 415, title: 'Unsupported content type' },
   'result-not-finite': { status: 422, title: 'The result overflows float64' },
   'answer-too-large': { status: 422, title: 'The answer asked for is larger than this service sends' },
   'rate-limited': { status: 429, title: 'Too many requests' },
+  'headers-too-large': { status: 431, title: 'The request headers are too large' },
   // nginx's convention for a client that went away before its answer; only logs and metrics see it.
   cancelled: { status: 499, title: 'The client closed the request' },
   internal: { status: 500, title: 'Internal error' },

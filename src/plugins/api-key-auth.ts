@@ -9,14 +9,18 @@ import { ProblemError } from '../errors/problem-error.js';
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
-/** An onRequest hook that admits requests carrying one of `keys`. */
-export function apiKeyHook(keys: string[]): onRequestAsyncHookHandler {
+/**
+ * A check of the request's key against `keys`: on success it notes the client's identity
+ * (request.apiKeyId) and returns null, else the 401 problem to answer with. It throws nothing,
+ * so the compute guards can count a refused request against its client before refusing it.
+ */
+export function apiKeyCheck(keys: string[]): (request: FastifyRequest) => ProblemError | null {
   const digests = keys.map(digest);
-  return async function requireApiKey(request: FastifyRequest) {
+  return function checkApiKey(request) {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (match === null) {
-      throw new ProblemError('unauthorized', 'send an API key as "Authorization: Bearer <key>"', {
+      return new ProblemError('unauthorized', 'send an API key as "Authorization: Bearer <key>"', {
         headers: { 'www-authenticate': 'Bearer realm="focal-loss"' },
       });
     }
@@ -26,12 +30,22 @@ export function apiKeyHook(keys: string[]): onRequestAsyncHookHandler {
       if (timingSafeEqual(presented, digests[i]) && found < 0) found = i;
     }
     if (found < 0) {
-      throw new ProblemError('unauthorized', 'the API key is not valid', {
+      return new ProblemError('unauthorized', 'the API key is not valid', {
         headers: { 'www-authenticate': 'Bearer realm="focal-loss", error="invalid_token"' },
       });
     }
     // An opaque, loggable identity for rate limits: never the key itself.
     request.apiKeyId = `key-${found}`;
+    return null;
+  };
+}
+
+/** An onRequest hook that admits requests carrying one of `keys`. */
+export function apiKeyHook(keys: string[]): onRequestAsyncHookHandler {
+  const check = apiKeyCheck(keys);
+  return async function requireApiKey(request: FastifyRequest) {
+    const problem = check(request);
+    if (problem !== null) throw problem;
   };
 }
 

@@ -3,14 +3,13 @@
  * the one way a compute route answers: `reply.compute(job)`. A job is a body left as bytes
  * (RawBody: a worker does everything) or a body already parsed and validated on the main thread
  * (small bodies: decoded here, computed in the pool, encoded here). Either way the work is
- * bounded by the request's deadline (REQUEST_TIMEOUT_MS from its first byte), cancelled when the
- * client goes away, noted for the request's log line, and the answer's bytes are sent as they are.
+ * bounded by the request's deadline and cancelled when the client goes away (request.workSignal,
+ * plugins/request-lifetime.ts), noted for the request's log line, and the answer's bytes are sent as they are.
  */
 import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import { FocalPool, settled, type FocalPoolOptions, type RequestAnswer } from '../pool/focal-pool.js';
-import { ProblemError } from '../errors/problem-error.js';
 import { RawBody } from '../body/raw-body.js';
 import { bytesOf, type PreparedRequest } from '../pipeline/answer.js';
 import { answerOutcome, type PipelineLimits } from '../pipeline/request-task.js';
@@ -22,7 +21,6 @@ import type { InferenceRequest } from '../schemas/oip.js';
 
 export interface FocalPoolPluginOptions extends FocalPoolOptions {
   limits: PipelineLimits;
-  requestTimeoutMs: number;
 }
 
 /** What a compute route hands over: its body (bytes or validated) and, for /v2, its parameters. */
@@ -33,7 +31,7 @@ export type ComputeJob =
 export default fp(
   async function focalPoolPlugin(app: FastifyInstance, options: FocalPoolPluginOptions) {
     const pool = new FocalPool(options);
-    const { limits, requestTimeoutMs } = options;
+    const { limits } = options;
     app.decorate('focalPool', pool);
     app.addHook('onClose', async () => {
       await pool.close();
@@ -64,13 +62,16 @@ export default fp(
       // eslint-disable-next-line @typescript-eslint/no-this-alias -- Fastify passes the reply as `this`; the closures below need a name for it.
       const reply = this;
       const started = performance.now();
-      const { signal, release } = computeSignal(reply, requestTimeoutMs);
       reply.request.log.debug({ route: job.route, onWorker: job.body instanceof RawBody }, 'computing');
       let done: RequestAnswer;
       try {
-        done = await answerJob(job, signal);
+        // Aborts at the deadline (504) or when the client leaves (plugins/request-lifetime.ts).
+        done = await answerJob(job, reply.request.workSignal);
+      } catch (err) {
+        // The answer was already given (the deadline's safety net): nothing more to say.
+        if (reply.sent) return reply;
+        throw err;
       } finally {
-        release();
         if (job.body instanceof RawBody) job.body.release();
       }
       if (done.info !== null) reply.request.compute = { ...done.info, computeMs: Math.round((performance.now() - started) * 1000) / 1000 };
@@ -81,34 +82,6 @@ export default fp(
   },
   { name: 'focal-pool' },
 );
-
-/**
- * An AbortSignal for one computation: it aborts when the request's deadline passes (504) or
- * when the client closes the connection before its answer (the task is dropped from the queue,
- * or its worker replaced, instead of computing for nobody).
- */
-export function computeSignal(reply: FastifyReply, requestTimeoutMs: number): { signal: AbortSignal; release: () => void } {
-  const controller = new AbortController();
-  const remaining = Math.max(1, requestTimeoutMs - reply.elapsedTime);
-  const timer = setTimeout(
-    () => controller.abort(new ProblemError('timeout', `the request did not finish within REQUEST_TIMEOUT_MS (${requestTimeoutMs} ms)`)),
-    remaining,
-  );
-  const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort(new ProblemError('cancelled', 'the client closed the connection'));
-  };
-  // The client may already be gone (it left while its body was parsed): then abort at once.
-  const socket = reply.request.raw.socket as { destroyed?: boolean } | null;
-  if (socket === null || socket.destroyed === true) onClose();
-  else reply.raw.once('close', onClose);
-  return {
-    signal: controller.signal,
-    release: () => {
-      clearTimeout(timer);
-      reply.raw.off('close', onClose);
-    },
-  };
-}
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -16,6 +16,10 @@ import { findModel, type ModelPath } from '../oip/models.js';
 export const REJECT_REASONS: Record<ProblemCode, string | null> = {
   'invalid-request': 'validation',
   'malformed-body': 'validation',
+  'malformed-request': 'validation',
+  'request-timeout': 'timeout',
+  'uri-too-long': 'too_large',
+  'headers-too-large': 'too_large',
   'payload-too-large': 'too_large',
   'too-many-elements': 'too_large',
   'answer-too-large': 'too_large',
@@ -153,18 +157,30 @@ export default fp(
       });
     });
 
-    app.addHook('onResponse', async (request, reply) => {
+    /** One answered request; also called for answers no route's hooks see (plugins/framework-errors.ts). */
+    function observeAnswer(answer: AnsweredRequest): void {
       requestDuration.observe(
-        { method: request.method, route: request.routeOptions.url ?? UNMATCHED_ROUTE, status_code: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
+        { method: answer.method, route: answer.route ?? UNMATCHED_ROUTE, status_code: String(answer.statusCode) },
+        answer.seconds,
       );
+      const reason = answer.problem ? REJECT_REASONS[answer.problem] : null;
+      if (reason) rejected.inc({ reason });
+    }
+    app.decorate('observeAnswer', observeAnswer);
+
+    app.addHook('onResponse', async (request, reply) => {
+      observeAnswer({
+        method: request.method,
+        route: request.routeOptions.url,
+        statusCode: reply.statusCode,
+        seconds: reply.elapsedTime / 1000,
+        problem: request.problem?.code,
+      });
       if (request.compute) {
         const { mode, n, c, computeMs } = request.compute;
         elements.inc({ mode }, n * c);
         kernelDuration.observe({ mode }, computeMs / 1000);
       }
-      const reason = request.problem ? REJECT_REASONS[request.problem.code] : null;
-      if (reason) rejected.inc({ reason });
       const model = request.routeOptions.config.inferenceStats === true ? findModel(request.params as ModelPath) : undefined;
       if (model !== undefined) {
         const success = reply.statusCode < 400;
@@ -186,14 +202,24 @@ export interface InferenceMetrics {
   lastInference: Gauge<'model'>;
 }
 
+export interface AnsweredRequest {
+  method: string;
+  /** The route pattern; undefined when no route matched. */
+  route: string | undefined;
+  statusCode: number;
+  seconds: number;
+  problem: ProblemCode | undefined;
+}
+
 declare module 'fastify' {
   interface FastifyInstance {
     /** The service's Prometheus registry (GET /metrics). */
     metricsRegistry: Registry;
     inferenceMetrics: InferenceMetrics;
+    /** Counts an answered request in the request metrics. */
+    observeAnswer: (answer: AnsweredRequest) => void;
   }
   interface FastifyContextConfig {
     /** An inference route: its requests to a known model are counted per model (GET /v2/models/stats). */
     inferenceStats?: boolean;
-  }
 }

@@ -34,17 +34,23 @@ export function toProblem(err: unknown): ProblemError {
     if (e.statusCode === 413) return new ProblemError('payload-too-large', e.message);
     if (e.statusCode === 415) return new ProblemError('unsupported-media-type', e.message);
     if (e.statusCode === 429) return new ProblemError('rate-limited', e.message);
-    if (e.statusCode === 404) return new ProblemError('not-found', e.message);
+    // A path a static file server refuses (one climbing out with "..") is as absent as any other.
+    if (e.statusCode === 404 || e.statusCode === 403) return new ProblemError('not-found', e.message === 'Forbidden' ? 'no such file' : e.message);
     if (e.statusCode === 405) return new ProblemError('method-not-allowed', e.message);
     return new ProblemError('malformed-body', e.message);
   }
   return new ProblemError('internal', 'an internal error occurred; the request id identifies it in the service logs', { cause: err });
 }
 
+/** The 413 of a body over BODY_LIMIT, however it was found out. */
+export function bodyTooLarge(): ProblemError {
+  return new ProblemError('payload-too-large', 'the request body is larger than this service accepts (BODY_LIMIT); split the batch or use a binary encoding');
+}
+
 function clientMessage(code: ProblemCode, e: FastifyError): string {
   switch (code) {
     case 'payload-too-large':
-      return 'the request body is larger than this service accepts (BODY_LIMIT); split the batch or use a binary encoding';
+      return bodyTooLarge().message;
     case 'unsupported-media-type':
       return 'send the body as application/json';
     default:

@@ -10,6 +10,8 @@ export interface RawExchange {
   /** True when the server closed the connection. */
   closed: boolean;
   elapsedMs: number;
+  /** When the first byte of the answer arrived, from the start; null when none did. */
+  firstByteMs: number | null;
 }
 
 /**
@@ -22,16 +24,20 @@ export function rawExchange(url: string, talk: (socket: Socket) => Promise<void>
     const started = Date.now();
     const socket = connect(Number(port), hostname);
     let response = '';
+    let firstByteMs: number | null = null;
     let done = false;
     const finish = (closed: boolean) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ response, closed, elapsedMs: Date.now() - started });
+      resolve({ response, closed, elapsedMs: Date.now() - started, firstByteMs });
     };
     const timer = setTimeout(() => finish(false), waitMs);
-    socket.on('data', (d) => (response += d.toString('latin1')));
+    socket.on('data', (d) => {
+      firstByteMs ??= Date.now() - started;
+      response += d.toString('latin1');
+    });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
     socket.on('connect', () => {
@@ -49,3 +55,12 @@ export async function trickle(socket: Socket, text: string, everyMs: number, chu
     await sleep(everyMs);
   }
 }
+
+/** The status of the first answer in a raw response. */
+export const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+
+/** A header of a raw response (the first one so named). */
+export const headerOf = (response: string, name: string) => new RegExp(`\\r\\n${name}: ([^\\r]*)\\r\\n`, 'i').exec(response)?.[1];
+
+/** The JSON body of the first answer in a raw response. */
+export const problemOf = (response: string) => JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
