@@ -222,4 +222,5 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** An inference route: its requests to a known model are counted per model (GET /v2/models/stats). */
     inferenceStats?: boolean;
+  }
 }
