@@ -95,7 +95,7 @@ function responseParameters(decoded: DecodedLossRequest, result: FocalResult): R
   const params: Record<string, string | number | boolean> = {
     mode: m.mode,
     reduction: m.reduction,
-    gamma: m.gamma,
+    variant: m.variant ?? 'focal',
     alpha: m.alpha === null ? 'none' : Array.isArray(m.alpha) ? 'per_class' : m.alpha,
     alpha_convention: m.alpha_convention,
     label_smoothing: m.label_smoothing,
@@ -107,6 +107,11 @@ function responseParameters(decoded: DecodedLossRequest, result: FocalResult): R
     c: m.c,
   };
   if (m.ignore_index !== null) params.ignore_index = m.ignore_index;
+  // Parameters are scalars: a per-class list is named as alpha's is.
+  for (const field of ['gamma', 'gamma_pos', 'gamma_neg', 'clip', 'epsilon'] as const) {
+    const v = m[field];
+    if (v !== undefined && v !== null) params[field] = Array.isArray(v) ? 'per_class' : v;
+  }
   return params;
 }
 

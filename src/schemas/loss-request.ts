@@ -37,6 +37,25 @@ export const OutputSchema = Type.Union(OUTPUTS.map((o) => Type.Literal(o)));
 const NumberVector = Type.Array(Type.Number());
 const NumberMatrix = Type.Array(Type.Array(Type.Number()));
 
+export const VARIANTS = ['focal', 'asymmetric', 'poly1'] as const;
+
+export const VariantSchema = Type.Union(
+  VARIANTS.map((v) => Type.Literal(v)),
+  {
+    default: 'focal',
+    description:
+      '`focal` (default): the focal loss defined above. `asymmetric` (binary and multilabel; ASL, Ridnik et al. 2021): ' +
+      'loss = w [y\' a_pos (1 - p)^gamma_pos (-log p) + (1 - y\') a_neg p_m^gamma_neg (-log(1 - p_m))], p_m = max(p - ' +
+      'clip, 0), a_pos = alpha and a_neg = 1 - alpha (both 1 when alpha is null, its default with this variant). ' +
+      '`poly1` (Leng et al. 2022): the focal loss plus w epsilon (1 - p_t)^(gamma + 1) per element (binary, ' +
+      'multilabel) or w sum_k y\'_k epsilon (1 - p_k)^(gamma_k + 1) per row (multiclass).',
+  },
+);
+
+/** One focusing exponent, or one per class (length C, checked in tensors/). */
+const GammaValue = Type.Number({ minimum: 0, maximum: 20 });
+const GammaList = Type.Array(GammaValue, { minItems: 1 });
+
 export const LossRequestSchema = Type.Object(
   {
     mode: ModeSchema,
@@ -52,13 +71,42 @@ export const LossRequestSchema = Type.Object(
         '>= 0, each row summing to 1 within 1e-6). Or an encoded tensor of that shape, any dtype (e.g. `uint8` labels ' +
         'or class ids).',
     }),
-    gamma: Type.Optional(Type.Number({
-      minimum: 0,
-      maximum: 20,
+    gamma: Type.Optional(Type.Union([GammaValue, GammaList], {
       default: 2,
       description:
         'Focusing parameter: each loss is multiplied by (1 - p_t)^gamma. gamma = 0 is exactly (alpha-weighted) ' +
-        'cross-entropy. Any real value in [0, 20]; integers 0-4 take a faster path.',
+        'cross-entropy. Any real value in [0, 20]; integers 0-4 take a faster path. multilabel and multiclass: a list ' +
+        'of C values gives column / class k its own gamma_k (variants `focal` and `poly1`). Refused with `variant: ' +
+        '"asymmetric"`, which has `gamma_pos` and `gamma_neg` instead.',
+    })),
+    variant: Type.Optional(VariantSchema),
+    gamma_pos: Type.Optional(Type.Union([GammaValue, GammaList], {
+      default: 0,
+      description:
+        '`variant: "asymmetric"` only: the focusing exponent of the positive part, (1 - p)^gamma_pos. A list of C ' +
+        'values in multilabel mode.',
+    })),
+    gamma_neg: Type.Optional(Type.Union([GammaValue, GammaList], {
+      default: 4,
+      description:
+        '`variant: "asymmetric"` only: the focusing exponent of the negative part, p_m^gamma_neg. A list of C values ' +
+        'in multilabel mode.',
+    })),
+    clip: Type.Optional(Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: 0.05,
+      description:
+        '`variant: "asymmetric"` only: the probability margin in [0, 1); negatives use p_m = max(p - clip, 0), so ' +
+        'negatives with p <= clip add no loss and no gradient.',
+    })),
+    epsilon: Type.Optional(Type.Number({
+      minimum: -1,
+      maximum: 100,
+      default: 1,
+      description:
+        '`variant: "poly1"` only: the coefficient of the added term epsilon (1 - p_t)^(gamma + 1) (not weighted by ' +
+        'alpha), in [-1, 100]. The loss may be negative when epsilon < 0; epsilon 0 is plain focal loss.',
     })),
     alpha: Type.Optional(Type.Union(
       [
@@ -142,3 +190,4 @@ export type Mode = (typeof MODES)[number];
 export type Reduction = (typeof REDUCTIONS)[number];
 export type Output = (typeof OUTPUTS)[number];
 export type Encoding = (typeof ENCODINGS)[number];
+export type Variant = (typeof VARIANTS)[number];

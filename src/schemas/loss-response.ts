@@ -3,7 +3,7 @@
  * serialised by tensors/encode-loss-response.ts and checked against this schema in the tests.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ModeSchema, ReductionSchema } from './loss-request.js';
+import { ModeSchema, ReductionSchema, VariantSchema } from './loss-request.js';
 import { EncodedTensorRef } from './encoded-tensor.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
 
@@ -73,7 +73,14 @@ export const MetaSchema = Type.Object(
     count: Count,
     denominator: Type.Number({ description: 'What `loss` was divided by: the count or the normalizer for `mean`, 1 otherwise.' }),
     denominator_source: Type.Union([Type.Literal('count'), Type.Literal('normalizer'), Type.Literal('none')]),
-    gamma: Type.Number(),
+    variant: Type.Optional(VariantSchema),
+    gamma: Type.Union([Type.Number(), Type.Array(Type.Number()), Type.Null()], {
+      description: 'The gamma applied: one number, or one per class; null with variant `asymmetric`.',
+    }),
+    gamma_pos: Type.Optional(Type.Union([Type.Number(), Type.Array(Type.Number())], { description: '`asymmetric` only.' })),
+    gamma_neg: Type.Optional(Type.Union([Type.Number(), Type.Array(Type.Number())], { description: '`asymmetric` only.' })),
+    clip: Type.Optional(Type.Number({ description: '`asymmetric` only.' })),
+    epsilon: Type.Optional(Type.Number({ description: '`poly1` only.' })),
     alpha: Type.Union([Type.Number(), Type.Null(), Type.Array(Type.Number())], { description: 'The alpha applied.' }),
     alpha_convention: Type.Union([Type.Literal('positive_weight'), Type.Literal('class_weight'), Type.Literal('none')], {
       description:

@@ -12,11 +12,11 @@ import { FLOAT_DTYPES, TENSOR_DTYPES, type FloatDtype } from '../schemas/encoded
 import { ProblemError } from '../errors/problem-error.js';
 import { FieldErrors, namePointer, type NamePlace } from './field-errors.js';
 import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
+import { decodeVariant } from './decode-variant.js';
 import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
 
 export { ROW_SUM_TOLERANCE } from './value-checks.js';
-export const DEFAULT_GAMMA = 2;
-export const DEFAULT_SIGMOID_ALPHA = 0.25;
+export { DEFAULT_GAMMA, DEFAULT_SIGMOID_ALPHA } from './decode-variant.js';
 
 export interface DecodeLimits {
   /** Largest N x C accepted. */
@@ -102,6 +102,7 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     // Only mean divides; a normalizer with sum or none would be dropped without a word.
     errors.add(['normalizer'], `applies only with reduction "mean" (reduction "${reduction}" divides by nothing)`);
   }
+  const variant = decodeVariant(body, mode, c, errors);
   errors.throwIfAny();
 
   // Values: decoded (base64) or copied (JSON) into flat typed arrays, then checked.
@@ -134,14 +135,13 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     }
     alphaEcho = alpha === null ? null : Array.from(alpha);
   } else {
-    alphaEcho = alphaValue === undefined ? (sigmoid ? DEFAULT_SIGMOID_ALPHA : null) : (alphaValue as number | null);
+    alphaEcho = alphaValue === undefined ? (sigmoid ? variant.sigmoidAlphaDefault : null) : (alphaValue as number | null);
     if (typeof alphaEcho === 'number') alpha = new Float64Array(c).fill(alphaEcho);
   }
   errors.throwIfAny();
 
   const outputs = new Set<Output>(body.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
   outputs.add('loss');
-  const gamma = body.gamma ?? DEFAULT_GAMMA;
   const labelSmoothing = body.label_smoothing ?? 0;
   const normalizer = body.normalizer ?? null;
   const common = {
@@ -150,7 +150,10 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     logits: (logits as FieldTensor).values as FloatArray,
     weights: weights === null ? null : (weights.values as FloatArray),
     alpha,
-    gamma,
+    gamma: variant.gamma,
+    gammas: variant.gammas,
+    polyEpsilon: variant.polyEpsilon,
+    asymmetric: variant.asymmetric,
     labelSmoothing,
     reduction,
     normalizer,
@@ -172,7 +175,7 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
       mode,
       reduction,
       denominator_source: reduction !== 'mean' ? 'none' : normalizer !== null ? 'normalizer' : 'count',
-      gamma,
+      ...variant.meta,
       alpha: alphaEcho,
       alpha_convention: alphaEcho === null ? 'none' : sigmoid ? 'positive_weight' : 'class_weight',
       label_smoothing: labelSmoothing,
