@@ -53,7 +53,7 @@ export const VariantSchema = Type.Union(
 );
 
 /** One focusing exponent, or one per class (length C, checked in tensors/). */
-const GammaValue = Type.Number({ minimum: 0, maximum: 20 });
+export const GammaValue = Type.Number({ minimum: 0, maximum: 20 });
 const GammaList = Type.Array(GammaValue, { minItems: 1 });
 
 export const LossRequestSchema = Type.Object(

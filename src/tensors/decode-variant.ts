@@ -6,7 +6,7 @@
  * modes a variant or a list applies in, list lengths, and the defaults.
  */
 import type { AsymmetricTerms, Mode } from '../kernels/types.js';
-import type { LossRequest, Variant } from '../schemas/loss-request.js';
+import { GammaValue, type LossRequest, type Variant } from '../schemas/loss-request.js';
 import type { Meta } from '../schemas/loss-response.js';
 import type { FieldErrors } from './field-errors.js';
 
@@ -29,6 +29,9 @@ export interface DecodedVariant {
   sigmoidAlphaDefault: number | null;
   meta: Pick<Meta, 'variant' | 'gamma' | 'gamma_pos' | 'gamma_neg' | 'clip' | 'epsilon'>;
 }
+
+const MIN_EXPONENT = GammaValue.minimum as number;
+const MAX_EXPONENT = GammaValue.maximum as number;
 
 const ASYMMETRIC_ONLY = ['gamma_pos', 'gamma_neg', 'clip'] as const;
 
@@ -86,5 +89,9 @@ function perClass(field: string, value: number | number[], mode: Mode, c: number
   } else if (value.length !== c) {
     errors.add([field], `has ${value.length} values; must have one per class (C = ${c})`);
   }
+  // The request schema bounds JSON lists; a list decoded from a tensor (Open Inference Protocol) is checked here.
+  value.forEach((v, k) => {
+    if (!(v >= MIN_EXPONENT && v <= MAX_EXPONENT)) errors.add([field, k], `must be a finite number in [${MIN_EXPONENT}, ${MAX_EXPONENT}]`);
+  });
   return Float64Array.from(value);
 }

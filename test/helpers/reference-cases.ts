@@ -16,7 +16,7 @@ export interface ReferenceCase {
   expected: Record<string, unknown>;
 }
 
-export function loadCases(file: 'cases-regular.json' | 'cases-extreme.json'): ReferenceCase[] {
+export function loadCases(file: 'cases-regular.json' | 'cases-extreme.json' | 'cases-variants.json'): ReferenceCase[] {
   return (JSON.parse(readFileSync(REFERENCE_DIR + file, 'utf8')) as { cases: ReferenceCase[] }).cases;
 }
 

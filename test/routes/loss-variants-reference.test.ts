@@ -5,18 +5,17 @@
  * gradient at the reference tolerance, sent as JSON and as base64 float64 tensors (with the
  * gradient asked back as base64), and every response matches the published response schema.
  */
-import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { Value } from '@sinclair/typebox/value';
 import { LossResponseSchema } from '../../src/schemas/loss-response.js';
 import { EncodedTensorSchema } from '../../src/schemas/encoded-tensor.js';
 import { buildTestApp, postLoss } from '../helpers/app.js';
-import { compareToExpected, REFERENCE_DIR, worst, type ReferenceCase } from '../helpers/reference-cases.js';
+import { compareToExpected, loadCases, worst } from '../helpers/reference-cases.js';
 import { decodeTensor, encodeJson, type Tensor } from '../helpers/encoded.js';
 
 type Json = number[] | number[][];
 
-const cases = (JSON.parse(readFileSync(REFERENCE_DIR + 'cases-variants.json', 'utf8')) as { cases: ReferenceCase[] }).cases;
+const cases = loadCases('cases-variants.json');
 
 t.test('cases-variants.json through POST /loss (JSON)', async (t) => {
   const app = await buildTestApp(t);
