@@ -89,6 +89,12 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
   return { json: Buffer.from(JSON.stringify(body), 'utf8'), binary: binary.length > 0 ? binary : null };
 }
 
+/** Parameters are scalars: a per-class list is named as alpha's is; an unused setting (null, absent) is left out. */
+function scalarOrPerClass(name: string, value: number | number[] | null | undefined): Record<string, number | string> {
+  if (value === undefined || value === null) return {};
+  return { [name]: Array.isArray(value) ? 'per_class' : value };
+}
+
 /** The conventions applied, as protocol parameters (strings, numbers and booleans only). */
 function responseParameters(decoded: DecodedLossRequest, result: FocalResult): Record<string, string | number | boolean> {
   const m = decoded.meta;
@@ -96,6 +102,7 @@ function responseParameters(decoded: DecodedLossRequest, result: FocalResult): R
     mode: m.mode,
     reduction: m.reduction,
     variant: m.variant ?? 'focal',
+    ...scalarOrPerClass('gamma', m.gamma),
     alpha: m.alpha === null ? 'none' : Array.isArray(m.alpha) ? 'per_class' : m.alpha,
     alpha_convention: m.alpha_convention,
     label_smoothing: m.label_smoothing,
@@ -107,11 +114,7 @@ function responseParameters(decoded: DecodedLossRequest, result: FocalResult): R
     c: m.c,
   };
   if (m.ignore_index !== null) params.ignore_index = m.ignore_index;
-  // Parameters are scalars: a per-class list is named as alpha's is.
-  for (const field of ['gamma', 'gamma_pos', 'gamma_neg', 'clip', 'epsilon'] as const) {
-    const v = m[field];
-    if (v !== undefined && v !== null) params[field] = Array.isArray(v) ? 'per_class' : v;
-  }
+  for (const field of ['gamma_pos', 'gamma_neg', 'clip', 'epsilon'] as const) Object.assign(params, scalarOrPerClass(field, m[field]));
   return params;
 }
 
