@@ -9,6 +9,7 @@ import type { FocalResult } from '../kernels/types.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
 import type { InferenceResponse, ResponseOutput } from '../schemas/oip.js';
 import { reportStats } from '../tensors/class-stats.js';
+import { gradientOut, lossesOut } from '../tensors/dense-shapes.js';
 import { assertFiniteResult } from '../tensors/encode-loss-response.js';
 import type { DecodedLossRequest } from '../tensors/decode-loss-request.js';
 import type { OipModel } from './models.js';
@@ -50,8 +51,12 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       const array = name === 'gradient' ? result.gradient : result.losses;
       /* c8 ignore next -- the problem asks for both whenever they are selected */
       if (array === null) throw new Error(`${name} was selected but not computed`);
-      values = array;
-      shape = name === 'losses' && mode === 'multiclass' ? [n] : args.logitsShape;
+      const dense = decoded.dense;
+      if (dense !== null) ({ values, shape } = name === 'gradient' ? gradientOut(array, dense) : lossesOut(array, dense, mode));
+      else {
+        values = array;
+        shape = name === 'losses' && mode === 'multiclass' ? [n] : args.logitsShape;
+      }
     } else if (name === 'loss' || name === 'count' || name === 'denominator' || name === 'accuracy') {
       const scalar = { loss: result.loss, count: result.count, denominator: result.denominator, accuracy: stats?.accuracy ?? 0 }[name];
       values = Float64Array.of(scalar);

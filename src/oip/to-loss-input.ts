@@ -12,16 +12,20 @@ import type { InferenceParameters } from '../schemas/oip.js';
 import type { Output } from '../schemas/loss-request.js';
 import type { LossInput } from '../tensors/decode-loss-request.js';
 import type { DecodedTensor } from '../tensors/field-tensor.js';
+import { MAX_DENSE_RANK } from '../tensors/dense-shapes.js';
 import type { DecodedInputs } from './decode-inputs.js';
 import type { InputName, OipModel } from './models.js';
 import type { SelectedOutput } from './select-outputs.js';
 
 export function toLossInput(model: OipModel, inputs: DecodedInputs, params: InferenceParameters, outputs: SelectedOutput[]): LossInput {
   for (const input of Object.values(inputs)) {
-    if (input.shape.length < 1 || input.shape.length > 2) {
+    // Dense logits and targets (rank 3 to 8, class axis 1) are checked with POST /loss's rules (tensors/dense-shapes.ts).
+    const maxRank = input.name === 'logits' || input.name === 'targets' ? MAX_DENSE_RANK : 2;
+    if (input.shape.length < 1 || input.shape.length > maxRank) {
       throw new ProblemError(
         'invalid-request',
-        `input "${input.name}" has shape [${input.shape.join(', ')}]; the focal-loss models take tensors [N] or [N, C]`,
+        `input "${input.name}" has shape [${input.shape.join(', ')}]; the focal-loss models take tensors [N] or [N, C]` +
+          (maxRank > 2 ? `, or dense logits and targets [N, C, d1, ..., dk] of rank up to ${MAX_DENSE_RANK}` : ''),
       );
     }
   }

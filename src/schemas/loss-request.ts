@@ -36,6 +36,11 @@ export const OutputSchema = Type.Union(OUTPUTS.map((o) => Type.Literal(o)));
 
 const NumberVector = Type.Array(Type.Number());
 const NumberMatrix = Type.Array(Type.Array(Type.Number()));
+/**
+ * Dense predictions as JSON: nested arrays of rank 3 to 8. Their form (regular, numbers at the
+ * innermost level, the rank) is checked while they are read (tensors/dense-shapes.ts).
+ */
+const NestedNumbers = Type.Array(Type.Array(Type.Array(Type.Unknown())));
 
 export const VARIANTS = ['focal', 'asymmetric', 'poly1'] as const;
 
@@ -59,17 +64,20 @@ const GammaList = Type.Array(GammaValue, { minItems: 1 });
 export const LossRequestSchema = Type.Object(
   {
     mode: ModeSchema,
-    logits: Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+    logits: Type.Union([NumberVector, NumberMatrix, NestedNumbers, EncodedTensorRef], {
       description:
         'Raw scores (before sigmoid or softmax), finite. `number[N]` in binary mode, `number[N][C]` (rows of equal ' +
-        'length) in multilabel and multiclass mode; or an encoded tensor (`float32` or `float64`) of that shape.',
+        'length) in multilabel and multiclass mode; or an encoded tensor (`float32` or `float64`) of that shape. Dense ' +
+        'predictions: `[N, C, d1, ..., dk]` (binary `[N, d1, ..., dk]`), rank 3 to 8, class axis 1, as nested arrays ' +
+        'or an encoded tensor; every position is a row (element) of its own.',
     }),
-    targets: Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+    targets: Type.Union([NumberVector, NumberMatrix, NestedNumbers, EncodedTensorRef], {
       description:
         'binary: `number[N]` in [0, 1] (soft labels allowed). multilabel: `number[N][C]` in [0, 1]. multiclass: integer ' +
         'class ids `number[N]` in [0, C) (or equal to `ignore_index`), or probability rows `number[N][C]` (each value ' +
         '>= 0, each row summing to 1 within 1e-6). Or an encoded tensor of that shape, any dtype (e.g. `uint8` labels ' +
-        'or class ids).',
+        'or class ids). With dense logits: class ids `[N, d1, ..., dk]` or the logits\' shape (multiclass), the ' +
+        'logits\' shape otherwise.',
     }),
     gamma: Type.Optional(Type.Union([GammaValue, GammaList], {
       default: 2,

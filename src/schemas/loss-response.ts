@@ -98,22 +98,25 @@ export const MetaSchema = Type.Object(
 
 const NumberVector = Type.Array(Type.Number());
 const NumberMatrix = Type.Array(Type.Array(Type.Number()));
+/** Dense results (rank 3 to 8, the request's shape): nested arrays of numbers. */
+const NestedNumbers = Type.Array(Type.Array(Type.Array(Type.Unknown())), { description: 'Nested arrays of numbers, rank 3 to 8.' });
 
 export const LossResponseSchema = Type.Object(
   {
     loss: Type.Number({ description: 'The reduced loss (for `none`, the sum of `losses`).' }),
     gradient: Type.Optional(
-      Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+      Type.Union([NumberVector, NumberMatrix, NestedNumbers, EncodedTensorRef], {
         description:
-          'd(loss)/d(logits), the same shape as `logits` (for reduction `none`, of the sum). An encoded tensor ' +
-          '(`float64` or `float32`, shape `[N]` or `[N, C]`) with `encoding: "base64"`.',
+          'd(loss)/d(logits), the same shape as `logits` (for reduction `none`, of the sum), dense shapes included. An ' +
+          'encoded tensor (`float64` or `float32`, the shape of `logits`) with `encoding: "base64"`.',
       }),
     ),
     losses: Type.Optional(
-      Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+      Type.Union([NumberVector, NumberMatrix, NestedNumbers, EncodedTensorRef], {
         description:
-          'Unreduced losses: `number[N]` (binary, multiclass) or `number[N][C]` (multilabel); an encoded tensor of that ' +
-          'shape with `encoding: "base64"`.',
+          'Unreduced losses: `number[N]` (binary, multiclass) or `number[N][C]` (multilabel); for dense logits the shape ' +
+          'of the class-id targets `[N, d1, ..., dk]` (multiclass) or of the logits; an encoded tensor of that shape with ' +
+          '`encoding: "base64"`.',
       }),
     ),
     stats: Type.Optional(StatsSchema),

@@ -13,6 +13,7 @@ import { ProblemError } from '../errors/problem-error.js';
 import { FieldErrors, namePointer, type NamePlace } from './field-errors.js';
 import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
 import { decodeVariant } from './decode-variant.js';
+import { isDense, toRowForm, type DenseFields, type DenseLayout } from './dense-shapes.js';
 import { ANY_FINITE, checkProbabilityRows, checkRange, NON_NEGATIVE, readClassIds, UNIT_INTERVAL } from './value-checks.js';
 
 export { ROW_SUM_TOLERANCE } from './value-checks.js';
@@ -35,6 +36,8 @@ export interface DecodedLossRequest {
   encoding: ResponseEncoding;
   /** The conventions applied, minus what only the kernel knows (count, denominator). */
   meta: Omit<Meta, 'count' | 'denominator'>;
+  /** Dense logits (rank 3 to 8): how the rows map back to the request's shapes; null otherwise. */
+  dense: DenseLayout | null;
 }
 
 /**
@@ -54,9 +57,18 @@ export type LossInput =
  * `namePlace` names where an error is in the caller's protocol (JSON pointers for POST /loss);
  * the checks are the same whoever calls.
  */
-export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePlace: NamePlace = namePointer): DecodedLossRequest {
+export function decodeLossRequest(request: LossInput, limits: DecodeLimits, namePlace: NamePlace = namePointer): DecodedLossRequest {
   const errors = new FieldErrors(namePlace);
-  const mode: Mode = body.mode;
+  const mode: Mode = request.mode;
+  // Dense logits [N, C, d1..dk]: rearranged into rows [N*d1*..*dk, C] first; every rule below then applies to the rows.
+  let body = request;
+  let dense: DenseLayout | null = null;
+  if (isDense(request.logits as FieldValue)) {
+    const rows = toRowForm(mode, request as unknown as DenseFields, errors);
+    errors.throwIfAny();
+    body = rows!.body as unknown as LossInput;
+    dense = rows!.layout;
+  }
   const sigmoid = mode !== 'multiclass';
 
   // The shape of the logits decides N and C; everything else must agree with it. Shapes are
@@ -171,6 +183,7 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     outputs,
     classNames: body.class_names ?? null,
     encoding: body.encoding === 'base64' ? (body.dtype ?? 'float64') : 'json',
+    dense,
     meta: {
       mode,
       reduction,

@@ -87,7 +87,9 @@ const cases: Case[] = [
   { name: 'an unknown field in an input', body: { inputs: [{ ...logits, contents: {} }, targets] }, error: /inputs\/0\/contents is not a known field/ },
   // The shared checks (the same as POST /loss), reached with typed arrays.
   { name: 'N disagreeing between logits and targets', body: { inputs: [logits, { ...targets, shape: [3], data: [1, 0, 1] }] }, error: /^input "targets" shape \[3\] has 3 rows; logits has 2 \(N must agree\)$/ },
-  { name: 'targets of rank 3', body: { inputs: [logits, { ...targets, shape: [2, 1, 1] }] }, error: /input "targets" has shape \[2, 1, 1\]; the focal-loss models take tensors \[N\] or \[N, C\]/ },
+  { name: 'targets of rank 3 for logits [N]', body: { inputs: [logits, { ...targets, shape: [2, 1, 1] }] }, error: /^input "targets" shape \[2, 1, 1\] must be \[N\] in binary mode$/ },
+  { name: 'weights of rank 3', body: { inputs: [logits, targets, { name: 'weights', shape: [2, 1, 1], datatype: 'FP32', data: [1, 1] }] }, error: /input "weights" has shape \[2, 1, 1\]; the focal-loss models take tensors \[N\] or \[N, C\]/ },
+  { name: 'dense targets not matching the logits', url: multilabelUrl, body: { inputs: [{ ...logits, shape: [1, 2, 1] }, { ...pairTargets, shape: [1, 2, 2] }] }, error: /^input "targets" shape \[1, 2, 2\] does not fit logits \[1, 2, 1\]: targets must be \[1, 2, 1\], got \[1, 2, 2\]$/ },
   { name: 'probability rows of the wrong width', url: '/v2/models/focal_loss_multiclass/infer', body: { inputs: [{ ...logits, shape: [1, 2] }, { ...logits, name: 'targets', shape: [1, 3], data: [0.5, 0.5, 0] }] }, error: /^input "targets" shape \[1, 3\] has C = 3; logits has C = 2 \(C must agree\)$/ },
   { name: 'weights of rank 2', body: { inputs: [logits, targets, { name: 'weights', shape: [2, 1], datatype: 'FP32', data: [1, 1] }] }, error: /^input "weights" shape \[2, 1\] must be a flat list \[N\]$/ },
   { name: 'a target outside [0, 1]', body: { inputs: [logits, { ...targets, data: [1, 2] }] }, error: /^input "targets" element \[1\] must be a finite number in \[0, 1\]$/ },
