@@ -63,5 +63,5 @@ t.test('each curl example with a JSON body shows the real answer, as the command
     if (example.statusLine) printed += `${res.statusCode} ${res.headers['content-type']}\n`;
     t.equal(blocks[i + 1].text, printed, `POST ${example.url} with ${example.body.slice(0, 60)}...`);
   }
-  t.equal(checked, 6, 'the six curl examples with a JSON body (POST /loss five times, /v2 infer once)');
+  t.equal(checked, 7, 'the seven curl examples with a JSON body (POST /loss six times, /v2 infer once)');
 });
