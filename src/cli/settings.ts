@@ -5,6 +5,7 @@
  * the CLI accepts exactly what the service accepts and reports it in the same words.
  */
 import { Value } from '@sinclair/typebox/value';
+import type { ValueError } from '@sinclair/typebox/errors';
 import { ProblemError } from '../errors/problem-error.js';
 import type { FloatArray } from '../kernels/types.js';
 import { LossRequestSchema, type LossRequest } from '../schemas/loss-request.js';
@@ -38,6 +39,20 @@ const FLAGS: Record<string, string> = {
   class_names: '--class-names',
 };
 
+/**
+ * A union's error says only "expected union value"; its first branch's error says why (a flag is a
+ * scalar, so the scalar branch of gamma's number-or-list is the one that was meant).
+ */
+function innermost(error: ValueError | undefined): ValueError | undefined {
+  let e = error;
+  while (e !== undefined && e.errors.length > 0) {
+    const inner = e.errors[0].First();
+    if (inner === undefined) break;
+    e = inner;
+  }
+  return e;
+}
+
 export function resolveSettings(options: EvalOptions, c: number, targetFormat: TargetFormat, classNames: string[] | null): Settings {
   const request: Settings['request'] = { mode: options.mode };
   if (options.gamma !== undefined) request.gamma = options.gamma;
@@ -55,7 +70,7 @@ export function resolveSettings(options: EvalOptions, c: number, targetFormat: T
     targets: options.mode === 'binary' ? [0] : options.mode === 'multilabel' ? [zeros] : targetFormat === 'probabilities' ? [oneHot] : [0],
     ...(classNames === null ? {} : { class_names: classNames }),
   };
-  const schemaError = Value.Errors(LossRequestSchema, probe).First();
+  const schemaError = innermost(Value.Errors(LossRequestSchema, probe).First());
   if (schemaError !== undefined) {
     const key = schemaError.path.split('/')[1] ?? '';
     throw new CliError(`${FLAGS[key] ?? key}: ${schemaError.message.toLowerCase()}`);
