@@ -88,6 +88,36 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
     status: 200,
   },
   {
+    name: 'multilabel-asymmetric',
+    summary: 'multilabel: asymmetric loss (ASL) with per-label gamma_neg and a probability margin',
+    description:
+      'Negatives with p <= clip (the second label of the first row: p = 0.018) add no loss and no gradient; ' +
+      'alpha defaults to none with this variant.',
+    body: {
+      mode: 'multilabel',
+      logits: [[1.2, -4.0, 3.0], [-2.0, 0.3, 0.0]],
+      targets: [[1, 0, 1], [0, 1, 0]],
+      variant: 'asymmetric',
+      gamma_pos: 0,
+      gamma_neg: [4, 2, 1],
+      clip: 0.05,
+    },
+    status: 200,
+  },
+  {
+    name: 'multiclass-poly1',
+    summary: 'multiclass: Poly-1 focal loss with a gamma per class',
+    body: {
+      mode: 'multiclass',
+      logits: [[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]],
+      targets: [0, 2],
+      variant: 'poly1',
+      epsilon: 1,
+      gamma: [2, 1, 0.5],
+    },
+    status: 200,
+  },
+  {
     name: 'invalid-request',
     summary: 'A string where a number belongs (no type coercion is applied)',
     body: { mode: 'multiclass', logits: [[2.0, 0.5], [0.1, 1]], targets: [0, '1'] },

@@ -8,6 +8,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import type { ValueError } from '@sinclair/typebox/errors';
 import { ProblemError } from '../errors/problem-error.js';
 import { LossRequestSchema } from '../schemas/loss-request.js';
 import { checkBatch, type BatchArrays } from '../tensors/check-batch.js';
@@ -70,7 +71,7 @@ export function planChunks(options: EvalOptions, dims: BatchDims, classNames: st
   if (options.labelSmoothing !== undefined) fields.label_smoothing = options.labelSmoothing;
   if (classNames !== null) fields.class_names = classNames;
 
-  const schemaError = Value.Errors(SettingsSchema, fields).First();
+  const schemaError = innermost(Value.Errors(SettingsSchema, fields).First());
   if (schemaError !== undefined) {
     const key = schemaError.path.split('/')[1] ?? '';
     throw new CliError(`${FLAGS[key] ?? key}: ${schemaError.message.toLowerCase()}`);
@@ -88,6 +89,20 @@ export function planChunks(options: EvalOptions, dims: BatchDims, classNames: st
   };
   const chunk = cliChecked(nameFlag, (errors) => resolveSettings(request, dims, errors));
   return { settings, chunk, request };
+}
+
+/**
+ * A union's error says only "expected union value"; its first branch's error says why (a flag is a
+ * scalar, so the scalar branch of gamma's number-or-list is the one that was meant).
+ */
+function innermost(error: ValueError | undefined): ValueError | undefined {
+  let e = error;
+  while (e !== undefined && e.errors.length > 0) {
+    const inner = e.errors[0].First();
+    if (inner === undefined) break;
+    e = inner;
+  }
+  return e;
 }
 
 /** The files a chunk's rows come from, for error messages. */

@@ -16,7 +16,9 @@
  * - the modulating power needs a general pow: gamma that is not an integer 0-4 or a half-integer
  *   up to 4.5, except in binary/multilabel mode with hard labels (0/1, no smoothing), where
  *   x^gamma = exp(-gamma softplus) exactly as the JS kernel does;
- * - inputs of other array types than types.ts allows, a class id >= C, gamma < 0, or an empty batch.
+ * - inputs of other array types than types.ts allows, a class id >= C, gamma < 0, or an empty batch;
+ * - a loss variant: per-class gamma, Poly-1 or the asymmetric loss (the WASM kernels compute
+ *   plain focal loss only; the JS kernels compute the variants and their statistics in one pass).
  *
  * Memory: one instance per thread (module state, created on first use or by initFastKernels).
  * The batch is walked in chunks of whole rows (about CHUNK_ELEMENTS elements): each chunk is
@@ -154,11 +156,16 @@ export function fastKernelInfo(): FastKernelInfo {
 export function focalLossFast(problem: FocalProblem): FocalResult {
   if (info === null) initFastKernels();
   const k = kernel;
-  if (k !== null && problem.n > 0 && problem.c > 0 && problem.gamma >= 0 && Number.isFinite(problem.gamma)) {
+  if (k !== null && problem.n > 0 && problem.c > 0 && problem.gamma >= 0 && Number.isFinite(problem.gamma) && isPlainFocal(problem)) {
     const result = problem.mode === 'multiclass' ? softmaxWasm(k, problem) : sigmoidWasm(k, problem);
     if (result !== null) return result;
   }
   return focalLoss(problem);
+}
+
+/** True when the problem is the focal loss the WASM kernels compute: no variant, one gamma. */
+function isPlainFocal(problem: FocalProblem): boolean {
+  return problem.gammas == null && (problem.polyEpsilon ?? 0) === 0 && problem.asymmetric == null;
 }
 
 // ---------------------------------------------------------------- memory

@@ -23,6 +23,12 @@
  * which makes any gamma one exp (power.ts). Statistics are accumulated in the same pass;
  * fp and fn are derived from the predicted and positive counts afterwards.
  *
+ * Variants (types.ts), in the same pass:
+ * - per-class gamma: each column has its own gamma and power route (the loop runs per column);
+ * - Poly-1 adds w eps m^(gamma + 1), whose derivative w eps (gamma + 1) m^gamma (1 - 2y') p q
+ *   (dm/dz = (1 - 2y') p q) is bounded for every gamma >= 0: no m^(gamma - 1) appears;
+ * - the asymmetric loss (ASL) is computed by asymmetricElement below (see its comment).
+ *
  * The batch is walked in chunks of whole rows (about CHUNK_ELEMENTS elements, which fit in the
  * L1/L2 cache), and within a chunk column by column: a column's alpha and its statistics then
  * live in registers for the whole inner loop instead of being read and written in memory at
@@ -30,7 +36,8 @@
  */
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
-import type { FloatArray, FocalResult, SigmoidProblem, TargetArray } from './types.js';
+import type { AsymmetricTerms, FloatArray, FocalResult, SigmoidProblem, TargetArray } from './types.js';
+import { AsymmetricColumn } from './asymmetric.js';
 import { CompensatedSum } from './compensated-sum.js';
 import { PT_BINS, ptBin } from './pt-histogram.js';
 import { countOf } from './reduction.js';
@@ -72,12 +79,19 @@ export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
   const columns = new Float64Array(COLUMN_SUMS * c);
   const ptHistogram = new Float64Array(c * PT_BINS);
   const hard = eps === 0 && allHard(targets);
-  const kind = powerKind(gamma, hard);
+  // One gamma and one power route per column (one for the whole batch without per-class gamma).
+  const gammas = problem.gammas ?? null;
+  const kinds = Array.from({ length: c }, (_, j) => powerKind(gammas === null ? gamma : gammas[j], hard));
+  const asl = problem.asymmetric ?? null;
   const sum = new CompensatedSum();
   for (let row = 0, rows = 1; row < n; row += rows, rows = nextChunkRows(rows, c)) {
     const rowEnd = Math.min(n, row + rows);
     for (let j = 0; j < c; j++) {
-      sum.add(sigmoidColumn(problem, kind, hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j));
+      sum.add(
+        asl === null
+          ? sigmoidColumn(problem, gammas === null ? gamma : gammas[j], kinds[j], hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j)
+          : sigmoidColumn(problem, 0, 0, hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j, asl),
+      );
     }
   }
   // NaN when a gradient value was not finite (see sigmoidColumn).
@@ -128,6 +142,7 @@ export function sigmoidResult(
  */
 function sigmoidColumn(
   problem: SigmoidProblem,
+  columnGamma: number,
   kind: PowerKind,
   hard: boolean,
   scale: number,
@@ -138,6 +153,7 @@ function sigmoidColumn(
   rowStart: number,
   rowEnd: number,
   j: number,
+  asymmetric: AsymmetricTerms | null = null,
 ): number {
   const { logits, targets, weights, alpha } = problem;
   // Imported functions are read through a module cell at every use; local copies are read once.
@@ -148,8 +164,11 @@ function sigmoidColumn(
   const power = modulatingPower;
   const c = problem.c | 0;
   const col = j | 0;
-  const gamma = +problem.gamma;
+  const gamma = +columnGamma;
   const k0 = (kind | 0) as PowerKind;
+  const polyEps = +(problem.polyEpsilon ?? 0);
+  const poly = polyEps !== 0;
+  const asl = asymmetric === null ? null : new AsymmetricColumn(asymmetric, col);
   const sc = +scale;
   const hardLabels = hard === true;
   const focusing = k0 !== 0; // POW_ZERO
@@ -191,10 +210,19 @@ function sigmoidColumn(
     // With hard labels -log m is the softplus of the target side: log-space power for any gamma.
     const mg = power(m, gamma, k0, ys * spPos + ns * spNeg);
     const at = alpha === null ? 1 : ys * alphaPos + ns * alphaNeg;
-    const wa = (weights === null ? 1 : weights[i]) * at;
-    const loss = wa * mg * ce;
+    const w = weights === null ? 1 : weights[i];
+    const wa = w * at;
+    let loss = wa * mg * ce;
+    if (poly) loss += w * polyEps * mg * m;
+    if (asl !== null) loss = w * asl.element(p, q, spPos, spNeg, ys, ns, alphaPos, alphaNeg);
 
-    if (gradient !== null) {
+    if (asl !== null) {
+      if (gradient !== null) {
+        const g = w * asl.derivative * sc;
+        gradient[idx] = g;
+        block += g - g;
+      }
+    } else if (gradient !== null) {
       // (1 - y') p - y' q equals p - y' but is exact for hard labels (no 1 - p).
       const dce = ns * p - ys * q;
       let dmod = 0;
@@ -203,7 +231,9 @@ function sigmoidColumn(
         const ratio = hardLabels ? ys * p + ns * q : m > 0 ? (p * q) / m : 0;
         dmod = gamma * mg * (1 - 2 * ys) * ratio;
       }
-      const g = wa * (dmod * ce + mg * dce) * sc;
+      let g = wa * (dmod * ce + mg * dce) * sc;
+      // Poly-1: d/dz of eps m^(gamma + 1), not weighted by alpha.
+      if (poly) g += w * polyEps * (gamma + 1) * mg * (1 - 2 * ys) * (p * q) * sc;
       gradient[idx] = g;
       // g - g is 0 for a finite g and NaN otherwise: the sum turns NaN and reports it.
       block += g - g;

@@ -19,6 +19,13 @@
  * - For one-hot rows (T = y'_t a_t B_t) the gradient reduces exactly to w a_t B_t (p_j - [j=t])
  *   with p_t - 1 taken as -o_t.
  *
+ * Variants (types.ts), in the same pass:
+ * - per-class gamma: class k uses gamma_k (and its own power route) wherever gamma appears;
+ * - Poly-1 adds w sum_k y'_k eps o_k^(gamma_k + 1). Its derivative has the same shape as the
+ *   focal one: d/dz_j = p_j S - D_j with D_k = y'_k eps (gamma_k + 1) o_k^gamma_k p_k and
+ *   S = sum_k D_k, so D_k is added to the class's coefficient (y'_k a_k B_k) and the gradient
+ *   formula above is unchanged; o^gamma p is bounded for every gamma >= 0.
+ *
  * Speed: exp is inlined (fast-math.ts); the exponentials are written straight into the row's
  * gradient and scaled in place; the sum of the exponentials is taken in two loops around the
  * arg-max instead of testing k against it at every element; rows are processed in chunks by a
@@ -54,11 +61,13 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
   // Per-row scratch: exp(z_k - z_max) when no gradient is written, and the weighted B_k of soft rows.
   const ex = new Float64Array(c);
   const coef = new Float64Array(c);
-  const kind = powerKind(gamma, false);
+  // Each class's gamma and power route (the same for every class without per-class gamma).
+  const gammas = Float64Array.from({ length: c }, (_, k) => (problem.gammas == null ? gamma : problem.gammas[k]));
+  const kinds = Int32Array.from(gammas, (g) => powerKind(g, false));
   const sum = new CompensatedSum();
   for (let row = 0, rows = 1; row < n; row += rows, rows = nextChunkRows(rows, c)) {
     const rowEnd = Math.min(n, row + rows);
-    sum.add(softmaxRows(problem, kind, scale, gradient, losses, stats, ex, coef, row, rowEnd));
+    sum.add(softmaxRows(problem, gammas, kinds, scale, gradient, losses, stats, ex, coef, row, rowEnd));
   }
 
   // NaN when a gradient value was not finite (see softmaxRows).
@@ -75,7 +84,8 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
  */
 function softmaxRows(
   problem: SoftmaxProblem,
-  kind: PowerKind,
+  gammas: Float64Array,
+  kinds: Int32Array,
   scale: number,
   gradient: Float64Array | null,
   losses: Float64Array | null,
@@ -90,8 +100,7 @@ function softmaxRows(
   // Local copies and fixed machine types, outside the loops (see sigmoid-focal.ts).
   const exp = expNonPositive;
   const c = problem.c | 0;
-  const gamma = +problem.gamma;
-  const k0 = (kind | 0) as PowerKind;
+  const polyEps = +(problem.polyEpsilon ?? 0);
   const sc = +scale;
   const eps = +problem.labelSmoothing;
   const smoothOffset = eps / c;
@@ -157,12 +166,15 @@ function softmaxRows(
       const ot = t === kmax ? s * invZ : 1 - pt;
       const logpt = logits[off + t] - zmax - logZ;
       const a = alpha === null ? 1 : alpha[t];
+      const gamma = gammas[t];
+      const k0 = kinds[t] as PowerKind;
       const og = modulatingPower(ot, gamma, k0);
-      rowLoss = -w * a * og * logpt;
+      // Poly-1 term eps o_t^(gamma + 1) (0 without it).
+      rowLoss = w * (polyEps * og * ot - a * og * logpt);
       if (gradient !== null) {
         const h = ot > 0 ? -logpt / ot : 1;
         const b = k0 === 0 ? 1 : og * (1 + gamma * pt * h);
-        const f = w * a * b * sc;
+        const f = w * (a * b + polyEps * (gamma + 1) * og * pt) * sc;
         const fz = f * invZ;
         for (let k = 0; k < c; k++) gradient[off + k] *= fz;
         const gt = -f * ot;
@@ -183,11 +195,13 @@ function softmaxRows(
         const ok = k === kmax ? s * invZ : 1 - pk;
         const logpk = logits[off + k] - zmax - logZ;
         const a = alpha === null ? 1 : alpha[k];
+        const gamma = gammas[k];
+        const k0 = kinds[k] as PowerKind;
         const og = modulatingPower(ok, gamma, k0);
-        rowLoss -= ys * a * og * logpk;
+        rowLoss += ys * (polyEps * og * ok - a * og * logpk);
         const h = ok > 0 ? -logpk / ok : 1;
         const b = k0 === 0 ? 1 : og * (1 + gamma * pk * h);
-        const yab = ys * a * b;
+        const yab = ys * (a * b + polyEps * (gamma + 1) * og * pk);
         coef[k] = yab;
         total += yab;
       }

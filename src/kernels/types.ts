@@ -29,6 +29,15 @@ interface ProblemBase {
    */
   alpha: FloatArray | null;
   gamma: number;
+  /**
+   * Per-class gamma (length c), replacing `gamma` column by column (binary/multilabel) or class by
+   * class (multiclass); absent or null: `gamma` everywhere.
+   */
+  gammas?: FloatArray | null;
+  /** Poly-1: the coefficient of the added (1 - p_t)^(gamma + 1) term; absent or 0: plain focal. */
+  polyEpsilon?: number;
+  /** Asymmetric loss (binary/multilabel only); when set, `gamma`, `gammas` and `polyEpsilon` are not used. */
+  asymmetric?: AsymmetricTerms | null;
   labelSmoothing: number;
   reduction: Reduction;
   normalizer: number | null;
@@ -59,6 +68,18 @@ export interface EvaluationRequest {
   confusion: boolean;
   /** Loss sums of the same batch at other settings, in this order. */
   sweep: SweepSetting[];
+}
+
+/**
+ * The asymmetric loss (ASL, Ridnik et al. 2021) of a sigmoid problem: focusing exponents for the
+ * positive and the negative part of every column (length c each) and the probability margin
+ * `clip` in [0, 1) shifted off the negatives' p. Alpha, when set, weights the positive part
+ * (1 - alpha the negative part) as in focal loss.
+ */
+export interface AsymmetricTerms {
+  gammaPos: FloatArray;
+  gammaNeg: FloatArray;
+  clip: number;
 }
 
 /**

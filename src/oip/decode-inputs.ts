@@ -21,7 +21,7 @@ import {
 } from './datatypes.js';
 import { elementIndex } from '../tensors/field-errors.js';
 import type { DecodedTensor, TensorValues } from '../tensors/field-tensor.js';
-import { INPUT_NAMES, type InputName, type OipModel } from './models.js';
+import type { InputName, OipModel } from './models.js';
 
 /** One input's tensor, decoded, with the name and datatype the client gave it. */
 export interface DecodedInput extends DecodedTensor {
@@ -37,7 +37,7 @@ export function decodeInputs(model: OipModel, inputs: RequestInput[], binary: Bu
   inputs.forEach((input) => {
     const spec = model.inputs.find((s) => s.name === input.name);
     if (spec === undefined) {
-      throw invalid(`unknown input "${input.name.slice(0, 100)}" for model ${model.name}; its inputs are ${INPUT_NAMES.join(', ')}`);
+      throw invalid(`unknown input "${input.name.slice(0, 100)}" for model ${model.name}; its inputs are ${model.inputs.map((s) => s.name).join(', ')}`);
     }
     const name = spec.name;
     if (out[name] !== undefined) throw invalid(`input "${name}" is given more than once`);

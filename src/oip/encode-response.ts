@@ -13,6 +13,7 @@ import { reportStats } from '../tensors/class-stats.js';
 import { sweepLosses } from '../tensors/encode-loss-response.js';
 import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
 import type { Calibration, Stats } from '../schemas/loss-response.js';
+import { gradientOut, lossesOut } from '../tensors/dense-shapes.js';
 import { assertFiniteResult } from '../tensors/encode-loss-response.js';
 import type { DecodedLossRequest } from '../tensors/decode-loss-request.js';
 import type { OipModel } from './models.js';
@@ -53,8 +54,12 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       const array = name === 'gradient' ? result.gradient : result.losses;
       /* c8 ignore next -- the problem asks for both whenever they are selected */
       if (array === null) throw new Error(`${name} was selected but not computed`);
-      values = array;
-      shape = name === 'losses' && mode === 'multiclass' ? [n] : args.logitsShape;
+      const dense = decoded.dense;
+      if (dense !== null) ({ values, shape } = name === 'gradient' ? gradientOut(array, dense) : lossesOut(array, dense, mode));
+      else {
+        values = array;
+        shape = name === 'losses' && mode === 'multiclass' ? [n] : args.logitsShape;
+      }
     } else if (name in SCALARS) {
       values = Float64Array.of(SCALARS[name as keyof typeof SCALARS](result, stats));
       shape = [1];
@@ -120,13 +125,20 @@ function calibrationOf(stats: Stats): Calibration {
   return stats.calibration;
 }
 
+/** Parameters are scalars: a per-class list is named as alpha's is; an unused setting (null, absent) is left out. */
+function scalarOrPerClass(name: string, value: number | number[] | null | undefined): Record<string, number | string> {
+  if (value === undefined || value === null) return {};
+  return { [name]: Array.isArray(value) ? 'per_class' : value };
+}
+
 /** The conventions applied, as protocol parameters (strings, numbers and booleans only). */
 function responseParameters(decoded: DecodedLossRequest, result: FocalResult): Record<string, string | number | boolean> {
   const m = decoded.meta;
   const params: Record<string, string | number | boolean> = {
     mode: m.mode,
     reduction: m.reduction,
-    gamma: m.gamma,
+    variant: m.variant ?? 'focal',
+    ...scalarOrPerClass('gamma', m.gamma),
     alpha: m.alpha === null ? 'none' : Array.isArray(m.alpha) ? 'per_class' : m.alpha,
     alpha_convention: m.alpha_convention,
     label_smoothing: m.label_smoothing,
@@ -138,6 +150,7 @@ function responseParameters(decoded: DecodedLossRequest, result: FocalResult): R
     c: m.c,
   };
   if (m.ignore_index !== null) params.ignore_index = m.ignore_index;
+  for (const field of ['gamma_pos', 'gamma_neg', 'clip', 'epsilon'] as const) Object.assign(params, scalarOrPerClass(field, m[field]));
   return params;
 }
 

@@ -13,7 +13,7 @@ import { INTEGER_DATATYPES, type SupportedDatatype } from './datatypes.js';
 export const MODEL_VERSION = '1';
 export const MODEL_PLATFORM = 'focal-loss-service';
 
-export const INPUT_NAMES = ['logits', 'targets', 'weights', 'alpha'] as const;
+export const INPUT_NAMES = ['logits', 'targets', 'weights', 'alpha', 'gamma', 'gamma_pos', 'gamma_neg'] as const;
 export type InputName = (typeof INPUT_NAMES)[number];
 
 export interface InputSpec {
@@ -88,6 +88,24 @@ function inputs(mode: Mode): InputSpec[] {
           ? 'Per-class weights [C], finite and >= 0 (instead of the scalar alpha parameter).'
           : 'Per-label alpha [C] in [0, 1], the weight of the positives (instead of the scalar alpha parameter).',
     },
+    ...perClassExponents(mode),
+  ];
+}
+
+/**
+ * Per-class focusing exponents [C] (instead of the scalar parameters, which are all tritonclient can
+ * send): gamma in multilabel and multiclass mode, gamma_pos and gamma_neg (variant asymmetric) in
+ * multilabel mode. Binary models have one class and take the scalar parameters only.
+ */
+function perClassExponents(mode: Mode): InputSpec[] {
+  const spec = (name: InputName, description: string): InputSpec => ({ name, datatypes: FLOATS, shape: [-1], optional: true, description });
+  if (mode === 'binary') return [];
+  const gamma = spec('gamma', 'A gamma per class [C], each in [0, 20] (instead of the scalar gamma parameter; variants focal and poly1).');
+  if (mode === 'multiclass') return [gamma];
+  return [
+    gamma,
+    spec('gamma_pos', 'variant asymmetric: gamma_pos per label [C], each in [0, 20] (instead of the gamma_pos parameter).'),
+    spec('gamma_neg', 'variant asymmetric: gamma_neg per label [C], each in [0, 20] (instead of the gamma_neg parameter).'),
   ];
 }
 

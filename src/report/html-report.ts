@@ -90,8 +90,7 @@ ${supportAlphaChart(charted, supportLabel)}
 <h2>Easy and hard examples</h2>
 <p class="note">Each bar splits a class's examples by p_t into ${PT_BINS} bins. The focal term (1 - p_t)^gamma shrinks the loss of the easy ones (green) so the hard ones (red) dominate training.</p>
 ${easyHardChart(charted)}
-<h2>The focusing curve</h2>
-${modulatingCurveChart(meta.gamma)}
+${typeof meta.gamma === 'number' ? `<h2>The focusing curve</h2>\n${modulatingCurveChart(meta.gamma)}` : ''}
 </body>
 </html>
 `;

@@ -24,8 +24,10 @@ export const EncodedTensorSchema = Type.Object(
     ),
     shape: Type.Array(Type.Integer({ minimum: 0, maximum: 2147483647 }), {
       minItems: 1,
-      maxItems: 2,
-      description: '`[N]` or `[N, C]`, as the JSON array it replaces would be; row-major.',
+      maxItems: 8,
+      description:
+        '`[N]` or `[N, C]`, as the JSON array it replaces would be, or for dense predictions `[N, C, d1, ..., dk]` ' +
+        '(rank 3 to 8, class axis 1; binary `[N, d1, ..., dk]`); row-major.',
     }),
     data: Type.String({
       contentEncoding: 'base64',

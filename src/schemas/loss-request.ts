@@ -36,6 +36,30 @@ export const OutputSchema = Type.Union(OUTPUTS.map((o) => Type.Literal(o)));
 
 const NumberVector = Type.Array(Type.Number());
 const NumberMatrix = Type.Array(Type.Array(Type.Number()));
+/**
+ * Dense predictions as JSON: nested arrays of rank 3 to 8. Their form (regular, numbers at the
+ * innermost level, the rank) is checked while they are read (tensors/dense-shapes.ts).
+ */
+const NestedNumbers = Type.Array(Type.Array(Type.Array(Type.Unknown())));
+
+export const VARIANTS = ['focal', 'asymmetric', 'poly1'] as const;
+
+export const VariantSchema = Type.Union(
+  VARIANTS.map((v) => Type.Literal(v)),
+  {
+    default: 'focal',
+    description:
+      '`focal` (default): the focal loss defined above. `asymmetric` (binary and multilabel; ASL, Ridnik et al. 2021): ' +
+      'loss = w [y\' a_pos (1 - p)^gamma_pos (-log p) + (1 - y\') a_neg p_m^gamma_neg (-log(1 - p_m))], p_m = max(p - ' +
+      'clip, 0), a_pos = alpha and a_neg = 1 - alpha (both 1 when alpha is null, its default with this variant). ' +
+      '`poly1` (Leng et al. 2022): the focal loss plus w epsilon (1 - p_t)^(gamma + 1) per element (binary, ' +
+      'multilabel) or w sum_k y\'_k epsilon (1 - p_k)^(gamma_k + 1) per row (multiclass).',
+  },
+);
+
+/** One focusing exponent, or one per class (length C, checked in tensors/). */
+export const GammaValue = Type.Number({ minimum: 0, maximum: 20 });
+const GammaList = Type.Array(GammaValue, { minItems: 1 });
 
 /** Most gamma x alpha settings one sweep may ask for (each is a full pass over the batch). */
 export const MAX_SWEEP_SETTINGS = 64;
@@ -61,25 +85,57 @@ export const SweepSchema = Type.Object(
 export const LossRequestSchema = Type.Object(
   {
     mode: ModeSchema,
-    logits: Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+    logits: Type.Union([NumberVector, NumberMatrix, NestedNumbers, EncodedTensorRef], {
       description:
         'Raw scores (before sigmoid or softmax), finite. `number[N]` in binary mode, `number[N][C]` (rows of equal ' +
-        'length) in multilabel and multiclass mode; or an encoded tensor (`float32` or `float64`) of that shape.',
+        'length) in multilabel and multiclass mode; or an encoded tensor (`float32` or `float64`) of that shape. Dense ' +
+        'predictions: `[N, C, d1, ..., dk]` (binary `[N, d1, ..., dk]`), rank 3 to 8, class axis 1, as nested arrays ' +
+        'or an encoded tensor; every position is a row (element) of its own.',
     }),
-    targets: Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+    targets: Type.Union([NumberVector, NumberMatrix, NestedNumbers, EncodedTensorRef], {
       description:
         'binary: `number[N]` in [0, 1] (soft labels allowed). multilabel: `number[N][C]` in [0, 1]. multiclass: integer ' +
         'class ids `number[N]` in [0, C) (or equal to `ignore_index`), or probability rows `number[N][C]` (each value ' +
         '>= 0, each row summing to 1 within 1e-6). Or an encoded tensor of that shape, any dtype (e.g. `uint8` labels ' +
-        'or class ids).',
+        'or class ids). With dense logits: class ids `[N, d1, ..., dk]` or the logits\' shape (multiclass), the ' +
+        'logits\' shape otherwise.',
     }),
-    gamma: Type.Optional(Type.Number({
-      minimum: 0,
-      maximum: 20,
+    gamma: Type.Optional(Type.Union([GammaValue, GammaList], {
       default: 2,
       description:
         'Focusing parameter: each loss is multiplied by (1 - p_t)^gamma. gamma = 0 is exactly (alpha-weighted) ' +
-        'cross-entropy. Any real value in [0, 20]; integers 0-4 take a faster path.',
+        'cross-entropy. Any real value in [0, 20]; integers 0-4 take a faster path. multilabel and multiclass: a list ' +
+        'of C values gives column / class k its own gamma_k (variants `focal` and `poly1`). Refused with `variant: ' +
+        '"asymmetric"`, which has `gamma_pos` and `gamma_neg` instead.',
+    })),
+    variant: Type.Optional(VariantSchema),
+    gamma_pos: Type.Optional(Type.Union([GammaValue, GammaList], {
+      default: 0,
+      description:
+        '`variant: "asymmetric"` only: the focusing exponent of the positive part, (1 - p)^gamma_pos. A list of C ' +
+        'values in multilabel mode.',
+    })),
+    gamma_neg: Type.Optional(Type.Union([GammaValue, GammaList], {
+      default: 4,
+      description:
+        '`variant: "asymmetric"` only: the focusing exponent of the negative part, p_m^gamma_neg. A list of C values ' +
+        'in multilabel mode.',
+    })),
+    clip: Type.Optional(Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 1,
+      default: 0.05,
+      description:
+        '`variant: "asymmetric"` only: the probability margin in [0, 1); negatives use p_m = max(p - clip, 0), so ' +
+        'negatives with p <= clip add no loss and no gradient.',
+    })),
+    epsilon: Type.Optional(Type.Number({
+      minimum: -1,
+      maximum: 100,
+      default: 1,
+      description:
+        '`variant: "poly1"` only: the coefficient of the added term epsilon (1 - p_t)^(gamma + 1) (not weighted by ' +
+        'alpha), in [-1, 100]. The loss may be negative when epsilon < 0; epsilon 0 is plain focal loss.',
     })),
     alpha: Type.Optional(Type.Union(
       [
@@ -173,3 +229,4 @@ export type Mode = (typeof MODES)[number];
 export type Reduction = (typeof REDUCTIONS)[number];
 export type Output = (typeof OUTPUTS)[number];
 export type Encoding = (typeof ENCODINGS)[number];
+export type Variant = (typeof VARIANTS)[number];

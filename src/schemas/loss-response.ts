@@ -3,7 +3,7 @@
  * serialised by tensors/encode-loss-response.ts and checked against this schema in the tests.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ModeSchema, ReductionSchema } from './loss-request.js';
+import { ModeSchema, ReductionSchema, VariantSchema } from './loss-request.js';
 import { EncodedTensorRef } from './encoded-tensor.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
 import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
@@ -152,7 +152,14 @@ export const MetaSchema = Type.Object(
     count: Count,
     denominator: Type.Number({ description: 'What `loss` was divided by: the count or the normalizer for `mean`, 1 otherwise.' }),
     denominator_source: Type.Union([Type.Literal('count'), Type.Literal('normalizer'), Type.Literal('none')]),
-    gamma: Type.Number(),
+    variant: Type.Optional(VariantSchema),
+    gamma: Type.Union([Type.Number(), Type.Array(Type.Number()), Type.Null()], {
+      description: 'The gamma applied: one number, or one per class; null with variant `asymmetric`.',
+    }),
+    gamma_pos: Type.Optional(Type.Union([Type.Number(), Type.Array(Type.Number())], { description: '`asymmetric` only.' })),
+    gamma_neg: Type.Optional(Type.Union([Type.Number(), Type.Array(Type.Number())], { description: '`asymmetric` only.' })),
+    clip: Type.Optional(Type.Number({ description: '`asymmetric` only.' })),
+    epsilon: Type.Optional(Type.Number({ description: '`poly1` only.' })),
     alpha: Type.Union([Type.Number(), Type.Null(), Type.Array(Type.Number())], { description: 'The alpha applied.' }),
     alpha_convention: Type.Union([Type.Literal('positive_weight'), Type.Literal('class_weight'), Type.Literal('none')], {
       description:
@@ -170,22 +177,25 @@ export const MetaSchema = Type.Object(
 
 const NumberVector = Type.Array(Type.Number());
 const NumberMatrix = Type.Array(Type.Array(Type.Number()));
+/** Dense results (rank 3 to 8, the request's shape): nested arrays of numbers. */
+const NestedNumbers = Type.Array(Type.Array(Type.Array(Type.Unknown())), { description: 'Nested arrays of numbers, rank 3 to 8.' });
 
 export const LossResponseSchema = Type.Object(
   {
     loss: Type.Number({ description: 'The reduced loss (for `none`, the sum of `losses`).' }),
     gradient: Type.Optional(
-      Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+      Type.Union([NumberVector, NumberMatrix, NestedNumbers, EncodedTensorRef], {
         description:
-          'd(loss)/d(logits), the same shape as `logits` (for reduction `none`, of the sum). An encoded tensor ' +
-          '(`float64` or `float32`, shape `[N]` or `[N, C]`) with `encoding: "base64"`.',
+          'd(loss)/d(logits), the same shape as `logits` (for reduction `none`, of the sum), dense shapes included. An ' +
+          'encoded tensor (`float64` or `float32`, the shape of `logits`) with `encoding: "base64"`.',
       }),
     ),
     losses: Type.Optional(
-      Type.Union([NumberVector, NumberMatrix, EncodedTensorRef], {
+      Type.Union([NumberVector, NumberMatrix, NestedNumbers, EncodedTensorRef], {
         description:
-          'Unreduced losses: `number[N]` (binary, multiclass) or `number[N][C]` (multilabel); an encoded tensor of that ' +
-          'shape with `encoding: "base64"`.',
+          'Unreduced losses: `number[N]` (binary, multiclass) or `number[N][C]` (multilabel); for dense logits the shape ' +
+          'of the class-id targets `[N, d1, ..., dk]` (multiclass) or of the logits; an encoded tensor of that shape with ' +
+          '`encoding: "base64"`.',
       }),
     ),
     stats: Type.Optional(StatsSchema),

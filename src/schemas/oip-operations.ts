@@ -118,8 +118,11 @@ guards and validation as \`POST /loss\`.
 
 **Inputs** \`logits\` (FP32, FP64, FP16, BF16; binary \`[N]\` or \`[N, 1]\`, else \`[N, C]\`), \`targets\`
 (those or UINT8, INT32, INT64, BOOL; the shape of logits, or class ids \`[N]\` / probability rows \`[N, C]\` in
-multiclass), optional \`weights\` \`[N]\` and \`alpha\` \`[C]\`. Settings are request \`parameters\`:
-\`gamma\`, \`alpha\` (or \`"none"\`), \`reduction\`, \`normalizer\`, \`ignore_index\`, \`label_smoothing\`.
+multiclass; dense predictions: logits \`[N, C, d1, ..., dk]\`, rank 3 to 8, class axis 1, targets class ids
+\`[N, d1, ..., dk]\` or the logits' shape), optional \`weights\` \`[N]\` and \`alpha\` \`[C]\`, and per-class exponents \`gamma\` \`[C]\`
+(multilabel, multiclass), \`gamma_pos\` and \`gamma_neg\` \`[C]\` (multilabel). Settings are request \`parameters\`:
+\`gamma\`, \`alpha\` (or \`"none"\`), \`variant\` (\`focal\`, \`asymmetric\`, \`poly1\`), \`gamma_pos\`, \`gamma_neg\`, \`clip\`,
+\`epsilon\`, \`reduction\`, \`normalizer\`, \`ignore_index\`, \`label_smoothing\`.
 
 **Outputs**, chosen by \`outputs\` (default: all, see the model metadata): \`loss\`, \`gradient\`, \`losses\`,
 \`count\`, \`denominator\`, \`accuracy\` (multiclass) and per-class \`class_*\` statistics (the p_t histogram too); FP64 (or FP32 when an

@@ -5,7 +5,7 @@
  * oip/ and tensors/.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { LossRequestSchema, ReductionSchema } from './loss-request.js';
+import { GammaValue, LossRequestSchema, ReductionSchema } from './loss-request.js';
 
 const loss = LossRequestSchema.properties;
 
@@ -76,7 +76,24 @@ export const ModelVersionParamsSchema = Type.Object(
 /** The focal-loss settings a request carries in its `parameters` (the same rules as POST /loss). */
 export const InferenceParametersSchema = Type.Object(
   {
-    gamma: loss.gamma,
+    gamma: Type.Optional(Type.Number({
+      ...GammaValue,
+      default: 2,
+      description: 'Focusing parameter in [0, 20]. A gamma per class is the optional `gamma` input tensor [C] instead.',
+    })),
+    variant: loss.variant,
+    gamma_pos: Type.Optional(Type.Number({
+      ...GammaValue,
+      default: 0,
+      description: '`variant` `asymmetric` only. One value per label is the optional `gamma_pos` input tensor [C] instead.',
+    })),
+    gamma_neg: Type.Optional(Type.Number({
+      ...GammaValue,
+      default: 4,
+      description: '`variant` `asymmetric` only. One value per label is the optional `gamma_neg` input tensor [C] instead.',
+    })),
+    clip: loss.clip,
+    epsilon: loss.epsilon,
     alpha: Type.Optional(
       Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Literal('none')], {
         description:
@@ -113,7 +130,9 @@ export const InferenceParametersSchema = Type.Object(
 
 export const RequestInputSchema = Type.Object(
   {
-    name: Type.String({ description: '`logits`, `targets`, `weights` or `alpha` (see the model metadata).' }),
+    name: Type.String({
+      description: '`logits`, `targets`, `weights`, `alpha`, `gamma`, `gamma_pos` or `gamma_neg` (see the model metadata).',
+    }),
     shape: Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 8, description: 'The tensor shape, row-major.' }),
     datatype: Type.String({ description: 'FP16, BF16, FP32 or FP64 (targets also INT32, INT64, UINT8, BOOL).' }),
     parameters: Type.Optional(

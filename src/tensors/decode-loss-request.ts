@@ -12,6 +12,7 @@ import { ProblemError } from '../errors/problem-error.js';
 import { checkBatch, kernelBatch } from './check-batch.js';
 import { FieldErrors, namePointer, type NamePlace } from './field-errors.js';
 import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
+import { isDense, toRowForm, type DenseFields, type DenseLayout } from './dense-shapes.js';
 import { checkVectorShape, resolveSettings, targetFormatOf, type LossSettings, type ResponseEncoding } from './loss-settings.js';
 
 export { ROW_SUM_TOLERANCE } from './value-checks.js';
@@ -35,6 +36,8 @@ export interface DecodedLossRequest {
   classBalanceBeta: number;
   /** The sweep's settings as echoed, in the order of the kernel's sweep sums (null without a sweep). */
   sweep: LossSettings['sweep'];
+  /** Dense logits (rank 3 to 8): how the rows map back to the request's shapes; null otherwise. */
+  dense: DenseLayout | null;
 }
 
 /**
@@ -54,9 +57,17 @@ export type LossInput =
  * `namePlace` names where an error is in the caller's protocol (JSON pointers for POST /loss);
  * the checks are the same whoever calls.
  */
-export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePlace: NamePlace = namePointer): DecodedLossRequest {
+export function decodeLossRequest(request: LossInput, limits: DecodeLimits, namePlace: NamePlace = namePointer): DecodedLossRequest {
   const errors = new FieldErrors(namePlace);
-  const mode: Mode = body.mode;
+  const mode: Mode = request.mode;
+  // Dense logits [N, C, d1..dk]: rearranged into rows [N*d1*..*dk, C] first; every rule below then applies to the rows.
+  let body = request;
+  let dense: DenseLayout | null = null;
+  if (isDense(request.logits as FieldValue)) {
+    const rows = errors.orThrow(toRowForm(mode, request as unknown as DenseFields, errors));
+    body = rows.body as unknown as LossInput;
+    dense = rows.layout;
+  }
 
   // The shape of the logits decides N and C; everything else must agree with it. Shapes and
   // settings are checked before any data is decoded, so a wrong or oversized request costs nothing.
@@ -97,6 +108,7 @@ export function decodeLossRequest(body: LossInput, limits: DecodeLimits, namePla
     classBalanceBeta: settings.classBalanceBeta,
     sweep: settings.sweep,
     meta: settings.meta,
+    dense,
   };
 }
 

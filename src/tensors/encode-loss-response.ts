@@ -17,6 +17,7 @@ import { narrowToFloat32 } from './dtypes.js';
 
 /** What a non-finite result means and what to do about it, in every answer that reports one (service and CLI). */
 export const OVERFLOW_DETAIL = 'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer';
+import { gradientOut, lossesOut } from './dense-shapes.js';
 
 /** A result with a non-finite number can only come from float64 overflow of the inputs' scale (422). */
 export function assertFiniteResult(result: FocalResult): void {
@@ -31,11 +32,14 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
   const { meta, outputs, classNames, encoding } = decoded;
   const { n, c } = meta;
   const body = { loss: result.loss } as LossResponse;
+  const { dense } = decoded;
   if (outputs.has('gradient') && result.gradient !== null) {
-    body.gradient = shaped(result.gradient, meta.mode === 'binary' ? [n] : [n, c], encoding, text);
+    const g = dense === null ? { values: result.gradient, shape: meta.mode === 'binary' ? [n] : [n, c] } : gradientOut(result.gradient, dense);
+    body.gradient = shaped(g.values, g.shape, encoding, text);
   }
   if (outputs.has('losses') && result.losses !== null) {
-    body.losses = shaped(result.losses, meta.mode === 'multilabel' ? [n, c] : [n], encoding, text);
+    const l = dense === null ? { values: result.losses, shape: meta.mode === 'multilabel' ? [n, c] : [n] } : lossesOut(result.losses, dense, meta.mode);
+    body.losses = shaped(l.values, l.shape, encoding, text);
   }
   if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames, decoded.classBalanceBeta);
   if (decoded.sweep !== null) body.sweep = sweepEntries(decoded, result);
@@ -69,6 +73,7 @@ function sweepEntries(decoded: DecodedLossRequest, result: FocalResult): SweepEn
 function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding, text: TensorText): number[] | number[][] | EncodedTensor {
   if (encoding !== 'json') return encodeTensor(flat, shape, encoding, text);
   if (shape.length === 1) return Array.from(flat);
+  if (shape.length > 2) return nested(flat, shape, 0, 0) as number[][];
   // Plain loops: Array.from over one subarray per row costs several times as much for small rows.
   const [n, c] = shape;
   const rows: number[][] = new Array(n);
@@ -78,6 +83,14 @@ function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding,
     rows[i] = row;
   }
   return rows;
+}
+
+/** Dense results (rank 3 to 8) as nested JSON arrays: the block of `shape[depth:]` starting at `offset`. */
+function nested(flat: Float64Array, shape: number[], depth: number, offset: number): unknown[] {
+  const size = shape[depth];
+  if (depth === shape.length - 1) return Array.from(flat.subarray(offset, offset + size));
+  const stride = shape.slice(depth + 1).reduce((a, b) => a * b, 1);
+  return Array.from({ length: size }, (_, i) => nested(flat, shape, depth + 1, offset + i * stride));
 }
 
 /** A float64 result as an encoded tensor of `dtype`; float32 must hold every value finitely. The float64 array is consumed. */

@@ -48,10 +48,16 @@ function isDecoded(value: FieldValue): value is DecodedTensor {
   return !Array.isArray(value) && 'values' in value;
 }
 
-/** The shape the client declared or wrote: [N] or [N, C] (C from the first row for JSON). */
+/**
+ * The shape the client declared or wrote: [N] or [N, C] (C from the first row for JSON), or a
+ * dense rank read from the first entry at each level of nested JSON (regularity is checked when
+ * the values are read).
+ */
 export function declaredShape(value: FieldValue): number[] {
   if (isEncoded(value)) return value.shape;
-  return isMatrix(value) ? [value.length, value[0].length] : [value.length];
+  const shape = [value.length];
+  for (let level: unknown = value[0]; Array.isArray(level); level = level[0]) shape.push(level.length);
+  return shape;
 }
 
 /** The pointer to a field's shape: the field itself for JSON, its `shape` for an encoded tensor. */

@@ -5,17 +5,17 @@
  * request it builds) and the CLI (its flags, before any row is read) all resolve settings here,
  * so a setting is accepted, defaulted and reported in the same words everywhere.
  */
-import type { EvaluationRequest, FloatArray } from '../kernels/types.js';
+import type { AsymmetricTerms, EvaluationRequest, FloatArray } from '../kernels/types.js';
 import type { LossRequest, Mode, Output, Reduction } from '../schemas/loss-request.js';
 import type { Meta } from '../schemas/loss-response.js';
 import { FLOAT_DTYPES, type FloatDtype } from '../schemas/encoded-tensor.js';
 import { decodeEvaluation, type DecodedSweep } from './decode-evaluation.js';
+import { decodeVariant } from './decode-variant.js';
 import type { FieldErrors } from './field-errors.js';
 import { declaredShape, readField, shapePath, type DecodedTensor, type FieldValue } from './field-tensor.js';
 import { checkRange, NON_NEGATIVE, UNIT_INTERVAL } from './value-checks.js';
 
-export const DEFAULT_GAMMA = 2;
-export const DEFAULT_SIGMOID_ALPHA = 0.25;
+export { DEFAULT_GAMMA, DEFAULT_SIGMOID_ALPHA } from './decode-variant.js';
 
 export type TargetFormat = Meta['target_format'];
 
@@ -36,7 +36,14 @@ export interface BatchDims {
 
 export interface LossSettings {
   mode: Mode;
+  /** The kernel's scalar gamma (0 where it is not used: per-class lists, the asymmetric loss). */
   gamma: number;
+  /** Per-class gamma (length C), or null for `gamma` everywhere. */
+  gammas: Float64Array | null;
+  /** Poly-1's epsilon; 0 for the other variants. */
+  polyEpsilon: number;
+  /** The asymmetric loss's terms, or null for the other variants. */
+  asymmetric: AsymmetricTerms | null;
   /** Length C, or null for no weighting (as the kernels read it). */
   alpha: FloatArray | null;
   labelSmoothing: number;
@@ -92,6 +99,12 @@ export function resolveSettings(fields: SettingsFields, dims: BatchDims, errors:
     errors.add(['normalizer'], `applies only with reduction "mean" (reduction "${reduction}" divides by nothing)`);
   }
 
+  const variant = decodeVariant(fields, mode, c, errors);
+  if (fields.sweep !== undefined && (variant.asymmetric !== null || variant.gammas !== null)) {
+    // A sweep setting replaces the one gamma; per-class exponents and the asymmetric pair have no one gamma to replace.
+    errors.add(['sweep'], 'applies only with one gamma (variant "focal" or "poly1" and a number for gamma)');
+  }
+
   // Alpha: absent -> the mode's default; null -> no weighting; number -> every class; list -> per class.
   const alphaValue = fields.alpha;
   let alphaEcho: number | number[] | null;
@@ -101,12 +114,12 @@ export function resolveSettings(fields: SettingsFields, dims: BatchDims, errors:
     alpha = list;
     alphaEcho = list === null ? null : Array.from(list);
   } else {
-    alphaEcho = alphaValue === undefined ? (sigmoid ? DEFAULT_SIGMOID_ALPHA : null) : alphaValue;
+    alphaEcho = alphaValue === undefined ? (sigmoid ? variant.sigmoidAlphaDefault : null) : alphaValue;
     if (typeof alphaEcho === 'number') alpha = new Float64Array(c).fill(alphaEcho);
   }
   const outputs = new Set<Output>(fields.outputs ?? ['loss', 'gradient', 'stats', ...(reduction === 'none' ? ['losses' as const] : [])]);
   outputs.add('loss');
-  const gamma = fields.gamma ?? DEFAULT_GAMMA;
+  const gamma = variant.gamma;
   const evaluation = decodeEvaluation(fields, outputs, { mode, c, reduction, gamma, alpha, alphaEcho }, errors);
   if (errors.count > before) return null;
   const labelSmoothing = fields.label_smoothing ?? 0;
@@ -114,6 +127,9 @@ export function resolveSettings(fields: SettingsFields, dims: BatchDims, errors:
   return {
     mode,
     gamma,
+    gammas: variant.gammas,
+    polyEpsilon: variant.polyEpsilon,
+    asymmetric: variant.asymmetric,
     alpha,
     labelSmoothing,
     reduction,
@@ -129,7 +145,7 @@ export function resolveSettings(fields: SettingsFields, dims: BatchDims, errors:
       mode,
       reduction,
       denominator_source: reduction !== 'mean' ? 'none' : normalizer !== null ? 'normalizer' : 'count',
-      gamma,
+      ...variant.meta,
       alpha: alphaEcho,
       alpha_convention: alphaEcho === null ? 'none' : sigmoid ? 'positive_weight' : 'class_weight',
       label_smoothing: labelSmoothing,

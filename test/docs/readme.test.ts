@@ -63,5 +63,5 @@ t.test('each curl example with a JSON body shows the real answer, as the command
     if (example.statusLine) printed += `${res.statusCode} ${res.headers['content-type']}\n`;
     t.equal(blocks[i + 1].text, printed, `POST ${example.url} with ${example.body.slice(0, 60)}...`);
   }
-  t.equal(checked, 5, 'the five curl examples with a JSON body (POST /loss four times, /v2 infer once)');
+  t.equal(checked, 8, 'the eight curl examples with a JSON body (POST /loss seven times, /v2 infer once)');
 });

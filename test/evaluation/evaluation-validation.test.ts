@@ -21,12 +21,32 @@ const cases: BadCase[] = [
   { name: 'a sweep gamma above 20', body: { ...binary, sweep: { gamma: [21] } }, pointer: '#/sweep/gamma/0', detail: /must be <= 20/ },
   { name: 'a sweep alpha above 1', body: { ...binary, sweep: { alpha: [1.5] } }, pointer: '#/sweep/alpha/0', detail: /must be <= 1|must be null/ },
   { name: 'an empty sweep list', body: { ...binary, sweep: { gamma: [] } }, pointer: '#/sweep/gamma', detail: /fewer than 1/ },
+  {
+    name: 'a sweep with the asymmetric loss',
+    body: { mode: 'multilabel', logits: [[0.5, -1]], targets: [[1, 0]], variant: 'asymmetric', sweep: { alpha: [0.25] } },
+    pointer: '#/sweep',
+    detail: /only with one gamma/,
+  },
+  { name: 'a sweep with a gamma per class', body: { ...multiclass, gamma: [1, 2, 3], sweep: { gamma: [0, 1] } }, pointer: '#/sweep', detail: /only with one gamma/ },
   { name: 'an unknown sweep field', body: { ...binary, sweep: { beta: [1] } }, pointer: '#/sweep/beta', detail: /not a known field/ },
 ];
 
 t.test('bad evaluation fields get a 400 problem naming the field', async (t) => {
   const app = await buildTestApp(t, SLOW_START);
   await expectBadRequests(t, app, cases);
+});
+
+t.test('a Poly-1 sweep: each entry is the Poly-1 loss of the request at that gamma', async (t) => {
+  const app = await buildTestApp(t, SLOW_START);
+  const poly = { ...multiclass, variant: 'poly1', epsilon: 0.5 };
+  const swept = await postLoss(app, { ...poly, sweep: { gamma: [0, 1.5] } });
+  t.equal(swept.status, 200);
+  for (const [s, gamma] of [0, 1.5].entries()) {
+    const alone = await postLoss(app, { ...poly, gamma, outputs: ['loss'] });
+    t.equal(swept.body.sweep[s].loss, alone.body.loss, `gamma ${gamma}`);
+  }
+  const focal = await postLoss(app, { ...multiclass, gamma: 0, outputs: ['loss'] });
+  t.not(swept.body.sweep[0].loss, focal.body.loss, 'not the plain focal loss');
 });
 
 t.test('"confusion" alone returns the stats with the matrix; without it there is none', async (t) => {

@@ -10,10 +10,11 @@ import { loadConfig } from '../../src/config.js';
  * Route tests send every batch to the worker pool (INLINE_MAX_ELEMENTS=0) so that they exercise
  * the transfer both ways; test/pool covers the inline path. Load shedding is off unless a test
  * turns it on: a busy CI machine delays the event loop by itself, and a shed request would fail a
- * test about something else.
+ * test about something else. The deadline is SLOW_START's unless a test sets its own (the deadline's
+ * tests do).
  */
 export async function buildTestApp(t: Test, env: Record<string, string> = {}, options: AppOptions = {}) {
-  const config = loadConfig({ POOL_SIZE: '2', INLINE_MAX_ELEMENTS: '0', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...env });
+  const config = loadConfig({ POOL_SIZE: '2', INLINE_MAX_ELEMENTS: '0', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', ...SLOW_START, ...env });
   const app = await buildApp(config, options);
   t.teardown(() => app.close());
   return app;

@@ -115,7 +115,12 @@ export function toInferenceRequest(loss: Record<string, any>, form: 'json' | 'bi
   if (loss.weights !== undefined) inputs.push(input('weights', loss.weights));
   if (Array.isArray(loss.alpha)) inputs.push(input('alpha', loss.alpha));
   const parameters: Record<string, any> = {};
-  for (const key of ['gamma', 'reduction', 'normalizer', 'ignore_index', 'label_smoothing']) {
+  for (const key of ['gamma', 'gamma_pos', 'gamma_neg']) {
+    // Per-class lists are input tensors [C]; parameters are scalars.
+    if (Array.isArray(loss[key])) inputs.push(input(key, loss[key]));
+    else if (loss[key] !== undefined) parameters[key] = loss[key];
+  }
+  for (const key of ['variant', 'clip', 'epsilon', 'reduction', 'normalizer', 'ignore_index', 'label_smoothing']) {
     if (loss[key] !== undefined) parameters[key] = loss[key];
   }
   if (loss.alpha === null) parameters.alpha = 'none';

@@ -10,7 +10,7 @@ import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
 import { occupyPool } from '../helpers/busy-pool.js';
 import { captureLogs } from '../helpers/log-lines.js';
 
-const cases = [...loadCases('cases-regular.json'), ...loadCases('cases-extreme.json')].filter((c) => {
+const cases = [...loadCases('cases-regular.json'), ...loadCases('cases-extreme.json'), ...loadCases('cases-variants.json')].filter((c) => {
   const logits = (c.request as { logits: unknown }).logits;
   return Array.isArray(logits) && logits.length >= 2;
 });

@@ -38,6 +38,7 @@ t.test('a JSON request written from the specification', async (t) => {
     parameters: {
       mode: 'multiclass',
       reduction: 'mean',
+      variant: 'focal',
       gamma: 2,
       alpha: 'none',
       alpha_convention: 'none',

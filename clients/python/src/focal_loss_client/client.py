@@ -222,7 +222,9 @@ class FocalLossClient:
         for k, entry in enumerate(classes):
             entry.precision = float(out["class_precision"].reshape(-1)[k])
             entry.recall = float(out["class_recall"].reshape(-1)[k])
-            entry.suggested_alpha = float(out["class_suggested_alpha"].reshape(-1)[k])
+            # The protocol's tensors hold numbers only: an undefined weight is 0, never a real one.
+            alpha = float(out["class_suggested_alpha"].reshape(-1)[k])
+            entry.suggested_alpha = alpha if alpha != 0 else None
         loss = float(out["loss"][0])
         denominator = float(out["denominator"][0])
         return Evaluation(

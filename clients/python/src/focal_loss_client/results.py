@@ -56,7 +56,7 @@ class ClassStats:
     precision: float
     recall: float
     pt_histogram: List[int]
-    suggested_alpha: float
+    suggested_alpha: Optional[float]
 
 
 @dataclass
@@ -91,7 +91,8 @@ class Evaluation:
             metrics[key + "loss_sum"] = k.loss_sum
             metrics[key + "precision"] = k.precision
             metrics[key + "recall"] = k.recall
-            metrics[key + "suggested_alpha"] = k.suggested_alpha
+            if k.suggested_alpha is not None:
+                metrics[key + "suggested_alpha"] = k.suggested_alpha
         return metrics
 
     def to_mlflow_metrics(self, prefix: str = "focal_loss/") -> Dict[str, float]:
@@ -104,11 +105,34 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else 0.0
 
 
+def _inverse_log_frequency(share: float) -> float:
+    return 1 / math.log(SUGGESTED_ALPHA_OFFSET + share)
+
+
+def suggested_alphas(mode: str, support: List[int], count: int, n: int) -> List[Optional[float]]:
+    """stats.classes[].suggested_alpha as the service defines it (tensors/evaluation-stats.ts): multiclass
+    r_k / sum_j f_j r_j with f_k = support_k / count and r = 1 / ln(1.02 + f) (None without support);
+    binary/multilabel r(f) / (r(f) + r(1 - f)) with f the share of positives (None without both)."""
+    if mode == "multiclass":
+        raw = [_inverse_log_frequency(s / count) if s > 0 else None for s in support]
+        mean = sum((s / count) * w for s, w in zip(support, raw) if w is not None)
+        return [w / mean if w is not None else None for w in raw]
+    out: List[Optional[float]] = []
+    for s in support:
+        if s <= 0 or n - s <= 0:
+            out.append(None)
+            continue
+        pos, neg = _inverse_log_frequency(s / n), _inverse_log_frequency((n - s) / n)
+        out.append(pos / (pos + neg))
+    return out
+
+
 def class_stats(mode: str, raw: Mapping[str, np.ndarray], count: int, n: int, names: Optional[List[str]]) -> List[ClassStats]:
     """Raw counters -> per-class statistics, with the service's formulas (tensors/class-stats.ts)."""
     sigmoid = mode != "multiclass"
     c = len(raw["class_support"])
     histogram = raw["class_pt_histogram"].reshape(c, PT_BINS)
+    weights = suggested_alphas(mode, [int(v) for v in raw["class_support"]], count, n)
     classes = []
     for k in range(c):
         support = int(raw["class_support"][k])
@@ -127,7 +151,7 @@ def class_stats(mode: str, raw: Mapping[str, np.ndarray], count: int, n: int, na
                 precision=_ratio(tp, tp + fp),
                 recall=_ratio(tp, tp + fn),
                 pt_histogram=[int(v) for v in histogram[k]],
-                suggested_alpha=(1 / math.log(SUGGESTED_ALPHA_OFFSET + _ratio(support, count))) if not sigmoid else (n - support) / n,
+                suggested_alpha=weights[k],
             )
         )
     return classes
