@@ -13,5 +13,5 @@ export function readPackageJsonFile(relativePath: string): unknown {
   return JSON.parse(readFileSync(new URL(relativePath, PACKAGE_ROOT), 'utf8'));
 }
 
-/** The package's name and version, as the server metadata and the OpenAPI document report them. */
-export const PACKAGE = readPackageJsonFile('package.json') as { name: string; version: string };
+/** The package's name, version and license (SPDX), as the server metadata and the OpenAPI document report them. */
+export const PACKAGE = readPackageJsonFile('package.json') as { name: string; version: string; license: string };

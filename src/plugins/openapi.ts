@@ -3,7 +3,8 @@
  * routes' own schemas (shared ones by `$id`, see schemas/shared.ts); the worked examples recorded
  * from real responses (openapi/examples.json) are added to their operations.
  * Registered at the root before any route, so every route is in the document; the pages that
- * serve it are routes/docs.ts. Nothing in the document depends on the environment.
+ * serve it are routes/docs.ts. Nothing in the document depends on the environment: the API keys
+ * are declared per operation (schemas/security.ts) whether or not API_KEYS is set.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -12,6 +13,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import { PROBLEM_MEDIA_TYPE } from '../schemas/shared.js';
 import { PACKAGE } from '../package-root.js';
 import { loadRecordedExamples, type RecordedExample } from '../schemas/recorded-example.js';
+import { SECURITY_SCHEMES } from '../schemas/security.js';
 
 export const OPENAPI_VERSION = '3.1.0';
 export const DOCS_PREFIX = '/docs';
@@ -24,6 +26,13 @@ const INFO = {
     '`application/problem+json`, except under `/v2` (the Open Inference Protocol, whose errors are `{"error": "..."}`). ' +
     'Operations: `/healthz` (liveness), `/readyz` (readiness), `/metrics` (Prometheus).',
 };
+
+/**
+ * The service answers at the origin that serves the document (a relative URL, so the document
+ * stays the same on every host): what the docs page's "Try it out" calls, and where clients
+ * generated from the document resolve paths (they take the base URL as a setting).
+ */
+const SERVERS = [{ url: '/', description: 'The origin serving this document.' }];
 
 const TAGS = [
   { name: 'loss', description: 'Focal loss, gradient and per-class statistics.' },
@@ -67,8 +76,10 @@ export default fp(
     await app.register(swagger, {
       openapi: {
         openapi: OPENAPI_VERSION,
-        info: { ...INFO, version: PACKAGE.version },
+        info: { ...INFO, version: PACKAGE.version, license: { name: PACKAGE.license, identifier: PACKAGE.license } },
+        servers: SERVERS,
         tags: TAGS,
+        components: { securitySchemes: SECURITY_SCHEMES },
       },
       // Shared schemas keep their $id as component name (the default would number them).
       refResolver: {

@@ -4,6 +4,8 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { problemResponse } from '../schemas/shared.js';
+import { API_KEY_OPTIONAL } from '../schemas/security.js';
 
 const metricsRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -18,11 +20,14 @@ const metricsRoute: FastifyPluginAsyncTypebox = async (app) => {
           '`focal_pool_workers`, `focal_elements_total` and `focal_kernel_duration_seconds` (by `mode`), ' +
           '`focal_rejected_requests_total` (by `reason`), and the default process metrics (`process_*`, `nodejs_*`).',
         tags: ['operations'],
+        operationId: 'serviceMetrics',
+        security: API_KEY_OPTIONAL,
         response: {
           200: {
             description: 'The metrics, one sample per line.',
             content: { 'text/plain': { schema: Type.String() } },
           },
+          401: problemResponse('`AUTH_PROTECT_OPS` and `API_KEYS` are set and the request has no valid key (`unauthorized`).'),
         },
       },
     },

@@ -6,6 +6,7 @@
 import { LossRequestSchema } from './loss-request.js';
 import { LossResponseSchema } from './loss-response.js';
 import { problemResponse, refTo } from './shared.js';
+import { API_KEY_REQUIRED } from './security.js';
 
 const DESCRIPTION = `
 Computes the focal loss of a batch, its gradient with respect to the logits, and per-class statistics,
@@ -40,6 +41,7 @@ export const LossOperationSchema = {
   description: DESCRIPTION,
   tags: ['loss'],
   operationId: 'computeLoss',
+  security: API_KEY_REQUIRED,
   body: refTo(LossRequestSchema),
   response: {
     200: refTo(LossResponseSchema, { description: 'The loss, and the gradient, losses and statistics asked for in `outputs`.' }),

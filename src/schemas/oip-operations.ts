@@ -17,6 +17,7 @@ import {
 } from './oip.js';
 import { OipModelConfigSchema, OipStatisticsSchema } from './oip-model-info.js';
 import { refTo } from './shared.js';
+import { API_KEY_OPTIONAL, API_KEY_REQUIRED, NO_API_KEY } from './security.js';
 
 export const OIP_TAG = 'open-inference-protocol';
 
@@ -33,6 +34,7 @@ export const serverMetadataOperation = {
   description: 'The server name and version, and the protocol extensions it supports: `binary_tensor_data`, `statistics`.',
   tags: [OIP_TAG],
   operationId: 'oipServerMetadata',
+  security: NO_API_KEY,
   response: { 200: refTo(OipServerMetadataSchema) },
 };
 
@@ -41,6 +43,7 @@ export const liveOperation = {
   description: 'Always 200 while the process runs, like `/healthz`.',
   tags: [OIP_TAG],
   operationId: 'oipServerLive',
+  security: NO_API_KEY,
   response: { 200: refTo(OipLiveSchema) },
 };
 
@@ -49,6 +52,7 @@ export const readyOperation = {
   description: '200 while the worker pool runs and the service accepts work; 503 once it drains, like `/readyz`.',
   tags: [OIP_TAG],
   operationId: 'oipServerReady',
+  security: NO_API_KEY,
   response: { 200: refTo(OipReadySchema), 503: UNAVAILABLE },
 };
 
@@ -63,6 +67,7 @@ export function modelMetadataOperation(versioned: boolean) {
       '`parameters.datatypes` lists every datatype an input accepts.',
     tags: [OIP_TAG],
     operationId: idOf('oipModelMetadata', versioned),
+    security: NO_API_KEY,
     params: paramsOf(versioned),
     response: { 200: refTo(OipModelMetadataSchema), 400: UNKNOWN_MODEL },
   };
@@ -74,6 +79,7 @@ export function modelReadyOperation(versioned: boolean) {
     description: 'The model is ready whenever the service is (the three models share the worker pool).',
     tags: [OIP_TAG],
     operationId: idOf('oipModelReady', versioned),
+    security: NO_API_KEY,
     params: paramsOf(versioned),
     response: { 200: refTo(OipModelReadySchema), 400: UNKNOWN_MODEL, 503: UNAVAILABLE },
   };
@@ -88,6 +94,7 @@ export function modelConfigOperation(versioned: boolean) {
       '`max_batch_size` 0, one CPU instance group as large as the worker pool.',
     tags: [OIP_TAG],
     operationId: idOf('oipModelConfig', versioned),
+    security: NO_API_KEY,
     params: paramsOf(versioned),
     response: { 200: refTo(OipModelConfigSchema), 400: UNKNOWN_MODEL },
   };
@@ -103,6 +110,7 @@ export function statisticsOperation(scope: 'all' | 'model' | 'version') {
       'inference time, since the process started. Behind the API keys when `AUTH_PROTECT_OPS` is set, like `/metrics`.',
     tags: [OIP_TAG],
     operationId: { all: 'oipStatistics', model: 'oipModelStatistics', version: 'oipModelStatisticsVersion' }[scope],
+    security: API_KEY_OPTIONAL,
     ...(scope === 'all' ? {} : { params: paramsOf(scope === 'version') }),
     response: {
       200: refTo(OipStatisticsSchema),
@@ -172,6 +180,7 @@ export function inferOperation(versioned: boolean) {
     description: INFER_DESCRIPTION,
     tags: [OIP_TAG],
     operationId: idOf('oipInfer', versioned),
+    security: API_KEY_REQUIRED,
     params: paramsOf(versioned),
     body: refTo(InferenceRequestSchema),
     consumes: ['application/json', 'application/octet-stream'],
