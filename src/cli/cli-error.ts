@@ -14,7 +14,7 @@ export class CliError extends Error {
 
 /** Exit code for a usage error (unknown flag, missing or malformed value). */
 export const USAGE = 2;
-/** Exit code when the evaluation worked but the loss is above --max-loss (a CI gate). */
+/** Exit code when the evaluation worked but a gate failed: eval --max-loss, or a compare threshold (CI). */
 export const THRESHOLD_EXCEEDED = 3;
 
 /** Any error -> one line: its message with newlines folded. */

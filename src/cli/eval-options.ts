@@ -97,7 +97,7 @@ const VALUED_FLAGS = new Set(
     .map(([name]) => `--${name}`),
 );
 
-function number(flag: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite, rule = 'a finite number'): number | undefined {
+export function number(flag: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite, rule = 'a finite number'): number | undefined {
   if (text === undefined) return undefined;
   const v = text.trim() === '' ? NaN : Number(text);
   if (!check(v)) throw new CliError(`--${flag} must be ${rule}, got "${text}"`, USAGE);
@@ -106,7 +106,7 @@ function number(flag: string, text: string | undefined, check: (v: number) => bo
 
 const positiveInteger = (v: number) => Number.isSafeInteger(v) && v > 0;
 
-function choice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback?: T): T {
+export function choice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback?: T): T {
   if (text === undefined) {
     if (fallback !== undefined) return fallback;
     throw new CliError(`--${flag} is required (${choices.join(', ')})`, USAGE);

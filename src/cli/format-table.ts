@@ -8,6 +8,13 @@ function pad(cells: string[], widths: number[], alignLeft: boolean[]): string {
   return cells.map((cell, i) => (alignLeft[i] ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
 }
 
+/** A header and rows as aligned text lines: the first column left-aligned, the others right-aligned. */
+export function columns(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const left = header.map((_, i) => i === 0);
+  return [pad(header, widths, left), ...rows.map((r) => pad(r, widths, left))];
+}
+
 export function formatTable(result: EvalResult): string {
   const { loss, stats, meta } = result.response;
   const lossSum = stats.classes.reduce((s, k) => s + k.loss_sum, 0);
@@ -29,10 +36,7 @@ export function formatTable(result: EvalResult): string {
     k.recall.toFixed(4),
     k.suggested_alpha === null ? '-' : k.suggested_alpha.toFixed(4),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const left = header.map((_, i) => i === 0);
-  lines.push(pad(header, widths, left));
-  for (const r of rows) lines.push(pad(r, widths, left));
+  lines.push(...columns(header, rows));
   lines.push('');
   const parts = [
     ...(stats.accuracy === undefined ? [] : [`accuracy ${stats.accuracy.toFixed(4)}`]),

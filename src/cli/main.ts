@@ -6,6 +6,9 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { CliError, oneLine, THRESHOLD_EXCEEDED, USAGE } from './cli-error.js';
+import { compareEvaluations, readEvaluation } from './compare.js';
+import { COMPARE_USAGE, parseCompareOptions } from './compare-options.js';
+import { formatComparison } from './format-compare.js';
 import { EVAL_USAGE, parseEvalOptions } from './eval-options.js';
 import { evaluate } from './evaluate.js';
 import { formatTable } from './format-table.js';
@@ -26,10 +29,13 @@ export const USAGE_TEXT = `usage: focal-loss <command>
 
   focal-loss serve              start the service (PORT, HOST, ... from the environment, as npm start)
   focal-loss eval [options]     evaluate logits and targets from files, locally or on a service
+  focal-loss compare BASE NEW   compare two evaluations (eval --json) and gate on thresholds
   focal-loss help [command]     this help, or a command's options
   focal-loss --version          the installed version
 
 ${EVAL_USAGE}
+
+${COMPARE_USAGE}
 `;
 
 /** Runs the command; resolves to the exit code, or null when the process must keep running (serve). */
@@ -44,15 +50,16 @@ export async function main(argv: string[], io: CliIo): Promise<number | null> {
       return null;
     }
     if (command === 'eval') return await runEval(rest, io);
+    if (command === 'compare') return await runCompare(rest, io);
     if (command === '--version' || command === '-v' || command === 'version') {
       io.stdout.write(`focal-loss ${PACKAGE.version} (${PACKAGE.name})\n`);
       return 0;
     }
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      io.stdout.write(rest[0] === 'eval' ? `${EVAL_USAGE}\n` : USAGE_TEXT);
+      io.stdout.write(rest[0] === 'eval' ? `${EVAL_USAGE}\n` : rest[0] === 'compare' ? `${COMPARE_USAGE}\n` : USAGE_TEXT);
       return 0;
     }
-    throw new CliError(`unknown command "${command}" (use serve or eval; focal-loss help)`, USAGE);
+    throw new CliError(`unknown command "${command}" (use serve, eval or compare; focal-loss help)`, USAGE);
   } catch (err) {
     io.stderr.write(`focal-loss: ${oneLine(err)}\n`);
     return err instanceof CliError ? err.exitCode : 1;
@@ -79,4 +86,17 @@ async function runEval(argv: string[], io: CliIo): Promise<number> {
     return THRESHOLD_EXCEEDED;
   }
   return 0;
+}
+
+async function runCompare(argv: string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(`${COMPARE_USAGE}\n`);
+    return 0;
+  }
+  const options = parseCompareOptions(argv);
+  const [base, next] = await Promise.all([readEvaluation(options.base), readEvaluation(options.next)]);
+  const comparison = compareEvaluations(base, next, options);
+  const exitCode = comparison.passed ? 0 : THRESHOLD_EXCEEDED;
+  io.stdout.write(options.json ? `${JSON.stringify(comparison, null, 2)}\n` : formatComparison(comparison, options, exitCode));
+  return exitCode;
 }

@@ -9,6 +9,8 @@ export interface ProgressStream {
 }
 
 const REDRAW_MS = 100;
+/** The narrowest bar worth drawing. */
+const MIN_BAR = 10;
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '--:--';
@@ -41,15 +43,30 @@ export class ProgressBar {
     this.started = this.now();
   }
 
-  /** The bar's text for `done` of `total` rows at `elapsedMs`. */
+  /**
+   * The bar's text for `done` of `total` rows at `elapsedMs`, at most `width - 1` characters: a
+   * line as wide as the terminal wraps (the cursor moves past the last column), and every redraw
+   * would leave a stale line behind. Narrow terminals drop the row counts, then the rate, then the
+   * bar itself; the percentage and ETA stay.
+   */
   static render(done: number, total: number, elapsedMs: number, width: number): string {
     const fraction = total > 0 ? Math.min(1, done / total) : 1;
     const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
     const eta = rate > 0 ? (total - done) / rate : Infinity;
-    const tail = ` ${(fraction * 100).toFixed(0).padStart(3)}%  ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows  ${formatRate(rate)} rows/s  ETA ${formatDuration(eta)}`;
-    const barWidth = Math.max(10, Math.min(40, width - tail.length - 2));
-    const filled = Math.round(fraction * barWidth);
-    return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]${tail}`;
+    const percent = `${(fraction * 100).toFixed(0).padStart(3)}%`;
+    const rows = `${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} rows`;
+    const speed = `${formatRate(rate)} rows/s`;
+    const time = `ETA ${formatDuration(eta)}`;
+    const room = Math.max(1, width - 1);
+    const tails = [[percent, rows, speed, time], [percent, speed, time], [percent, time], [percent]].map((parts) => ` ${parts.join('  ')}`);
+    for (const tail of tails) {
+      const barWidth = Math.min(40, room - tail.length - 2);
+      if (barWidth >= MIN_BAR) {
+        const filled = Math.round(fraction * barWidth);
+        return `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]${tail}`;
+      }
+    }
+    return tails.find((tail) => tail.length <= room)?.slice(1) ?? percent.trim().slice(0, room);
   }
 
   update(done: number, total: number): void {

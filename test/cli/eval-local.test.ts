@@ -143,6 +143,15 @@ t.test('a progress bar with rows/s and ETA is drawn on a terminal, and erased', 
   t.ok(tty.stderr.endsWith('\r\x1b[K'), 'erased before the result is printed');
   const quiet = await runCli([...args, '--no-progress'], { tty: true });
   t.equal(quiet.stderr, '', '--no-progress');
+  // A line as wide as the terminal wraps and leaves a stale line at every redraw: each drawing stays narrower.
+  for (const columns of [40, 24, 8]) {
+    const narrow = await runCli(args, { tty: true, columns });
+    // eslint-disable-next-line no-control-regex -- the drawings are separated by the escapes the bar writes.
+    const drawings = narrow.stderr.split(/\r|\x1b\[K/).filter((d) => d !== '');
+    t.ok(drawings.length >= 2, `${columns} columns: drawn ${drawings.length} times`);
+    t.ok(drawings.every((d) => d.length < columns), `${columns} columns: the widest drawing has ${Math.max(...drawings.map((d) => d.length))} characters`);
+    t.ok(drawings.some((d) => /\d+%/.test(d)), `${columns} columns: the percentage stays`);
+  }
 });
 
 t.test('errors: one line on stderr, nothing on stdout, a non-zero exit code', async (t) => {
