@@ -99,6 +99,15 @@ t.test('a client that leaves mid-body is cancelled at once, and the next request
   t.equal(line.statusCode, 499, 'logged as the client closing the request, not as a 504 at the deadline');
   t.equal(line.problem, 'cancelled');
   t.ok(Number(line.durationMs) < DEADLINE_MS, `cancelled after ${line.durationMs} ms`);
-  const next = await fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k1' }, body: small });
-  t.equal(next.status, 200, 'the next request is served');
+  // The one worker was replaced when the previous test's computation was aborted at the deadline; on a
+  // loaded machine the new thread can take longer than this server's 1 s deadline to start, so a 504
+  // while it starts is retried (for at most 20 s). What is checked is that the server serves again.
+  const started = Date.now();
+  let next: Response;
+  let attempts = 0;
+  do {
+    attempts++;
+    next = await fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k1' }, body: small });
+  } while (next.status === 504 && Date.now() - started < 20_000);
+  t.equal(next.status, 200, `the next request is served (attempt ${attempts})`);
 });
