@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CliError, USAGE } from './cli-error.js';
-import { MODES, REDUCTIONS, type Mode, type Reduction } from '../schemas/loss-request.js';
+import { MODES, REDUCTIONS, VARIANTS, type Mode, type Reduction, type Variant } from '../schemas/loss-request.js';
 
 export const DEFAULT_CHUNK_ELEMENTS = 262_144;
 export const DEFAULT_REMOTE_CONCURRENCY = 4;
@@ -14,13 +14,23 @@ export interface EvalOptions {
   logits: string;
   targets: string;
   mode: Mode;
-  gamma?: number;
+  /** One gamma, or one per class. */
+  gamma?: number | number[];
   /** undefined: the mode's default; null: none; a number or one per class. */
   alpha?: number | number[] | null;
   reduction: Reduction;
   normalizer?: number;
   ignoreIndex?: number;
   labelSmoothing?: number;
+  variant?: Variant;
+  gammaPos?: number | number[];
+  gammaNeg?: number | number[];
+  clip?: number;
+  epsilon?: number;
+  classBalanceBeta?: number;
+  /** The loss at every gamma x alpha pair (POST /loss's sweep). */
+  sweepGamma?: number[];
+  sweepAlpha?: (number | null)[];
   weights?: string;
   classNames?: string;
   url?: string;
@@ -45,12 +55,20 @@ files: .npy (float16/32/64, integers, bool; C or Fortran order), .csv (optional 
   --weights FILE            per-row weights (N values)
   --class-names FILE        C names: a .json array or one name per line
 focal loss:
-  --gamma G                 focusing parameter in [0, 20] (default 2)
+  --gamma G                 focusing parameter in [0, 20] (default 2), or one per class "a,b,c"
   --alpha A                 a number, one per class "a,b,c", or "none" (default 0.25 binary/multilabel, none multiclass)
+  --variant V               focal (default), asymmetric (ASL: --gamma-pos, --gamma-neg, --clip) or poly1 (--epsilon)
+  --gamma-pos G, --gamma-neg G   asymmetric: exponents of the positive and negative part (one or one per label)
+  --clip M                  asymmetric: probability margin of the negatives in [0, 1) (default 0.05)
+  --epsilon E               poly1: coefficient of (1 - p_t)^(gamma + 1) (default 1)
   --reduction R             mean (default), sum or none
   --normalizer X            divide the sum by X instead of the count (mean)
   --ignore-index I          multiclass class ids: rows with this target are skipped
   --label-smoothing E       eps in [0, 1)
+evaluation:
+  --sweep-gamma G1,G2,...   also the loss at each of these gammas (x each --sweep-alpha), one table
+  --sweep-alpha A1,A2,...   also the loss at each of these alphas ("none" for no weighting)
+  --class-balance-beta B    beta of the class-balanced alpha in stats (default 0.999)
 where:
   --url URL                 compute on a focal-loss service (default: locally, in worker threads)
   --api-key KEY             the service's API key (or FOCAL_LOSS_API_KEY)
@@ -75,6 +93,14 @@ const OPTIONS = {
   normalizer: { type: 'string' },
   'ignore-index': { type: 'string' },
   'label-smoothing': { type: 'string' },
+  variant: { type: 'string' },
+  'gamma-pos': { type: 'string' },
+  'gamma-neg': { type: 'string' },
+  clip: { type: 'string' },
+  epsilon: { type: 'string' },
+  'class-balance-beta': { type: 'string' },
+  'sweep-gamma': { type: 'string' },
+  'sweep-alpha': { type: 'string' },
   weights: { type: 'string' },
   'class-names': { type: 'string' },
   url: { type: 'string' },
@@ -118,9 +144,20 @@ export function choice<T extends string>(flag: string, text: string | undefined,
 function parseAlpha(text: string | undefined): number | number[] | null | undefined {
   if (text === undefined) return undefined;
   if (text === 'none' || text === 'null') return null;
-  const parts = text.split(',');
-  const values = parts.map((p) => number('alpha', p));
-  return parts.length === 1 ? values[0] : (values as number[]);
+  return numberOrList('alpha', text);
+}
+
+/** "2" -> 2, "1,2,3" -> [1, 2, 3] (one per class). */
+function numberOrList(flag: string, text: string | undefined): number | number[] | undefined {
+  if (text === undefined) return undefined;
+  const values = text.split(',').map((p) => number(flag, p) as number);
+  return values.length === 1 ? values[0] : values;
+}
+
+/** A comma-separated list of numbers (or "none" where `none` is allowed), for a sweep. */
+function list<T extends number | null>(flag: string, text: string | undefined, none: boolean): T[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(',').map((p) => (none && p.trim() === 'none' ? null : (number(flag, p) as number))) as T[];
 }
 
 /**
@@ -164,8 +201,16 @@ export function parseEvalOptions(argv: string[], env: Record<string, string | un
     logits: v.logits,
     targets: v.targets,
     mode: choice('mode', v.mode, MODES),
-    gamma: number('gamma', v.gamma),
+    gamma: numberOrList('gamma', v.gamma),
     alpha: parseAlpha(v.alpha),
+    variant: v.variant === undefined ? undefined : choice('variant', v.variant, VARIANTS),
+    gammaPos: numberOrList('gamma-pos', v['gamma-pos']),
+    gammaNeg: numberOrList('gamma-neg', v['gamma-neg']),
+    clip: number('clip', v.clip),
+    epsilon: number('epsilon', v.epsilon),
+    classBalanceBeta: number('class-balance-beta', v['class-balance-beta']),
+    sweepGamma: list<number>('sweep-gamma', v['sweep-gamma'], false),
+    sweepAlpha: list<number | null>('sweep-alpha', v['sweep-alpha'], true),
     reduction: choice('reduction', v.reduction, REDUCTIONS, 'mean'),
     normalizer: number('normalizer', v.normalizer),
     ignoreIndex: number('ignore-index', v['ignore-index'], Number.isSafeInteger, 'an integer'),

@@ -12,6 +12,7 @@ import { FileFormatError, rowWidth, type RowSource } from '../files/row-source.j
 import type { FocalPool } from '../pool/focal-pool.js';
 import type { EvalResponse, EvalResult } from '../report/eval-result.js';
 import { OVERFLOW_DETAIL } from '../tensors/encode-loss-response.js';
+import { sweepEntries } from '../tensors/sweep-report.js';
 import { ResultMerger, type PartialResult } from '../tensors/merge-results.js';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk } from './chunk.js';
@@ -162,8 +163,9 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
 
     const merger = new ResultMerger(options.mode, c);
     for (const part of partials) merger.add(part);
-    const merged = merger.finish({ reduction: options.reduction, normalizer: options.normalizer ?? null, n, classNames });
-    if (!Number.isFinite(merged.loss) || merged.stats.classes.some((s) => !Number.isFinite(s.loss_sum))) {
+    const merged = merger.finish({ reduction: options.reduction, normalizer: options.normalizer ?? null, n, classNames, classBalanceBeta: plan.settings.classBalanceBeta });
+    const sweep = plan.settings.sweep === null ? undefined : sweepEntries(plan.settings.sweep, options.reduction, c, merged.denominator, merged.raw);
+    if (!Number.isFinite(merged.loss) || merged.stats.classes.some((s) => !Number.isFinite(s.loss_sum)) || sweep?.some((e) => !Number.isFinite(e.loss))) {
       throw new CliError(OVERFLOW_DETAIL);
     }
     if (writer !== null) {
@@ -171,12 +173,15 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
       await writer.close();
     }
     const meta = { ...plan.settings.meta, n, count: merged.count, denominator: merged.denominator };
-    let response: EvalResponse = { loss: merged.loss, stats: merged.stats, meta };
-    if (losses !== null) {
+    // In the service's order: loss, losses (reduction none), stats, sweep, meta.
+    const response: EvalResponse = {
+      loss: merged.loss,
       // Shaped as the service answers: per-row (binary, multiclass) or rows of C (multilabel).
-      const shaped = lossWidth === 1 ? Array.from(losses) : Array.from({ length: n }, (_, i) => Array.from(losses.subarray(i * c, (i + 1) * c)));
-      response = { loss: merged.loss, losses: shaped, stats: merged.stats, meta };
-    }
+      ...(losses === null ? {} : { losses: lossWidth === 1 ? Array.from(losses) : Array.from({ length: n }, (_, i) => Array.from(losses.subarray(i * c, (i + 1) * c))) }),
+      stats: merged.stats,
+      ...(sweep === undefined ? {} : { sweep }),
+      meta,
+    };
     ok = true;
     return {
       response,

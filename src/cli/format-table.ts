@@ -3,6 +3,7 @@
  * share, precision, recall, suggested alpha) and a summary line.
  */
 import type { EvalResult } from '../report/eval-result.js';
+import type { SweepEntry } from '../schemas/loss-response.js';
 
 function pad(cells: string[], widths: number[], alignLeft: boolean[]): string {
   return cells.map((cell, i) => (alignLeft[i] ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
@@ -13,6 +14,18 @@ export function columns(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const left = header.map((_, i) => i === 0);
   return [pad(header, widths, left), ...rows.map((r) => pad(r, widths, left))];
+}
+
+/** The sweep's losses as a grid: a row per gamma, a column per alpha (the entries are gamma outer, alpha inner). */
+function sweepTable(sweep: SweepEntry[]): string[] {
+  const alphas = sweep.filter((e) => e.gamma === sweep[0].gamma).length;
+  const label = (a: SweepEntry['alpha']) => (a === null ? 'none' : Array.isArray(a) ? 'per class' : String(a));
+  const rows: string[][] = [];
+  for (let i = 0; i < sweep.length; i += alphas) {
+    const setting = sweep.slice(i, i + alphas);
+    rows.push([String(setting[0].gamma), ...setting.map((e) => e.loss.toPrecision(10))]);
+  }
+  return ['sweep: the loss at each gamma (rows) and alpha (columns)', ...columns(['gamma', ...sweep.slice(0, alphas).map((e) => `alpha ${label(e.alpha)}`)], rows)];
 }
 
 export function formatTable(result: EvalResult): string {
@@ -38,6 +51,7 @@ export function formatTable(result: EvalResult): string {
   ]);
   lines.push(...columns(header, rows));
   lines.push('');
+  if (result.response.sweep !== undefined) lines.push(...sweepTable(result.response.sweep), '');
   const parts = [
     ...(stats.accuracy === undefined ? [] : [`accuracy ${stats.accuracy.toFixed(4)}`]),
     `${meta.n.toLocaleString('en-US')} rows x ${meta.c} ${meta.c === 1 ? 'column' : 'columns'}`,

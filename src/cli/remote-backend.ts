@@ -78,7 +78,7 @@ export class RemoteBackend implements Backend {
       throw new CliError(`the service at ${this.options.url} answered without stats.classes[].pt_histogram: it is older than this command`);
     }
     return {
-      partial: { lossSum: res.loss, count: res.meta.count, stats: rawStatsFromReport(mode, res.stats) },
+      partial: { lossSum: res.loss, count: res.meta.count, stats: rawStatsFromReport(mode, res.stats, res.sweep) },
       gradient: res.gradient === undefined ? null : toFloat64(res.gradient as Wire),
       losses: res.losses === undefined ? null : toFloat64(res.losses as Wire),
     };

@@ -30,7 +30,17 @@ const FLAGS: Record<string, string> = {
   ignore_index: '--ignore-index',
   label_smoothing: '--label-smoothing',
   class_names: '--class-names',
+  variant: '--variant',
+  gamma_pos: '--gamma-pos',
+  gamma_neg: '--gamma-neg',
+  clip: '--clip',
+  epsilon: '--epsilon',
+  class_balance_beta: '--class-balance-beta',
+  sweep: '--sweep-gamma/--sweep-alpha',
 };
+
+/** Where a sweep list's error points: the flag of that list. */
+const SWEEP_FLAGS: Record<string, string> = { gamma: '--sweep-gamma', alpha: '--sweep-alpha' };
 
 /**
  * How the rows are computed: in chunks, each with the evaluation's settings but reduction `sum`
@@ -57,10 +67,14 @@ function cliChecked<T>(namePlace: NamePlace, check: (errors: FieldErrors) => T |
   }
 }
 
-const nameFlag: NamePlace = ({ path }) => {
+/** The flag a request field's path comes from (a sweep list's own flag when the path goes that deep). */
+function flagOf(path: readonly (string | number)[]): string {
   const key = String(path[0] ?? '');
-  return `${FLAGS[key] ?? key}:`;
-};
+  if (key === 'sweep' && path[1] !== undefined) return SWEEP_FLAGS[String(path[1])] ?? FLAGS.sweep;
+  return FLAGS[key] ?? key;
+}
+
+const nameFlag: NamePlace = ({ path }) => `${flagOf(path)}:`;
 
 export function planChunks(options: EvalOptions, dims: BatchDims, classNames: string[] | null, wantGradient: boolean): ChunkPlan {
   const fields: SettingsFields = { mode: options.mode, reduction: options.reduction };
@@ -70,11 +84,22 @@ export function planChunks(options: EvalOptions, dims: BatchDims, classNames: st
   if (options.ignoreIndex !== undefined) fields.ignore_index = options.ignoreIndex;
   if (options.labelSmoothing !== undefined) fields.label_smoothing = options.labelSmoothing;
   if (classNames !== null) fields.class_names = classNames;
+  if (options.variant !== undefined) fields.variant = options.variant;
+  if (options.gammaPos !== undefined) fields.gamma_pos = options.gammaPos;
+  if (options.gammaNeg !== undefined) fields.gamma_neg = options.gammaNeg;
+  if (options.clip !== undefined) fields.clip = options.clip;
+  if (options.epsilon !== undefined) fields.epsilon = options.epsilon;
+  if (options.classBalanceBeta !== undefined) fields.class_balance_beta = options.classBalanceBeta;
+  if (options.sweepGamma !== undefined || options.sweepAlpha !== undefined) {
+    fields.sweep = {
+      ...(options.sweepGamma === undefined ? {} : { gamma: options.sweepGamma }),
+      ...(options.sweepAlpha === undefined ? {} : { alpha: options.sweepAlpha }),
+    };
+  }
 
   const schemaError = innermost(Value.Errors(SettingsSchema, fields).First());
   if (schemaError !== undefined) {
-    const key = schemaError.path.split('/')[1] ?? '';
-    throw new CliError(`${FLAGS[key] ?? key}: ${schemaError.message.toLowerCase()}`);
+    throw new CliError(`${flagOf(schemaError.path.split('/').slice(1))}: ${schemaError.message.toLowerCase()}`);
   }
   const settings = cliChecked(nameFlag, (errors) => resolveSettings(fields, dims, errors));
 

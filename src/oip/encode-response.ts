@@ -10,7 +10,7 @@ import type { FocalResult } from '../kernels/types.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
 import type { InferenceResponse, ResponseOutput } from '../schemas/oip.js';
 import { reportStats } from '../tensors/class-stats.js';
-import { sweepLosses } from '../tensors/encode-loss-response.js';
+import { sweepLosses } from '../tensors/sweep-report.js';
 import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
 import type { Calibration, Stats } from '../schemas/loss-response.js';
 import { gradientOut, lossesOut } from '../tensors/dense-shapes.js';
@@ -74,7 +74,7 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       values = Float64Array.from((stats.confusion ?? []).flat());
       shape = [c, c];
     } else if (name === 'sweep_loss') {
-      const losses = sweepLosses(decoded, result);
+      const losses = sweepLosses(decoded.meta.reduction, result.denominator, result.stats);
       values = Float64Array.from(losses);
       shape = decoded.sweep === null ? [0, 0] : [...decoded.sweep.shape];
     } else {

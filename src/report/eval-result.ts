@@ -6,8 +6,8 @@
 import type { RawClassStats } from '../kernels/types.js';
 import type { LossResponse } from '../schemas/loss-response.js';
 
-/** The --json output: the /loss response's loss, losses (reduction none), stats and meta. */
-export type EvalResponse = Required<Pick<LossResponse, 'loss' | 'stats' | 'meta'>> & Pick<LossResponse, 'losses'>;
+/** The --json output: the /loss response's loss, losses (reduction none), stats, sweep (when asked for) and meta. */
+export type EvalResponse = Required<Pick<LossResponse, 'loss' | 'stats' | 'meta'>> & Pick<LossResponse, 'losses' | 'sweep'>;
 
 export interface EvalResult {
   response: EvalResponse;

@@ -8,12 +8,12 @@
 import { ProblemError } from '../errors/problem-error.js';
 import type { FocalResult } from '../kernels/types.js';
 import type { EncodedTensor } from '../schemas/encoded-tensor.js';
-import type { LossResponse, SweepEntry } from '../schemas/loss-response.js';
-import { reduceLossSum } from '../kernels/reduction.js';
+import type { LossResponse } from '../schemas/loss-response.js';
 import { base64Length, encodeBase64, writeBase64 } from './base64.js';
 import type { DecodedLossRequest, ResponseEncoding } from './decode-loss-request.js';
 import { reportStats } from './class-stats.js';
 import { narrowToFloat32 } from './dtypes.js';
+import { sweepEntries } from './sweep-report.js';
 
 /** What a non-finite result means and what to do about it, in every answer that reports one (service and CLI). */
 export const OVERFLOW_DETAIL = 'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer';
@@ -42,32 +42,9 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
     body.losses = shaped(l.values, l.shape, encoding, text);
   }
   if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames, decoded.classBalanceBeta);
-  if (decoded.sweep !== null) body.sweep = sweepEntries(decoded, result);
+  if (decoded.sweep !== null) body.sweep = sweepEntries(decoded.sweep, meta.reduction, c, result.denominator, result.stats);
   body.meta = { ...meta, count: result.count, denominator: result.denominator };
   return body;
-}
-
-/**
- * Each sweep setting's loss: its loss sum reduced exactly as a request with that setting would
- * reduce its own (the same denominator: the count and normalizer do not depend on gamma or alpha).
- */
-export function sweepLosses(decoded: DecodedLossRequest, result: FocalResult): number[] {
-  const sums = result.stats.sweepLossSum;
-  /* c8 ignore next -- the kernel adds the sums whenever the problem has a sweep */
-  if (sums === undefined) throw new Error('a sweep was asked for but not computed');
-  return Array.from(sums, (sum) => reduceLossSum(decoded.meta.reduction, sum, result.denominator));
-}
-
-function sweepEntries(decoded: DecodedLossRequest, result: FocalResult): SweepEntry[] {
-  const { c } = decoded.meta;
-  const classSums = result.stats.sweepClassLossSum as Float64Array;
-  const losses = sweepLosses(decoded, result);
-  return (decoded.sweep?.settings ?? []).map(({ gamma, alpha }, s) => ({
-    gamma,
-    alpha,
-    loss: losses[s],
-    class_loss_sum: Array.from(classSums.subarray(s * c, (s + 1) * c)),
-  }));
 }
 
 function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding, text: TensorText): number[] | number[][] | EncodedTensor {

@@ -8,7 +8,7 @@
 import { CompensatedSum } from '../kernels/compensated-sum.js';
 import { gradientScale, lossDenominator, reduceLossSum } from '../kernels/reduction.js';
 import type { Mode, RawClassStats, Reduction } from '../kernels/types.js';
-import type { Stats } from '../schemas/loss-response.js';
+import type { Stats, SweepEntry } from '../schemas/loss-response.js';
 import { reportStats } from './class-stats.js';
 import { BIN_FIELDS, CALIBRATION_BINS, NLL_SCALE } from '../kernels/calibration-bins.js';
 import { PT_BINS } from '../kernels/pt-histogram.js';
@@ -35,8 +35,12 @@ export interface MergedResult {
   stats: Stats;
 }
 
-/** A /loss response's `stats` -> raw counters again (the ratios are dropped and recomputed after merging). */
-export function rawStatsFromReport(mode: Mode, stats: Stats): RawClassStats {
+/**
+ * A /loss response's `stats` (and `sweep`) -> raw counters again (the ratios are dropped and
+ * recomputed after merging). The response must have been computed with reduction `sum`: a sweep
+ * entry's `loss` is then its loss sum.
+ */
+export function rawStatsFromReport(mode: Mode, stats: Stats, sweep?: SweepEntry[]): RawClassStats {
   const raw = emptyRawStats(mode, stats.classes.length);
   stats.classes.forEach((s, k) => {
     raw.support[k] = s.support;
@@ -68,6 +72,10 @@ export function rawStatsFromReport(mode: Mode, stats: Stats): RawClassStats {
     raw.scoreSums = Float64Array.of(calibration.brier * count, calibration.nll * count * NLL_SCALE);
   }
   if (stats.confusion !== undefined) raw.confusion = Float64Array.from(stats.confusion.flat());
+  if (sweep !== undefined) {
+    raw.sweepLossSum = Float64Array.from(sweep, (entry) => entry.loss);
+    raw.sweepClassLossSum = Float64Array.from(sweep.flatMap((entry) => entry.class_loss_sum));
+  }
   return raw;
 }
 
@@ -93,7 +101,7 @@ export class ResultMerger {
   }
 
   /** Reduces the merged sums once, as a single request over all `n` rows would. */
-  finish(options: { reduction: Reduction; normalizer: number | null; n: number; classNames: string[] | null }): MergedResult {
+  finish(options: { reduction: Reduction; normalizer: number | null; n: number; classNames: string[] | null; classBalanceBeta?: number }): MergedResult {
     const lossSum = this.lossSum.value();
     const denominator = lossDenominator(options.reduction, options.normalizer, this.count);
     return {
@@ -103,7 +111,7 @@ export class ResultMerger {
       denominator,
       gradientScale: gradientScale(options.reduction, denominator),
       raw: this.raw,
-      stats: reportStats(this.mode, this.raw, this.count, options.n, options.classNames),
+      stats: reportStats(this.mode, this.raw, this.count, options.n, options.classNames, options.classBalanceBeta),
     };
   }
 }

@@ -127,6 +127,48 @@ t.test('the table: headline, one line per class with its share of the loss, a su
   t.match(lines[6], /^accuracy 0\.7500 · 4 rows x 2 columns · 4 counted · 1 chunk · [\d.]+ s · local, \d+ worker threads?$/);
 });
 
+t.test('a sweep and the loss variants from flags: chunked equals one request with the same fields', async (t) => {
+  const fx = await Fixtures.create(t);
+  const rand = lcg(5);
+  const n = 61;
+  const c = 3;
+  const logits = Float64Array.from({ length: n * c }, () => (rand() - 0.5) * 12);
+  const labels = Int32Array.from({ length: n }, () => Math.floor(rand() * c));
+  const multi = Uint8Array.from({ length: n * c }, () => (rand() < 0.3 ? 1 : 0));
+  const logitsFile = await fx.npy('z.npy', logits, [n, c]);
+  const cases: [string, string[], Json][] = [
+    [
+      'multiclass sweep',
+      ['--mode', 'multiclass', '--targets', await fx.npy('y.npy', labels), '--sweep-gamma', '0,0.5,2', '--sweep-alpha', 'none,0.25', '--class-balance-beta', '0.9'],
+      { mode: 'multiclass', targets: Array.from(labels), sweep: { gamma: [0, 0.5, 2], alpha: [null, 0.25] }, class_balance_beta: 0.9 },
+    ],
+    [
+      'multilabel asymmetric, gamma_neg per label',
+      ['--mode', 'multilabel', '--targets', await fx.npy('m.npy', multi, [n, c]), '--variant', 'asymmetric', '--gamma-pos', '1', '--gamma-neg', '4,2,1', '--clip', '0.1'],
+      { mode: 'multilabel', targets: rows(multi, c), variant: 'asymmetric', gamma_pos: 1, gamma_neg: [4, 2, 1], clip: 0.1 },
+    ],
+    [
+      'multiclass poly1, gamma per class',
+      ['--mode', 'multiclass', '--targets', await fx.npy('y2.npy', labels), '--variant', 'poly1', '--epsilon', '-0.5', '--gamma', '2,0.5,1'],
+      { mode: 'multiclass', targets: Array.from(labels), variant: 'poly1', epsilon: -0.5, gamma: [2, 0.5, 1] },
+    ],
+  ];
+  for (const [name, flags, fields] of cases) {
+    const run = await runCli(['eval', '--logits', logitsFile, ...flags, '--chunk-rows', '9', '--json']);
+    t.equal(run.code, 0, `${name}: ${run.stderr}`);
+    const one = await postLoss(app, { ...fields, logits: rows(logits, c), outputs: ['loss', 'stats'] });
+    t.equal(one.status, 200, name);
+    near(t, JSON.parse(run.stdout), one.body, 1e-12, name);
+  }
+  const table = await runCli(['eval', '--logits', logitsFile, ...cases[0][1]]);
+  t.match(table.stdout, /sweep: the loss at each gamma \(rows\) and alpha \(columns\)\ngamma +alpha none +alpha 0\.25\n0 +[\d.]+ +[\d.]+\n0\.5 /);
+  const refused = await runCli(['eval', '--logits', logitsFile, ...cases[2][1], '--sweep-gamma', '1']);
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /^focal-loss: --sweep-gamma\/--sweep-alpha: applies only with one gamma/);
+  const badList = await runCli(['eval', '--logits', logitsFile, ...cases[0][1].slice(0, 4), '--sweep-alpha', '0.5,2']);
+  t.match(badList.stderr, /^focal-loss: --sweep-alpha: /);
+});
+
 t.test('a progress bar with rows/s and ETA is drawn on a terminal, and erased', async (t) => {
   const fx = await Fixtures.create(t);
   const n = 5000;

@@ -48,6 +48,21 @@ t.test('remote chunks with several in flight give the local result', async (t) =
   t.match(table.stdout, new RegExp(`· ${s.url.replace(/[.]/g, '\\.')}, 4 requests in flight, binary wire\\n$`));
 });
 
+t.test('a sweep and a loss variant: remote chunks give the local result', async (t) => {
+  const s = await server();
+  for (const extra of [
+    ['--sweep-gamma', '0,1,3', '--sweep-alpha', 'none,0.5'],
+    ['--variant', 'poly1', '--epsilon', '0.5', '--gamma', '1,2,0.5,1,3'],
+  ]) {
+    const args = ['eval', ...files, ...extra, '--chunk-rows', '300'];
+    const alone = await runCli(args, { pool: app.focalPool });
+    t.equal(alone.code, 0, alone.stderr);
+    const remote = await runCli([...args, '--url', s.url]);
+    t.equal(remote.code, 0, remote.stderr);
+    near(t, JSON.parse(remote.stdout), JSON.parse(alone.stdout), 1e-13, extra.join(' '));
+  }
+});
+
 t.test('ignored rows, per-class alpha and smoothing: remote chunks on either wire give the local result', async (t) => {
   const s = await server();
   const ids = Int32Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 255 : Math.floor(rand() * c)));
