@@ -53,7 +53,7 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
  */
 export function sweepLosses(decoded: DecodedLossRequest, result: FocalResult): number[] {
   const sums = result.stats.sweepLossSum;
-  /* c8 ignore next -- the kernel adds the sums whenever the problem has a sweep */
+  /* c8 ignore next -- the kernel adds the sums whenever the batch has a sweep */
   if (sums === undefined) throw new Error('a sweep was asked for but not computed');
   return Array.from(sums, (sum) => reduceLossSum(decoded.meta.reduction, sum, result.denominator));
 }
