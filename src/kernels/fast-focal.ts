@@ -34,6 +34,7 @@ import { focalLoss } from './focal.js';
 import { sigmoidResult } from './sigmoid-focal.js';
 import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.js';
 import { PT_BINS } from './pt-histogram.js';
+import { gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
 import type { FloatArray, KernelBatch, FocalResult, SigmoidBatch, SoftmaxBatch, TargetArray } from './types.js';
 
 /** Elements per chunk copied into WASM memory (whole rows; at least one or two rows). */
@@ -268,8 +269,8 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
 
   const total = n * c;
   const count = total;
-  const denominator = batch.reduction === 'mean' ? (batch.normalizer ?? count) : 1;
-  const scale = batch.reduction === 'mean' ? 1 / denominator : 1;
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const scale = gradientScale(batch.reduction, denominator);
   const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(total)) : null;
   const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(total)) : null;
 
@@ -301,7 +302,7 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
   }
 
   const lossSum = e.lossSum();
-  const loss = batch.reduction === 'mean' ? lossSum / denominator : lossSum;
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
   const sums = new Float64Array(buf, lay.s, 5 * c);
   const ptHistogram = new Float64Array(buf, lay.h, c * PT_BINS).slice();
   const result = sigmoidResult(sums, c, ptHistogram, { loss, lossSum, count, denominator, gradient, losses });
@@ -330,8 +331,8 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
   } else {
     count = n;
   }
-  const denominator = batch.reduction === 'mean' ? (batch.normalizer ?? count) : 1;
-  const scale = batch.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const scale = gradientScale(batch.reduction, denominator);
   const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(n * c)) : null;
   const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
 
@@ -372,7 +373,7 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
   }
 
   const lossSum = e.lossSum();
-  const loss = batch.reduction === 'mean' ? (denominator > 0 ? lossSum / denominator : 0) : lossSum;
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
   const sums = new Float64Array(buf, lay.s, 5 * c);
   const column = (j: number) => sums.slice(j * c, (j + 1) * c);
   const stats = {

@@ -40,7 +40,7 @@ import type { AsymmetricTerms, FloatArray, FocalResult, SigmoidBatch, TargetArra
 import { AsymmetricColumn } from './asymmetric.js';
 import { CompensatedSum } from './compensated-sum.js';
 import { PT_BINS, ptBin } from './pt-histogram.js';
-import { countOf } from './reduction.js';
+import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
 
 /**
  * Elements per chunk. Each chunk column's losses are summed plainly and those sums are added
@@ -71,8 +71,8 @@ export function sigmoidFocal(batch: SigmoidBatch): FocalResult {
   const { n, c, targets, gamma, labelSmoothing: eps } = batch;
   const total = n * c;
   const count = countOf(batch);
-  const denominator = batch.reduction === 'mean' ? (batch.normalizer ?? count) : 1;
-  const scale = batch.reduction === 'mean' ? 1 / denominator : 1;
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const scale = gradientScale(batch.reduction, denominator);
 
   const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(total)) : null;
   const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(total)) : null;
@@ -96,7 +96,7 @@ export function sigmoidFocal(batch: SigmoidBatch): FocalResult {
   }
   // NaN when a gradient value was not finite (see sigmoidColumn).
   const lossSum = sum.value();
-  const loss = batch.reduction === 'mean' ? lossSum / denominator : lossSum;
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
 
   return sigmoidResult(columns, c, ptHistogram, { loss, lossSum, count, denominator, gradient, losses });
 }

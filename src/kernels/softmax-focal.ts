@@ -37,14 +37,14 @@ import type { FloatArray, FocalResult, RawClassStats, SoftmaxBatch } from './typ
 import { CompensatedSum } from './compensated-sum.js';
 import { nextChunkRows } from './sigmoid-focal.js';
 import { PT_BINS, ptBin } from './pt-histogram.js';
-import { countOf } from './reduction.js';
+import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
 
 export function softmaxFocal(batch: SoftmaxBatch): FocalResult {
   const { n, c, labels, gamma } = batch;
   const count = countOf(batch);
-  const denominator = batch.reduction === 'mean' ? (batch.normalizer ?? count) : 1;
-  // An all-ignored batch has a zero sum; its mean is defined as 0 rather than 0/0.
-  const scale = batch.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;
+  // An all-ignored batch has a zero sum; its mean is defined as 0 rather than 0/0 (reduction.ts).
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const scale = gradientScale(batch.reduction, denominator);
 
   const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(n * c)) : null;
   const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
@@ -72,7 +72,7 @@ export function softmaxFocal(batch: SoftmaxBatch): FocalResult {
 
   // NaN when a gradient value was not finite (see softmaxRows).
   const lossSum = sum.value();
-  const loss = batch.reduction === 'mean' ? (denominator > 0 ? lossSum / denominator : 0) : lossSum;
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
   let finiteCheck = loss - loss;
   for (let k = 0; k < c; k++) finiteCheck += stats.lossSum[k] - stats.lossSum[k];
   return { loss, lossSum, count, denominator, gradient, losses, stats, nonFinite: finiteCheck === 0 ? 0 : 1 };

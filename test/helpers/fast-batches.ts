@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import type { FloatArray, KernelBatch, FocalResult, Reduction, TargetArray } from '../../src/kernels/types.js';
+import { gradientScale } from '../../src/kernels/reduction.js';
 
 export interface Spec {
   mode: 'binary' | 'multilabel' | 'multiclass';
@@ -288,7 +289,7 @@ export function compareResults(p: KernelBatch, a: FocalResult, b: FocalResult): 
 function gradientScales(p: KernelBatch, g: Float64Array, denominator: number): Float64Array {
   const { n, c } = p;
   const scales = new Float64Array(g.length);
-  const sc = p.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;
+  const sc = gradientScale(p.reduction, denominator);
   let alphaMax = 1;
   if (p.alpha !== null && p.mode === 'multiclass') alphaMax = Math.max(...p.alpha);
   for (let i = 0; i < n; i++) {
