@@ -21,7 +21,7 @@ import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, NLL_SCALE } from './calib
 import { CompensatedSum } from './compensated-sum.js';
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { nextChunkRows } from './sigmoid-focal.js';
-import type { FloatArray, KernelBatch, SigmoidBatch, SoftmaxBatch, TargetArray } from './types.js';
+import type { FloatArray, KernelBatch, SoftmaxBatch, TargetArray } from './types.js';
 
 export interface EvaluationSums {
   calibration: Float64Array;

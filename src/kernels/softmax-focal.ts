@@ -40,7 +40,7 @@ import { PT_BINS, ptBin } from './pt-histogram.js';
 import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
 
 export function softmaxFocal(batch: SoftmaxBatch): FocalResult {
-  const { n, c, labels, gamma } = batch;
+  const { n, c, gamma } = batch;
   const count = countOf(batch);
   // An all-ignored batch has a zero sum; its mean is defined as 0 rather than 0/0 (reduction.ts).
   const denominator = lossDenominator(batch.reduction, batch.normalizer, count);

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { focalLoss } from '../../src/kernels/focal.js';
 import { CHUNK_ELEMENTS, defaultWasmPath, fastKernelInfo, focalLossFast, initFastKernels } from '../../src/kernels/fast-focal.js';
-import type { KernelBatch, FocalResult, SigmoidBatch, SoftmaxBatch } from '../../src/kernels/types.js';
+import type { KernelBatch, FocalResult, SigmoidBatch } from '../../src/kernels/types.js';
 import { decodeLossRequest } from '../../src/tensors/decode-loss-request.js';
 import { encodeLossResponse } from '../../src/tensors/encode-loss-response.js';
 import type { LossRequest } from '../../src/schemas/loss-request.js';
