@@ -31,7 +31,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { focalLoss } from './focal.js';
-import { sigmoidResult } from './sigmoid-focal.js';
+import { allHard, sigmoidResult } from './sigmoid-focal.js';
 import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.js';
 import { PT_BINS } from './pt-histogram.js';
 import { gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
@@ -243,14 +243,6 @@ function targetCode(a: TargetArray): number {
   if (a instanceof Uint8Array) return 2;
   if (a instanceof Int32Array) return 3;
   return floatCode(a);
-}
-
-function allHard(targets: TargetArray): boolean {
-  for (let i = 0; i < targets.length; i++) {
-    const y = targets[i];
-    if (y !== 0 && y !== 1) return false;
-  }
-  return true;
 }
 
 function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {

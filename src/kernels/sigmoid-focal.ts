@@ -261,7 +261,7 @@ function sigmoidColumn(
 }
 
 /** True when every target is exactly 0 or 1 (integer arrays are checked the same way). */
-function allHard(targets: TargetArray): boolean {
+export function allHard(targets: TargetArray): boolean {
   for (let i = 0; i < targets.length; i++) {
     const y = targets[i];
     if (y !== 0 && y !== 1) return false;

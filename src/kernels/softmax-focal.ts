@@ -38,6 +38,7 @@ import { CompensatedSum } from './compensated-sum.js';
 import { nextChunkRows } from './sigmoid-focal.js';
 import { PT_BINS, ptBin } from './pt-histogram.js';
 import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
+import { emptyRawStats } from './raw-stats.js';
 
 export function softmaxFocal(batch: SoftmaxBatch): FocalResult {
   const { n, c, gamma } = batch;
@@ -48,16 +49,7 @@ export function softmaxFocal(batch: SoftmaxBatch): FocalResult {
 
   const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(n * c)) : null;
   const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
-  const stats: RawClassStats = {
-    support: new Float64Array(c),
-    lossSum: new Float64Array(c),
-    posLossSum: null,
-    negLossSum: null,
-    tp: new Float64Array(c),
-    fp: new Float64Array(c),
-    fn: new Float64Array(c),
-    ptHistogram: new Float64Array(c * PT_BINS),
-  };
+  const stats = emptyRawStats('multiclass', c);
   // Per-row scratch: exp(z_k - z_max) when no gradient is written, and the weighted B_k of soft rows.
   const ex = new Float64Array(c);
   const coef = new Float64Array(c);
