@@ -12,7 +12,7 @@
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { makeBatch, type Mode } from './data.js';
-import type { FocalProblem } from '../src/kernels/types.js';
+import type { KernelBatch } from '../src/kernels/types.js';
 
 const [mode, n, c, gamma, runs] = [process.argv[2] as Mode, Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]), Number(process.argv[6] ?? 5)];
 const impl = process.argv[7] ?? 'ts';
@@ -44,16 +44,16 @@ const common = {
   wantLosses: false,
   gradientOut: output === 'reuse' ? new Float64Array(n * c) : undefined,
 };
-const problem: FocalProblem =
+const kernelBatch: KernelBatch =
   mode === 'multiclass'
     ? { mode, ...common, alpha: null, labels: batch.labels as Int32Array, probabilities: null }
     : { mode, ...common, alpha: new Float64Array(c).fill(0.25), targets: Float32Array.from(batch.labels) };
 
-focalLoss(problem); // warm-up: optimise, and let the allocator settle
+focalLoss(kernelBatch); // warm-up: optimise, and let the allocator settle
 const times: number[] = [];
 for (let r = 0; r < runs; r++) {
   const t0 = performance.now();
-  const result = focalLoss(problem);
+  const result = focalLoss(kernelBatch);
   times.push(performance.now() - t0);
   if (!Number.isFinite(result.loss)) throw new Error('non-finite loss');
 }

@@ -36,7 +36,7 @@ const cases: Case[] = ['cases-regular.json', 'cases-extreme.json'].flatMap(
 
 function expectedFor(request: Record<string, unknown>) {
   const decoded = decodeLossRequest(request as LossRequest, { maxElements: 1e8, maxClasses: 1e6 });
-  return encodeLossResponse(decoded, focalLoss(decoded.problem));
+  return encodeLossResponse(decoded, focalLoss(decoded.batch));
 }
 
 function close(a: unknown, e: unknown): boolean {

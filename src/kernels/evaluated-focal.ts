@@ -1,29 +1,29 @@
 /**
- * A focal-loss kernel plus the evaluation sums a problem asks for (types.ts EvaluationRequest):
+ * A focal-loss kernel plus the evaluation sums a batch asks for (types.ts EvaluationRequest):
  * calibration, Brier and NLL sums and confusion counts from one extra pass (evaluation-pass.ts),
  * and each sweep setting's loss sums from the same kernel run again with that gamma and alpha
  * (loss only). Running the very kernel a separate request would run is what makes a sweep entry
- * equal that request's loss. A problem without `evaluation` costs one property check.
+ * equal that request's loss. A batch without `evaluation` costs one property check.
  */
 import { evaluationSums } from './evaluation-pass.js';
-import type { FocalProblem, FocalResult } from './types.js';
+import type { KernelBatch, FocalResult } from './types.js';
 
-export type FocalKernel = (problem: FocalProblem) => FocalResult;
+export type FocalKernel = (batch: KernelBatch) => FocalResult;
 
 export function withEvaluation(kernel: FocalKernel): FocalKernel {
-  return (problem) => evaluatedFocal(problem, kernel);
+  return (batch) => evaluatedFocal(batch, kernel);
 }
 
-export function evaluatedFocal(problem: FocalProblem, kernel: FocalKernel): FocalResult {
-  const evaluation = problem.evaluation;
-  if (evaluation === undefined) return kernel(problem);
+export function evaluatedFocal(batch: KernelBatch, kernel: FocalKernel): FocalResult {
+  const evaluation = batch.evaluation;
+  if (evaluation === undefined) return kernel(batch);
   const { sweep } = evaluation;
   const sweepLossSum = new Float64Array(sweep.length);
-  const sweepClassLossSum = new Float64Array(sweep.length * problem.c);
+  const sweepClassLossSum = new Float64Array(sweep.length * batch.c);
   let finiteCheck = 0;
   sweep.forEach((setting, s) => {
     const run = kernel({
-      ...problem,
+      ...batch,
       gamma: setting.gamma,
       alpha: setting.alpha,
       wantGradient: false,
@@ -33,17 +33,17 @@ export function evaluatedFocal(problem: FocalProblem, kernel: FocalKernel): Foca
       evaluation: undefined,
     });
     sweepLossSum[s] = run.lossSum;
-    sweepClassLossSum.set(run.stats.lossSum, s * problem.c);
+    sweepClassLossSum.set(run.stats.lossSum, s * batch.c);
     finiteCheck += run.nonFinite;
   });
-  const result = kernel(problem);
+  const result = kernel(batch);
   const stats = result.stats;
   if (sweep.length > 0) {
     stats.sweepLossSum = sweepLossSum;
     stats.sweepClassLossSum = sweepClassLossSum;
   }
   if (evaluation.calibration || evaluation.confusion) {
-    const sums = evaluationSums(problem, evaluation.confusion);
+    const sums = evaluationSums(batch, evaluation.confusion);
     if (evaluation.calibration) {
       stats.calibration = sums.calibration;
       stats.scoreSums = sums.scoreSums;

@@ -21,7 +21,7 @@ import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, NLL_SCALE } from './calib
 import { CompensatedSum } from './compensated-sum.js';
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { nextChunkRows } from './sigmoid-focal.js';
-import type { FloatArray, FocalProblem, SigmoidProblem, SoftmaxProblem, TargetArray } from './types.js';
+import type { FloatArray, KernelBatch, SoftmaxBatch, TargetArray } from './types.js';
 
 export interface EvaluationSums {
   calibration: Float64Array;
@@ -33,14 +33,14 @@ export interface EvaluationSums {
 /** A chunk's [Brier sum, NLL sum] go into `chunkScores`; the caller adds them with compensation. */
 type ChunkPass = (start: number, end: number, chunkScores: Float64Array) => void;
 
-export function evaluationSums(problem: FocalProblem, confusion: boolean): EvaluationSums {
-  const { n, c } = problem;
-  const calibration = new Float64Array((problem.mode === 'multiclass' ? 1 : c) * CALIBRATION_BINS * BIN_FIELDS);
-  const matrix = confusion && problem.mode === 'multiclass' ? new Float64Array(c * c) : undefined;
+export function evaluationSums(batch: KernelBatch, confusion: boolean): EvaluationSums {
+  const { n, c } = batch;
+  const calibration = new Float64Array((batch.mode === 'multiclass' ? 1 : c) * CALIBRATION_BINS * BIN_FIELDS);
+  const matrix = confusion && batch.mode === 'multiclass' ? new Float64Array(c * c) : undefined;
   const pass: ChunkPass =
-    problem.mode === 'multiclass'
-      ? (start, end, scores) => softmaxChunk(problem, calibration, matrix ?? null, new Float64Array(c), start, end, scores)
-      : (start, end, scores) => sigmoidChunk(problem.logits, problem.targets, c, calibration, start, end, scores);
+    batch.mode === 'multiclass'
+      ? (start, end, scores) => softmaxChunk(batch, calibration, matrix ?? null, new Float64Array(c), start, end, scores)
+      : (start, end, scores) => sigmoidChunk(batch.logits, batch.targets, c, calibration, start, end, scores);
   const brier = new CompensatedSum();
   const nll = new CompensatedSum();
   const chunkScores = new Float64Array(2);
@@ -106,7 +106,7 @@ function sigmoidChunk(
  * row; the confusion count of (class, prediction).
  */
 function softmaxChunk(
-  problem: SoftmaxProblem,
+  batch: SoftmaxBatch,
   calibration: Float64Array,
   confusion: Float64Array | null,
   ex: Float64Array,
@@ -114,12 +114,12 @@ function softmaxChunk(
   end: number,
   scores: Float64Array,
 ): void {
-  const { logits, labels, probabilities } = problem;
+  const { logits, labels, probabilities } = batch;
   const exp = expNonPositive;
   const bin = calibrationBin;
   const fields = BIN_FIELDS | 0;
   const nllScale = +NLL_SCALE;
-  const c = problem.c | 0;
+  const c = batch.c | 0;
   let brier = 0;
   let nll = 0;
   const stop = end | 0;

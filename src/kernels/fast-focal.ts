@@ -7,7 +7,7 @@
  * softmax-focal.ts in float64 (see their headers and the .wasm source's): results agree with the
  * JS kernels to a few ulp (test/kernels/fast-focal.test.ts holds them to that), counts and
  * histograms exactly. Whenever anything in the result is not finite (overflow, or a NaN or
- * infinite input) the problem is recomputed by the JS kernel, so such results are the JS ones
+ * infinite input) the batch is recomputed by the JS kernel, so such results are the JS ones
  * bit for bit, nonFinite included.
  *
  * Falls back to focalLoss (JS) when:
@@ -31,10 +31,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { focalLoss } from './focal.js';
-import { sigmoidResult } from './sigmoid-focal.js';
+import { allHard, sigmoidResult } from './sigmoid-focal.js';
 import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.js';
 import { PT_BINS } from './pt-histogram.js';
-import type { FloatArray, FocalProblem, FocalResult, SigmoidProblem, SoftmaxProblem, TargetArray } from './types.js';
+import { gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
+import type { FloatArray, KernelBatch, FocalResult, SigmoidBatch, SoftmaxBatch, TargetArray } from './types.js';
 
 /** Elements per chunk copied into WASM memory (whole rows; at least one or two rows). */
 export const CHUNK_ELEMENTS = 8192;
@@ -53,7 +54,7 @@ interface KernelExports {
 
 interface Kernel {
   exports: KernelExports;
-  /** First byte after the tables: the problem's buffers start here. */
+  /** First byte after the tables: the batch's buffers start here. */
   region: number;
 }
 
@@ -153,19 +154,19 @@ export function fastKernelInfo(): FastKernelInfo {
 }
 
 /** focalLoss (focal.ts), computed by the WASM SIMD kernels where they apply. */
-export function focalLossFast(problem: FocalProblem): FocalResult {
+export function focalLossFast(batch: KernelBatch): FocalResult {
   if (info === null) initFastKernels();
   const k = kernel;
-  if (k !== null && problem.n > 0 && problem.c > 0 && problem.gamma >= 0 && Number.isFinite(problem.gamma) && isPlainFocal(problem)) {
-    const result = problem.mode === 'multiclass' ? softmaxWasm(k, problem) : sigmoidWasm(k, problem);
+  if (k !== null && batch.n > 0 && batch.c > 0 && batch.gamma >= 0 && Number.isFinite(batch.gamma) && isPlainFocal(batch)) {
+    const result = batch.mode === 'multiclass' ? softmaxWasm(k, batch) : sigmoidWasm(k, batch);
     if (result !== null) return result;
   }
-  return focalLoss(problem);
+  return focalLoss(batch);
 }
 
-/** True when the problem is the focal loss the WASM kernels compute: no variant, one gamma. */
-function isPlainFocal(problem: FocalProblem): boolean {
-  return problem.gammas == null && (problem.polyEpsilon ?? 0) === 0 && problem.asymmetric == null;
+/** True when the batch is the focal loss the WASM kernels compute: no variant, one gamma. */
+function isPlainFocal(batch: KernelBatch): boolean {
+  return batch.gammas == null && (batch.polyEpsilon ?? 0) === 0 && batch.asymmetric == null;
 }
 
 // ---------------------------------------------------------------- memory
@@ -190,7 +191,7 @@ interface Layout {
   o: number;
 }
 
-/** Buffers for a problem with c columns and chunks of `rows` rows, grown into memory as needed. */
+/** Buffers for a batch with c columns and chunks of `rows` rows, grown into memory as needed. */
 function allocate(k: Kernel, c: number, rows: number): Layout {
   let at = k.region;
   const take = (bytes: number) => {
@@ -244,17 +245,9 @@ function targetCode(a: TargetArray): number {
   return floatCode(a);
 }
 
-function allHard(targets: TargetArray): boolean {
-  for (let i = 0; i < targets.length; i++) {
-    const y = targets[i];
-    if (y !== 0 && y !== 1) return false;
-  }
-  return true;
-}
-
-function sigmoidWasm(k: Kernel, problem: SigmoidProblem): FocalResult | null {
-  const { n, c, gamma, logits, targets, weights, alpha } = problem;
-  const eps = problem.labelSmoothing;
+function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
+  const { n, c, gamma, logits, targets, weights, alpha } = batch;
+  const eps = batch.labelSmoothing;
   const lt = floatCode(logits);
   const tt = targetCode(targets);
   if (lt < 0 || tt < 0 || (weights !== null && floatCode(weights) < 0)) return null;
@@ -268,10 +261,10 @@ function sigmoidWasm(k: Kernel, problem: SigmoidProblem): FocalResult | null {
 
   const total = n * c;
   const count = total;
-  const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
-  const scale = problem.reduction === 'mean' ? 1 / denominator : 1;
-  const gradient = problem.wantGradient ? (problem.gradientOut ?? new Float64Array(total)) : null;
-  const losses = problem.wantLosses ? (problem.lossesOut ?? new Float64Array(total)) : null;
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const scale = gradientScale(batch.reduction, denominator);
+  const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(total)) : null;
+  const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(total)) : null;
 
   // Chunks of an even number of rows (the kernel pairs rows), about CHUNK_ELEMENTS elements.
   const rows = Math.max(2, Math.floor(CHUNK_ELEMENTS / c) & ~1);
@@ -301,7 +294,7 @@ function sigmoidWasm(k: Kernel, problem: SigmoidProblem): FocalResult | null {
   }
 
   const lossSum = e.lossSum();
-  const loss = problem.reduction === 'mean' ? lossSum / denominator : lossSum;
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
   const sums = new Float64Array(buf, lay.s, 5 * c);
   const ptHistogram = new Float64Array(buf, lay.h, c * PT_BINS).slice();
   const result = sigmoidResult(sums, c, ptHistogram, { loss, lossSum, count, denominator, gradient, losses });
@@ -311,8 +304,8 @@ function sigmoidWasm(k: Kernel, problem: SigmoidProblem): FocalResult | null {
 
 // ---------------------------------------------------------------- softmax
 
-function softmaxWasm(k: Kernel, problem: SoftmaxProblem): FocalResult | null {
-  const { n, c, gamma, logits, labels, probabilities, weights, alpha } = problem;
+function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
+  const { n, c, gamma, logits, labels, probabilities, weights, alpha } = batch;
   const lt = floatCode(logits);
   const pt = probabilities === null ? 1 : floatCode(probabilities);
   if (lt < 0 || pt < 0 || (labels === null && probabilities === null) || (weights !== null && floatCode(weights) < 0)) return null;
@@ -330,10 +323,10 @@ function softmaxWasm(k: Kernel, problem: SoftmaxProblem): FocalResult | null {
   } else {
     count = n;
   }
-  const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
-  const scale = problem.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;
-  const gradient = problem.wantGradient ? (problem.gradientOut ?? new Float64Array(n * c)) : null;
-  const losses = problem.wantLosses ? (problem.lossesOut ?? new Float64Array(n)) : null;
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const scale = gradientScale(batch.reduction, denominator);
+  const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(n * c)) : null;
+  const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
 
   const rows = Math.max(1, Math.floor(CHUNK_ELEMENTS / c));
   const lay = allocate(k, c, rows);
@@ -366,13 +359,13 @@ function softmaxWasm(k: Kernel, problem: SoftmaxProblem): FocalResult | null {
     }
     if (labelView !== null) labelView.set((labels as Int32Array).subarray(row, rowEnd));
     if (weights !== null) wView.set(weights.subarray(row, rowEnd));
-    e.softmaxChunk(lt, pt, rowEnd - row, c, labels === null ? 0 : 1, hasW, hasA, kind, ip, gamma, problem.labelSmoothing, scale, wantG, wantL);
+    e.softmaxChunk(lt, pt, rowEnd - row, c, labels === null ? 0 : 1, hasW, hasA, kind, ip, gamma, batch.labelSmoothing, scale, wantG, wantL);
     if (gradient !== null) gradient.set(len === gView.length ? gView : gView.subarray(0, len), e0);
     if (losses !== null) losses.set(rowEnd - row === oView.length ? oView : oView.subarray(0, rowEnd - row), row);
   }
 
   const lossSum = e.lossSum();
-  const loss = problem.reduction === 'mean' ? (denominator > 0 ? lossSum / denominator : 0) : lossSum;
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
   const sums = new Float64Array(buf, lay.s, 5 * c);
   const column = (j: number) => sums.slice(j * c, (j + 1) * c);
   const stats = {

@@ -4,7 +4,7 @@
  * results (tensors/merge-results.ts) and the CLI all use these, so a merged result is reduced
  * exactly as one request over the whole batch would be.
  */
-import type { FocalProblem, Reduction } from './types.js';
+import type { KernelBatch, Reduction } from './types.js';
 
 /** What `mean` divides the loss sum by: the normalizer when given, else the count; 1 otherwise. */
 export function lossDenominator(reduction: Reduction, normalizer: number | null, count: number): number {
@@ -34,11 +34,11 @@ export function gradientScale(reduction: Reduction, denominator: number): number
  * What `mean` counts: every element (binary, multilabel), every row not ignored (multiclass
  * class ids, -1 marks an ignored row), every row (multiclass probability rows).
  */
-export function countOf(problem: FocalProblem): number {
-  if (problem.mode !== 'multiclass') return problem.n * problem.c;
-  const labels = problem.labels;
-  if (labels === null) return problem.n;
+export function countOf(batch: KernelBatch): number {
+  if (batch.mode !== 'multiclass') return batch.n * batch.c;
+  const labels = batch.labels;
+  if (labels === null) return batch.n;
   let count = 0;
-  for (let i = 0; i < problem.n; i++) if (labels[i] >= 0) count++;
+  for (let i = 0; i < batch.n; i++) if (labels[i] >= 0) count++;
   return count;
 }

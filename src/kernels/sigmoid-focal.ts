@@ -36,11 +36,11 @@
  */
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
-import type { AsymmetricTerms, FloatArray, FocalResult, SigmoidProblem, TargetArray } from './types.js';
+import type { AsymmetricTerms, FocalResult, SigmoidBatch, TargetArray } from './types.js';
 import { AsymmetricColumn } from './asymmetric.js';
 import { CompensatedSum } from './compensated-sum.js';
 import { PT_BINS, ptBin } from './pt-histogram.js';
-import { countOf } from './reduction.js';
+import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
 
 /**
  * Elements per chunk. Each chunk column's losses are summed plainly and those sums are added
@@ -67,36 +67,36 @@ const POS_LOSS = 3;
 const NEG_LOSS = 4;
 const COLUMN_SUMS = 5;
 
-export function sigmoidFocal(problem: SigmoidProblem): FocalResult {
-  const { n, c, targets, gamma, labelSmoothing: eps } = problem;
+export function sigmoidFocal(batch: SigmoidBatch): FocalResult {
+  const { n, c, targets, gamma, labelSmoothing: eps } = batch;
   const total = n * c;
-  const count = countOf(problem);
-  const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
-  const scale = problem.reduction === 'mean' ? 1 / denominator : 1;
+  const count = countOf(batch);
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const scale = gradientScale(batch.reduction, denominator);
 
-  const gradient = problem.wantGradient ? (problem.gradientOut ?? new Float64Array(total)) : null;
-  const losses = problem.wantLosses ? (problem.lossesOut ?? new Float64Array(total)) : null;
+  const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(total)) : null;
+  const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(total)) : null;
   const columns = new Float64Array(COLUMN_SUMS * c);
   const ptHistogram = new Float64Array(c * PT_BINS);
   const hard = eps === 0 && allHard(targets);
   // One gamma and one power route per column (one for the whole batch without per-class gamma).
-  const gammas = problem.gammas ?? null;
+  const gammas = batch.gammas ?? null;
   const kinds = Array.from({ length: c }, (_, j) => powerKind(gammas === null ? gamma : gammas[j], hard));
-  const asl = problem.asymmetric ?? null;
+  const asl = batch.asymmetric ?? null;
   const sum = new CompensatedSum();
   for (let row = 0, rows = 1; row < n; row += rows, rows = nextChunkRows(rows, c)) {
     const rowEnd = Math.min(n, row + rows);
     for (let j = 0; j < c; j++) {
       sum.add(
         asl === null
-          ? sigmoidColumn(problem, gammas === null ? gamma : gammas[j], kinds[j], hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j)
-          : sigmoidColumn(problem, 0, 0, hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j, asl),
+          ? sigmoidColumn(batch, gammas === null ? gamma : gammas[j], kinds[j], hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j)
+          : sigmoidColumn(batch, 0, 0, hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j, asl),
       );
     }
   }
   // NaN when a gradient value was not finite (see sigmoidColumn).
   const lossSum = sum.value();
-  const loss = problem.reduction === 'mean' ? lossSum / denominator : lossSum;
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
 
   return sigmoidResult(columns, c, ptHistogram, { loss, lossSum, count, denominator, gradient, losses });
 }
@@ -141,7 +141,7 @@ export function sigmoidResult(
  * value is not finite.
  */
 function sigmoidColumn(
-  problem: SigmoidProblem,
+  batch: SigmoidBatch,
   columnGamma: number,
   kind: PowerKind,
   hard: boolean,
@@ -155,24 +155,24 @@ function sigmoidColumn(
   j: number,
   asymmetric: AsymmetricTerms | null = null,
 ): number {
-  const { logits, targets, weights, alpha } = problem;
+  const { logits, targets, weights, alpha } = batch;
   // Imported functions are read through a module cell at every use; local copies are read once.
   // Likewise numbers and flags are fixed to their machine types here, outside the loop, so that
   // the loop does not re-check what a parameter holds at every element.
   const exp = expNonPositive;
   const log1p = log1pUnit;
   const power = modulatingPower;
-  const c = problem.c | 0;
+  const c = batch.c | 0;
   const col = j | 0;
   const gamma = +columnGamma;
   const k0 = (kind | 0) as PowerKind;
-  const polyEps = +(problem.polyEpsilon ?? 0);
+  const polyEps = +(batch.polyEpsilon ?? 0);
   const poly = polyEps !== 0;
   const asl = asymmetric === null ? null : new AsymmetricColumn(asymmetric, col);
   const sc = +scale;
   const hardLabels = hard === true;
   const focusing = k0 !== 0; // POW_ZERO
-  const eps = +problem.labelSmoothing;
+  const eps = +batch.labelSmoothing;
   const smoothOffset = eps / 2;
   const smoothScale = 1 - eps;
   const alphaPos = alpha === null ? 1 : +alpha[col];
@@ -261,7 +261,7 @@ function sigmoidColumn(
 }
 
 /** True when every target is exactly 0 or 1 (integer arrays are checked the same way). */
-function allHard(targets: TargetArray): boolean {
+export function allHard(targets: TargetArray): boolean {
   for (let i = 0; i < targets.length; i++) {
     const y = targets[i];
     if (y !== 0 && y !== 1) return false;

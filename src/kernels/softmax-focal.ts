@@ -33,46 +33,38 @@
  */
 import { expNonPositive } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
-import type { FloatArray, FocalResult, RawClassStats, SoftmaxProblem } from './types.js';
+import type { FloatArray, FocalResult, RawClassStats, SoftmaxBatch } from './types.js';
 import { CompensatedSum } from './compensated-sum.js';
 import { nextChunkRows } from './sigmoid-focal.js';
 import { PT_BINS, ptBin } from './pt-histogram.js';
-import { countOf } from './reduction.js';
+import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
+import { emptyRawStats } from './raw-stats.js';
 
-export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
-  const { n, c, labels, gamma } = problem;
-  const count = countOf(problem);
-  const denominator = problem.reduction === 'mean' ? (problem.normalizer ?? count) : 1;
-  // An all-ignored batch has a zero sum; its mean is defined as 0 rather than 0/0.
-  const scale = problem.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;
+export function softmaxFocal(batch: SoftmaxBatch): FocalResult {
+  const { n, c, gamma } = batch;
+  const count = countOf(batch);
+  // An all-ignored batch has a zero sum; its mean is defined as 0 rather than 0/0 (reduction.ts).
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const scale = gradientScale(batch.reduction, denominator);
 
-  const gradient = problem.wantGradient ? (problem.gradientOut ?? new Float64Array(n * c)) : null;
-  const losses = problem.wantLosses ? (problem.lossesOut ?? new Float64Array(n)) : null;
-  const stats: RawClassStats = {
-    support: new Float64Array(c),
-    lossSum: new Float64Array(c),
-    posLossSum: null,
-    negLossSum: null,
-    tp: new Float64Array(c),
-    fp: new Float64Array(c),
-    fn: new Float64Array(c),
-    ptHistogram: new Float64Array(c * PT_BINS),
-  };
+  const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(n * c)) : null;
+  const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
+  const stats = emptyRawStats('multiclass', c);
   // Per-row scratch: exp(z_k - z_max) when no gradient is written, and the weighted B_k of soft rows.
   const ex = new Float64Array(c);
   const coef = new Float64Array(c);
   // Each class's gamma and power route (the same for every class without per-class gamma).
-  const gammas = Float64Array.from({ length: c }, (_, k) => (problem.gammas == null ? gamma : problem.gammas[k]));
+  const gammas = Float64Array.from({ length: c }, (_, k) => (batch.gammas == null ? gamma : batch.gammas[k]));
   const kinds = Int32Array.from(gammas, (g) => powerKind(g, false));
   const sum = new CompensatedSum();
   for (let row = 0, rows = 1; row < n; row += rows, rows = nextChunkRows(rows, c)) {
     const rowEnd = Math.min(n, row + rows);
-    sum.add(softmaxRows(problem, gammas, kinds, scale, gradient, losses, stats, ex, coef, row, rowEnd));
+    sum.add(softmaxRows(batch, gammas, kinds, scale, gradient, losses, stats, ex, coef, row, rowEnd));
   }
 
   // NaN when a gradient value was not finite (see softmaxRows).
   const lossSum = sum.value();
-  const loss = problem.reduction === 'mean' ? (denominator > 0 ? lossSum / denominator : 0) : lossSum;
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
   let finiteCheck = loss - loss;
   for (let k = 0; k < c; k++) finiteCheck += stats.lossSum[k] - stats.lossSum[k];
   return { loss, lossSum, count, denominator, gradient, losses, stats, nonFinite: finiteCheck === 0 ? 0 : 1 };
@@ -83,7 +75,7 @@ export function softmaxFocal(problem: SoftmaxProblem): FocalResult {
  * returns their loss sum, or NaN if a gradient value is not finite.
  */
 function softmaxRows(
-  problem: SoftmaxProblem,
+  batch: SoftmaxBatch,
   gammas: Float64Array,
   kinds: Int32Array,
   scale: number,
@@ -95,14 +87,14 @@ function softmaxRows(
   rowStart: number,
   rowEnd: number,
 ): number {
-  const { logits, labels, probabilities, weights, alpha } = problem;
+  const { logits, labels, probabilities, weights, alpha } = batch;
   const { support, lossSum: classLoss, tp, fp, fn, ptHistogram } = stats;
   // Local copies and fixed machine types, outside the loops (see sigmoid-focal.ts).
   const exp = expNonPositive;
-  const c = problem.c | 0;
-  const polyEps = +(problem.polyEpsilon ?? 0);
+  const c = batch.c | 0;
+  const polyEps = +(batch.polyEpsilon ?? 0);
   const sc = +scale;
-  const eps = +problem.labelSmoothing;
+  const eps = +batch.labelSmoothing;
   const smoothOffset = eps / c;
   const smoothScale = 1 - eps;
   const oneHot = labels !== null && eps === 0;

@@ -12,11 +12,11 @@
  */
 import { CompensatedSum } from './compensated-sum.js';
 import { countOf, lossDenominator, reduceLossSum } from './reduction.js';
-import type { FocalProblem, FocalResult } from './types.js';
+import type { KernelBatch, FocalResult } from './types.js';
 import { addRawStats, emptyRawStats } from './raw-stats.js';
 import { sharedBytes } from '../memory/batch-memory.js';
 
-type Numeric = FocalProblem['logits'] | Uint8Array | Int32Array;
+type Numeric = KernelBatch['logits'] | Uint8Array | Int32Array;
 
 /** `array` in shared memory (other threads see it without a copy of their own): as it is, or a copy. */
 function shared<T extends Numeric>(array: T): T {
@@ -37,23 +37,23 @@ function sharedOrNull<T extends Numeric>(array: T | null): T | null {
 }
 
 /** Rows of a multiclass row's outputs: losses are one per row there, one per element otherwise. */
-function lossesPerRow(problem: FocalProblem): number {
-  return problem.mode === 'multiclass' ? 1 : problem.c;
+function lossesPerRow(batch: KernelBatch): number {
+  return batch.mode === 'multiclass' ? 1 : batch.c;
 }
 
 /**
- * The problem with its inputs in shared memory and zero-filled shared outputs for the gradient
+ * The batch with its inputs in shared memory and zero-filled shared outputs for the gradient
  * and losses it asks for (gradientOut, lossesOut).
  */
-export function shareBatch(problem: FocalProblem): FocalProblem {
+export function shareBatch(batch: KernelBatch): KernelBatch {
   const outputs = {
-    gradientOut: problem.wantGradient ? sharedOutput(problem.n * problem.c) : undefined,
-    lossesOut: problem.wantLosses ? sharedOutput(problem.n * lossesPerRow(problem)) : undefined,
+    gradientOut: batch.wantGradient ? sharedOutput(batch.n * batch.c) : undefined,
+    lossesOut: batch.wantLosses ? sharedOutput(batch.n * lossesPerRow(batch)) : undefined,
   };
-  const common = { logits: shared(problem.logits), weights: sharedOrNull(problem.weights), alpha: problem.alpha, ...outputs };
-  return problem.mode === 'multiclass'
-    ? { ...problem, ...common, labels: sharedOrNull(problem.labels), probabilities: sharedOrNull(problem.probabilities) }
-    : { ...problem, ...common, targets: shared(problem.targets) };
+  const common = { logits: shared(batch.logits), weights: sharedOrNull(batch.weights), alpha: batch.alpha, ...outputs };
+  return batch.mode === 'multiclass'
+    ? { ...batch, ...common, labels: sharedOrNull(batch.labels), probabilities: sharedOrNull(batch.probabilities) }
+    : { ...batch, ...common, targets: shared(batch.targets) };
 }
 
 /** Row ranges [start, end) cutting n rows into `parts` contiguous ranges of near-equal size. */
@@ -65,30 +65,30 @@ export function rowRanges(n: number, parts: number): [number, number][] {
 }
 
 /**
- * Rows [start, end) of a shared batch as a problem of its own: views into the shared inputs and
+ * Rows [start, end) of a shared batch as a kernel batch of its own: views into the shared inputs and
  * outputs, and the whole batch's denominator, so its gradient is scaled as the unsplit one.
  */
-export function batchPart(problem: FocalProblem, start: number, end: number): FocalProblem {
-  const { c } = problem;
-  const per = lossesPerRow(problem);
-  const denominator = lossDenominator(problem.reduction, problem.normalizer, countOf(problem));
+export function batchPart(batch: KernelBatch, start: number, end: number): KernelBatch {
+  const { c } = batch;
+  const per = lossesPerRow(batch);
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, countOf(batch));
   const common = {
     n: end - start,
-    logits: problem.logits.subarray(start * c, end * c),
-    weights: problem.weights === null ? null : problem.weights.subarray(start, end),
-    normalizer: problem.reduction === 'mean' ? denominator : problem.normalizer,
-    gradientOut: problem.gradientOut?.subarray(start * c, end * c),
-    lossesOut: problem.lossesOut?.subarray(start * per, end * per),
+    logits: batch.logits.subarray(start * c, end * c),
+    weights: batch.weights === null ? null : batch.weights.subarray(start, end),
+    normalizer: batch.reduction === 'mean' ? denominator : batch.normalizer,
+    gradientOut: batch.gradientOut?.subarray(start * c, end * c),
+    lossesOut: batch.lossesOut?.subarray(start * per, end * per),
   };
-  if (problem.mode === 'multiclass') {
+  if (batch.mode === 'multiclass') {
     return {
-      ...problem,
+      ...batch,
       ...common,
-      labels: problem.labels === null ? null : problem.labels.subarray(start, end),
-      probabilities: problem.probabilities === null ? null : problem.probabilities.subarray(start * c, end * c),
+      labels: batch.labels === null ? null : batch.labels.subarray(start, end),
+      probabilities: batch.probabilities === null ? null : batch.probabilities.subarray(start * c, end * c),
     };
   }
-  return { ...problem, ...common, targets: problem.targets.subarray(start * c, end * c) };
+  return { ...batch, ...common, targets: batch.targets.subarray(start * c, end * c) };
 }
 
 /** What a part sends back: everything but the arrays it wrote into shared memory. */
@@ -100,11 +100,11 @@ export function partResult(result: FocalResult): PartResult {
 }
 
 /** The parts' results, in any order, merged into the result of the whole shared batch. */
-export function mergeParts(problem: FocalProblem, parts: PartResult[]): FocalResult {
+export function mergeParts(batch: KernelBatch, parts: PartResult[]): FocalResult {
   const sum = new CompensatedSum();
   let count = 0;
   let nonFinite = 0;
-  const stats = emptyRawStats(problem.mode, problem.c);
+  const stats = emptyRawStats(batch.mode, batch.c);
   for (const part of parts) {
     sum.add(part.lossSum);
     count += part.count;
@@ -112,18 +112,18 @@ export function mergeParts(problem: FocalProblem, parts: PartResult[]): FocalRes
     addRawStats(stats, part.stats);
   }
   const lossSum = sum.value();
-  const denominator = lossDenominator(problem.reduction, problem.normalizer, count);
-  const loss = reduceLossSum(problem.reduction, lossSum, denominator);
+  const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
+  const loss = reduceLossSum(batch.reduction, lossSum, denominator);
   // A sum of finite part sums can still overflow.
   let finiteCheck = loss - loss;
-  for (let k = 0; k < problem.c; k++) finiteCheck += stats.lossSum[k] - stats.lossSum[k];
+  for (let k = 0; k < batch.c; k++) finiteCheck += stats.lossSum[k] - stats.lossSum[k];
   return {
     loss,
     lossSum,
     count,
     denominator,
-    gradient: problem.wantGradient ? (problem.gradientOut ?? null) : null,
-    losses: problem.wantLosses ? (problem.lossesOut ?? null) : null,
+    gradient: batch.wantGradient ? (batch.gradientOut ?? null) : null,
+    losses: batch.wantLosses ? (batch.lossesOut ?? null) : null,
     stats,
     nonFinite: nonFinite > 0 || finiteCheck !== 0 ? 1 : 0,
   };

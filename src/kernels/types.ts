@@ -1,5 +1,5 @@
 /**
- * Shapes shared by the focal-loss kernels: the flat, typed problem a kernel reads and the
+ * Shapes shared by the focal-loss kernels: the flat, typed batch a kernel reads and the
  * raw result it writes. No Fastify, no pool, no I/O: these cross the worker boundary as-is.
  */
 
@@ -15,8 +15,8 @@ export type FloatArray = Float64Array | Float32Array;
  */
 export type TargetArray = FloatArray | Uint8Array | Int32Array;
 
-/** What every focal-loss problem has: an n x c batch of logits and the loss settings. */
-interface ProblemBase {
+/** What every kernel batch has: n x c logits and the loss settings. */
+interface BatchBase {
   n: number;
   c: number;
   /** n*c logits, row-major. */
@@ -54,13 +54,13 @@ interface ProblemBase {
   evaluation?: EvaluationRequest;
 }
 
-/** One gamma / alpha setting of a sweep (alpha as the problem's own: length c, or null). */
+/** One gamma / alpha setting of a sweep (alpha as the batch's own: length c, or null). */
 export interface SweepSetting {
   gamma: number;
   alpha: FloatArray | null;
 }
 
-/** What a problem asks for beyond the loss, gradient and per-class counters. */
+/** What a batch asks for beyond the loss, gradient and per-class counters. */
 export interface EvaluationRequest {
   /** Calibration bins and the Brier and NLL sums (asked for with the stats). */
   calibration: boolean;
@@ -71,7 +71,7 @@ export interface EvaluationRequest {
 }
 
 /**
- * The asymmetric loss (ASL, Ridnik et al. 2021) of a sigmoid problem: focusing exponents for the
+ * The asymmetric loss (ASL, Ridnik et al. 2021) of a sigmoid batch: focusing exponents for the
  * positive and the negative part of every column (length c each) and the probability margin
  * `clip` in [0, 1) shifted off the negatives' p. Alpha, when set, weights the positive part
  * (1 - alpha the negative part) as in focal loss.
@@ -83,25 +83,25 @@ export interface AsymmetricTerms {
 }
 
 /**
- * Binary and multilabel problems: `n` rows of `c` independent sigmoid elements (binary is c = 1).
+ * Binary and multilabel batches: `n` rows of `c` independent sigmoid elements (binary is c = 1).
  * `targets` holds n*c soft labels in [0, 1], row-major like `logits`.
  */
-export interface SigmoidProblem extends ProblemBase {
+export interface SigmoidBatch extends BatchBase {
   mode: 'binary' | 'multilabel';
   targets: TargetArray;
 }
 
 /**
- * Multiclass (softmax) problems: `n` rows of `c` logits. Targets are either class ids
+ * Multiclass (softmax) batches: `n` rows of `c` logits. Targets are either class ids
  * (Int32Array of length n, -1 marks an ignored row) or probability rows (length n*c).
  */
-export interface SoftmaxProblem extends ProblemBase {
+export interface SoftmaxBatch extends BatchBase {
   mode: 'multiclass';
   labels: Int32Array | null;
   probabilities: FloatArray | null;
 }
 
-export type FocalProblem = SigmoidProblem | SoftmaxProblem;
+export type KernelBatch = SigmoidBatch | SoftmaxBatch;
 
 /**
  * Per-class counters and sums, kept raw (no ratios) so that results of several batches
@@ -123,7 +123,7 @@ export interface RawClassStats {
    */
   ptHistogram: Float64Array;
   /**
-   * Evaluation sums, present when the problem asks for them (kernels/evaluated-focal.ts), all raw so
+   * Evaluation sums, present when the batch asks for them (kernels/evaluated-focal.ts), all raw so
    * they merge by addition like the counters above. They ignore weights and use unsmoothed targets.
    * calibration: per column (binary/multilabel: c columns; multiclass: one), CALIBRATION_BINS bins
    * of [count, value sum, hit sum] (value: p or the row's confidence; hit: positive or correct).

@@ -20,6 +20,7 @@ export interface ParsedInferenceBody {
  * likely cause; a NaN or a typo in a JSON body gets the parser's own message alone.
  */
 function looksBinary(body: Buffer): boolean {
+  // eslint-disable-next-line no-control-regex -- matching the control characters JSON never has is the point
   return !isUtf8(body) || /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(body.toString('latin1'));
 }
 

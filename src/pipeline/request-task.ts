@@ -11,7 +11,7 @@ import { decodeContentEncodingSync } from '../body/content-encoding.js';
 import { parseJsonBody } from '../body/parse-json.js';
 import { validationProblem } from '../errors/ajv-errors.js';
 import { ProblemError, type ProblemData } from '../errors/problem-error.js';
-import type { FocalProblem, FocalResult } from '../kernels/types.js';
+import type { KernelBatch, FocalResult } from '../kernels/types.js';
 import { parseInferenceBody } from '../oip/parse-inference-body.js';
 import { LossRequestSchema, type LossRequest } from '../schemas/loss-request.js';
 import { InferenceRequestSchema, type InferenceRequest } from '../schemas/oip.js';
@@ -25,7 +25,7 @@ import { answerInfer, prepareInfer } from './infer-pipeline.js';
 import type { ModelPath } from '../oip/models.js';
 import { answerLoss, prepareLoss } from './loss-pipeline.js';
 
-export type Kernel = (problem: FocalProblem) => FocalResult;
+export type Kernel = (batch: KernelBatch) => FocalResult;
 
 export interface PipelineLimits extends DecodeLimits {
   maxJsonDepth: number;
@@ -110,9 +110,9 @@ function prepareAndRun(task: RequestTask, kernel: Kernel): RequestOutcome {
   } catch (err) {
     return problemOutcome(err, null);
   }
-  const { problem } = prepared.decoded;
-  if (task.shareFromElements > 0 && problem.n > 1 && problem.n * problem.c >= task.shareFromElements) {
-    const shared = { ...prepared, decoded: { ...prepared.decoded, problem: shareBatch(problem) } };
+  const { batch } = prepared.decoded;
+  if (task.shareFromElements > 0 && batch.n > 1 && batch.n * batch.c >= task.shareFromElements) {
+    const shared = { ...prepared, decoded: { ...prepared.decoded, batch: shareBatch(batch) } };
     return { kind: 'prepared', prepared: shared, created: [] };
   }
   return finishRequest(prepared, null, kernel);
@@ -120,7 +120,7 @@ function prepareAndRun(task: RequestTask, kernel: Kernel): RequestOutcome {
 
 /** A prepared request's answer: its result given (merged from parts) or computed here. */
 export function finishRequest(prepared: PreparedRequest, result: FocalResult | null, kernel: Kernel): SettledOutcome {
-  return answerOutcome(prepared, result ?? kernel(prepared.decoded.problem));
+  return answerOutcome(prepared, result ?? kernel(prepared.decoded.batch));
 }
 
 /** The answer to a computed request, or the problem it turned out to be (a 422 overflow). */

@@ -55,7 +55,7 @@ export default fp(
       }
       const prepared: PreparedRequest =
         job.route === 'loss' ? prepareLoss(job.body, limits) : prepareInfer(job.params, job.body, job.binary, limits);
-      return settled(answerOutcome(prepared, await pool.run(prepared.decoded.problem, signal)));
+      return settled(answerOutcome(prepared, await pool.run(prepared.decoded.batch, signal)));
     }
 
     app.decorateReply('compute', async function compute(this: FastifyReply, job: ComputeJob): Promise<FastifyReply> {

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { ProblemError } from '../errors/problem-error.js';
-import type { FocalProblem, FocalResult } from '../kernels/types.js';
-import { ownedBuffers, problemBuffers } from './focal-task.js';
+import type { KernelBatch, FocalResult } from '../kernels/types.js';
+import { ownedBuffers, batchBuffers } from './focal-task.js';
 import { focalLossFast } from '../kernels/fast-focal.js';
 import { evaluatedFocal } from '../kernels/evaluated-focal.js';
 import { batchPart, mergeParts, rowRanges, type PartResult } from '../kernels/split-batch.js';
@@ -120,15 +120,15 @@ export class FocalPool {
   }
 
   /**
-   * Runs a decoded problem on a worker. The problem's arrays are transferred and unusable
+   * Runs a decoded batch on a worker. The batch's arrays are transferred and unusable
    * afterwards. When `signal` aborts, the promise rejects with the signal's reason if it is a
    * ProblemError (the caller decides: timeout, client gone), else with a timeout problem.
    */
-  async run(problem: FocalProblem, signal?: AbortSignal): Promise<FocalResult> {
+  async run(batch: KernelBatch, signal?: AbortSignal): Promise<FocalResult> {
     this.refuseWhenClosing();
     // The workers' kernel, so a batch gets the same numbers wherever it runs.
-    if (problem.n * problem.c <= this.inlineMaxElements) return evaluatedFocal(problem, focalLossFast);
-    return this.submit<FocalResult>({ kind: 'kernel', problem }, problemBuffers(problem), signal);
+    if (batch.n * batch.c <= this.inlineMaxElements) return evaluatedFocal(batch, focalLossFast);
+    return this.submit<FocalResult>({ kind: 'kernel', batch }, batchBuffers(batch), signal);
   }
 
   /**
@@ -158,14 +158,14 @@ export class FocalPool {
 
   /** A batch in shared memory, computed in row ranges on every idle worker, merged and answered. */
   private async runShared(prepared: PreparedRequest, signal: AbortSignal | undefined): Promise<RequestAnswer> {
-    const problem = prepared.decoded.problem;
-    const ranges = rowRanges(problem.n, Math.max(1, this.idle));
+    const batch = prepared.decoded.batch;
+    const ranges = rowRanges(batch.n, Math.max(1, this.idle));
     let result: FocalResult | null = null;
     if (ranges.length > 1) {
       const parts = await Promise.all(
-        ranges.map(([start, end]) => this.submit<PartResult>({ kind: 'part', problem: batchPart(problem, start, end) }, [], signal)),
+        ranges.map(([start, end]) => this.submit<PartResult>({ kind: 'part', batch: batchPart(batch, start, end) }, [], signal)),
       );
-      result = mergeParts(problem, parts);
+      result = mergeParts(batch, parts);
     }
     const answered = settled(await this.submit<SettledOutcome>({ kind: 'answer', prepared, result }, [], signal));
     if (ranges.length > 1 && answered.info !== null) answered.info = { ...answered.info, parts: ranges.length };

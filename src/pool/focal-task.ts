@@ -1,14 +1,14 @@
 /**
- * What crosses the worker boundary: a focal-loss problem whose typed arrays are transferred
+ * What crosses the worker boundary: a focal-loss batch whose typed arrays are transferred
  * (moved, not copied) to the worker, and a result whose arrays are transferred back.
  */
-import type { FocalProblem, FocalResult } from '../kernels/types.js';
+import type { KernelBatch, FocalResult } from '../kernels/types.js';
 
-/** The ArrayBuffers a problem owns, for the transfer list. */
-export function problemBuffers(problem: FocalProblem): ArrayBuffer[] {
-  const arrays: (ArrayBufferView | null)[] = [problem.logits, problem.weights, problem.alpha];
-  if (problem.mode === 'multiclass') arrays.push(problem.labels, problem.probabilities);
-  else arrays.push(problem.targets);
+/** The ArrayBuffers a batch owns, for the transfer list. */
+export function batchBuffers(batch: KernelBatch): ArrayBuffer[] {
+  const arrays: (ArrayBufferView | null)[] = [batch.logits, batch.weights, batch.alpha];
+  if (batch.mode === 'multiclass') arrays.push(batch.labels, batch.probabilities);
+  else arrays.push(batch.targets);
   return ownedBuffers(arrays);
 }
 

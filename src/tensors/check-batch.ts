@@ -5,7 +5,7 @@
  * /v2 and the CLI (each chunk, with errors named by file and row) check a batch here and
  * nowhere else.
  */
-import type { FloatArray, FocalProblem, TargetArray } from '../kernels/types.js';
+import type { FloatArray, KernelBatch, TargetArray } from '../kernels/types.js';
 import type { FieldErrors } from './field-errors.js';
 import type { FieldTensor, TensorValues } from './field-tensor.js';
 import type { LossSettings } from './loss-settings.js';
@@ -57,7 +57,7 @@ export function checkBatch(settings: Pick<LossSettings, 'mode' | 'ignoreIndex' |
 }
 
 /** The kernel's input: `n` rows of the checked arrays under the settings. */
-export function kernelBatch(settings: LossSettings, n: number, data: BatchArrays): FocalProblem {
+export function kernelBatch(settings: LossSettings, n: number, data: BatchArrays): KernelBatch {
   const common = {
     n,
     c: settings.meta.c,

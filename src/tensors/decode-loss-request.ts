@@ -1,11 +1,11 @@
 /**
  * A schema-valid POST /loss body (or an Open Inference Protocol request with its tensors already
- * decoded) -> a flat, typed focal-loss problem plus what the response needs (outputs, class
+ * decoded) -> a flat, typed kernel batch plus what the response needs (outputs, class
  * names, encoding, the conventions applied). Every semantic check lives here, once, for JSON
  * arrays, encoded and decoded tensors alike: shapes, N/C agreement, dtypes, value ranges, class
  * ids, probability rows, option combinations.
  */
-import type { FocalProblem } from '../kernels/types.js';
+import type { KernelBatch } from '../kernels/types.js';
 import type { LossRequest, Mode, Output } from '../schemas/loss-request.js';
 import { FLOAT_DTYPES, TENSOR_DTYPES } from '../schemas/encoded-tensor.js';
 import { ProblemError } from '../errors/problem-error.js';
@@ -26,7 +26,7 @@ export interface DecodeLimits {
 }
 
 export interface DecodedLossRequest {
-  problem: FocalProblem;
+  batch: KernelBatch;
   outputs: ReadonlySet<Output>;
   classNames: string[] | null;
   encoding: ResponseEncoding;
@@ -101,7 +101,7 @@ export function decodeLossRequest(request: LossInput, limits: DecodeLimits, name
   errors.throwIfAny();
   const data = errors.orThrow(checkBatch(settings, { logits: logits as FieldTensor, targets: targets as FieldTensor, weights }, errors));
   return {
-    problem: kernelBatch(settings, n, data),
+    batch: kernelBatch(settings, n, data),
     outputs: settings.outputs,
     classNames: settings.classNames,
     encoding: settings.encoding,

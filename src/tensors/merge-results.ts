@@ -83,8 +83,6 @@ export class ResultMerger {
   private readonly lossSum = new CompensatedSum();
   private count = 0;
   private readonly raw: RawClassStats;
-  /** Chunks merged so far. */
-  parts = 0;
 
   constructor(
     readonly mode: Mode,
@@ -97,7 +95,6 @@ export class ResultMerger {
     this.lossSum.add(part.lossSum);
     this.count += part.count;
     addRawStats(this.raw, part.stats);
-    this.parts++;
   }
 
   /** Reduces the merged sums once, as a single request over all `n` rows would. */

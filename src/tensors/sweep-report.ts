@@ -14,7 +14,7 @@ import type { DecodedSweep } from './decode-evaluation.js';
  */
 export function sweepLosses(reduction: Reduction, denominator: number, raw: RawClassStats): number[] {
   const sums = raw.sweepLossSum;
-  /* c8 ignore next -- the kernel adds the sums whenever the problem has a sweep */
+  /* c8 ignore next -- the kernel adds the sums whenever the batch has a sweep */
   if (sums === undefined) throw new Error('a sweep was asked for but not computed');
   return Array.from(sums, (sum) => reduceLossSum(reduction, sum, denominator));
 }

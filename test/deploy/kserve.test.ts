@@ -17,7 +17,6 @@ import { InferenceServiceSchema, ServingRuntimeSchema } from './kserve-crd-field
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const read = (file: string) => readFileSync(ROOT + file, 'utf8');
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Manifest = Record<string, any>;
 const runtime = parse(read('deploy/kserve/servingruntime.yaml')) as Manifest;
 const isvc = parse(read('deploy/kserve/inferenceservice.yaml')) as Manifest;

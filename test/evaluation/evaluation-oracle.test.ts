@@ -8,7 +8,7 @@
 import t from 'tap';
 import { buildTestApp, postLoss, SLOW_START } from '../helpers/app.js';
 import { compareToExpected } from '../helpers/reference-cases.js';
-import { naiveEvaluation, type NaiveEvaluationProblem } from '../helpers/naive-evaluation.js';
+import { naiveEvaluation, type NaiveEvaluationBatch } from '../helpers/naive-evaluation.js';
 
 /** A small seeded generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -24,8 +24,8 @@ function random(seed: number): () => number {
 type Form = 'binary' | 'binary-soft' | 'multilabel' | 'class-ids' | 'class-ids-ignored' | 'probability-rows';
 const FORMS: Form[] = ['binary', 'binary-soft', 'multilabel', 'class-ids', 'class-ids-ignored', 'probability-rows'];
 
-/** A random problem of a form, and its POST /loss body. */
-function randomCase(form: Form, rnd: () => number): { problem: NaiveEvaluationProblem; body: Record<string, unknown> } {
+/** A random batch of a form, and its POST /loss body. */
+function randomCase(form: Form, rnd: () => number): { batch: NaiveEvaluationBatch; body: Record<string, unknown> } {
   const mode = form.startsWith('binary') ? 'binary' : form === 'multilabel' ? 'multilabel' : 'multiclass';
   const n = 20 + Math.floor(rnd() * 200);
   const c = mode === 'binary' ? 1 : 2 + Math.floor(rnd() * 6);
@@ -70,7 +70,7 @@ function randomCase(form: Form, rnd: () => number): { problem: NaiveEvaluationPr
   };
   if (weights !== null) body.weights = weights;
   if (form === 'class-ids-ignored') body.ignore_index = -100;
-  const problem: NaiveEvaluationProblem = {
+  const batch: NaiveEvaluationBatch = {
     mode,
     n,
     c,
@@ -86,7 +86,7 @@ function randomCase(form: Form, rnd: () => number): { problem: NaiveEvaluationPr
     beta,
     sweep,
   };
-  return { problem, body };
+  return { batch, body };
 }
 
 t.test('random batches in every mode: stats and sweep equal the independent implementation', async (t) => {
@@ -94,10 +94,10 @@ t.test('random batches in every mode: stats and sweep equal the independent impl
   const rnd = random(15);
   for (const form of FORMS) {
     for (let run = 0; run < 4; run++) {
-      const { problem, body } = randomCase(form, rnd);
+      const { batch, body } = randomCase(form, rnd);
       const res = await postLoss(app, body);
       t.equal(res.status, 200, `${form} #${run}: 200`);
-      const expected = naiveEvaluation(problem);
+      const expected = naiveEvaluation(batch);
       t.same(compareToExpected(res.body.stats, expected.stats), [], `${form} #${run}: stats within tolerance`);
       t.same(compareToExpected(res.body.sweep, expected.sweep), [], `${form} #${run}: sweep within tolerance`);
     }

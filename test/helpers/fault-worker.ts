@@ -12,7 +12,7 @@ export const FAULT_OOM = 3333;
 export const FAULT_SLOW = 4444;
 
 export default function faultyTask(task: PoolTask): unknown {
-  const first = task.kind === 'kernel' || task.kind === 'part' ? task.problem.logits[0] : null;
+  const first = task.kind === 'kernel' || task.kind === 'part' ? task.batch.logits[0] : null;
   if (first === FAULT_THROW) throw new Error('injected fault: secret internal detail');
   if (first === FAULT_EXIT) process.exit(3);
   if (first === FAULT_OOM) {

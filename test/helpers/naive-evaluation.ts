@@ -3,13 +3,13 @@
  * statistics" and "Sweep" sections, with plain loops over rows, Math.exp / Math.log / Math.pow and
  * no code shared with src/: the independent oracle of test/evaluation. Moderate logits only.
  */
-import { naiveLosses, type NaiveProblem } from './naive-focal.js';
+import { naiveLosses, type NaiveBatch } from './naive-focal.js';
 
 const BINS = 15;
 const bin = (v: number) => Math.min(Math.floor(v * BINS), BINS - 1);
 const div = (a: number, b: number) => (b > 0 ? a / b : 0);
 
-export interface NaiveEvaluationProblem extends NaiveProblem {
+export interface NaiveEvaluationBatch extends NaiveBatch {
   /** multiclass class ids only: rows with this target are ignored. */
   ignoreIndex: number | null;
   beta: number;
@@ -25,7 +25,7 @@ interface Row {
 }
 
 /** Per multiclass row: class, prediction, softmax and the (unsmoothed) target row; null when ignored. */
-function softmaxRows(p: NaiveEvaluationProblem): (Row | null)[] {
+function softmaxRows(p: NaiveEvaluationBatch): (Row | null)[] {
   const rows: (Row | null)[] = [];
   for (let i = 0; i < p.n; i++) {
     if (p.classIds && p.targets[i] === p.ignoreIndex) {
@@ -56,7 +56,7 @@ function calibration(bins: number[][], count: number) {
 }
 
 /** The expected `stats` (and `sweep`) of a request, as the contract defines them. */
-export function naiveEvaluation(p: NaiveEvaluationProblem) {
+export function naiveEvaluation(p: NaiveEvaluationBatch) {
   const sigmoid = p.mode !== 'multiclass';
   const losses = naiveLosses(p);
   const c = p.c;

@@ -4,7 +4,7 @@
  * moderate logits only; the property tests use it as an independent oracle for the loss, and
  * its central finite differences as an oracle for the gradient.
  */
-export interface NaiveProblem {
+export interface NaiveBatch {
   mode: 'binary' | 'multilabel' | 'multiclass';
   n: number;
   c: number;
@@ -19,7 +19,7 @@ export interface NaiveProblem {
 }
 
 /** Per-element (sigmoid) or per-row (softmax) losses. */
-export function naiveLosses(p: NaiveProblem, logits = p.logits): number[] {
+export function naiveLosses(p: NaiveBatch, logits = p.logits): number[] {
   const out: number[] = [];
   if (p.mode !== 'multiclass') {
     for (let i = 0; i < p.n; i++) {
@@ -52,14 +52,14 @@ export function naiveLosses(p: NaiveProblem, logits = p.logits): number[] {
   return out;
 }
 
-export function naiveReduced(p: NaiveProblem, logits = p.logits): number {
+export function naiveReduced(p: NaiveBatch, logits = p.logits): number {
   const losses = naiveLosses(p, logits);
   const sum = losses.reduce((a, b) => a + b, 0);
   return p.reduction === 'mean' ? sum / losses.length : sum;
 }
 
 /** Central finite differences of the reduced loss with respect to every logit. */
-export function finiteDifferenceGradient(p: NaiveProblem, h = 1e-5): number[] {
+export function finiteDifferenceGradient(p: NaiveBatch, h = 1e-5): number[] {
   const g: number[] = [];
   const x = p.logits.slice();
   for (let i = 0; i < x.length; i++) {

@@ -5,10 +5,10 @@ import t from 'tap';
 import { focalLoss } from '../../src/kernels/focal.js';
 import { modulatingPower } from '../../src/kernels/power.js';
 import { CompensatedSum } from '../../src/kernels/compensated-sum.js';
-import { sigmoidProblem, softmaxProblem } from '../helpers/problems.js';
+import { sigmoidBatch, softmaxBatch } from '../helpers/batches.js';
 
-const sigmoid = sigmoidProblem;
-const softmax = softmaxProblem;
+const sigmoid = sigmoidBatch;
+const softmax = softmaxBatch;
 
 t.test('at z = 0 and y = 1: p_t = 1/2, loss = (1/2)^gamma ln 2', async (t) => {
   const r = focalLoss(sigmoid({ gamma: 2 }));

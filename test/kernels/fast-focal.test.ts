@@ -2,9 +2,9 @@
  * focalLossFast (the WASM SIMD kernels, src/kernels/fast-focal.ts) against focalLoss (the JS
  * reference kernels) and against the reference cases; the loader and every fallback to JS.
  * Needs the .wasm from `npm run build` (npm test and npm ci build it first).
- * Tolerances and why: test/helpers/fast-problems.ts.
+ * Tolerances and why: test/helpers/fast-batches.ts.
  */
-import { sigmoidProblem, softmaxProblem } from '../helpers/problems.js';
+import { sigmoidBatch, softmaxBatch } from '../helpers/batches.js';
 import t from 'tap';
 import fc from 'fast-check';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,16 +12,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { focalLoss } from '../../src/kernels/focal.js';
 import { CHUNK_ELEMENTS, defaultWasmPath, fastKernelInfo, focalLossFast, initFastKernels } from '../../src/kernels/fast-focal.js';
-import type { FocalProblem, FocalResult, SigmoidProblem, SoftmaxProblem } from '../../src/kernels/types.js';
+import type { KernelBatch, FocalResult, SigmoidBatch } from '../../src/kernels/types.js';
 import { decodeLossRequest } from '../../src/tensors/decode-loss-request.js';
 import { encodeLossResponse } from '../../src/tensors/encode-loss-response.js';
 import type { LossRequest } from '../../src/schemas/loss-request.js';
 import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
-import { arbitrarySpec, buildProblem, cloneProblem, compareResults, GAMMAS, worst, type Spec } from '../helpers/fast-problems.js';
+import { arbitrarySpec, buildBatch, cloneBatch, compareResults, GAMMAS, worst, type Spec } from '../helpers/fast-batches.js';
 
 /** Runs both kernels on the same input (each with its own output arrays) and compares. */
-function check(p: FocalProblem): string[] {
-  const reference = focalLoss(cloneProblem(p));
+function check(p: KernelBatch): string[] {
+  const reference = focalLoss(cloneBatch(p));
   return compareResults(p, focalLossFast(p), reference);
 }
 
@@ -61,9 +61,9 @@ const baseSpec: Spec = {
   seed: 1,
 };
 
-const sigmoid = (over: Partial<SigmoidProblem>): SigmoidProblem =>
-  sigmoidProblem({ n: 3, logits: new Float64Array([0.5, -2, 3]), targets: new Float64Array([1, 0, 1]), ...over });
-const softmax = softmaxProblem;
+const sigmoid = (over: Partial<SigmoidBatch>): SigmoidBatch =>
+  sigmoidBatch({ n: 3, logits: new Float64Array([0.5, -2, 3]), targets: new Float64Array([1, 0, 1]), ...over });
+const softmax = softmaxBatch;
 
 t.test('the WASM SIMD kernels are in use after npm run build', async (t) => {
   const info = fastKernelInfo();
@@ -77,22 +77,22 @@ for (const file of ['cases-regular.json', 'cases-extreme.json'] as const) {
   t.test(`reference cases, ${file}: within the cases' tolerance, and equal to the JS kernel`, async (t) => {
     for (const c of loadCases(file)) {
       const decoded = decodeLossRequest(c.request as LossRequest, { maxElements: 1e7, maxClasses: 1e5 });
-      const fast = focalLossFast(cloneProblem(decoded.problem));
+      const fast = focalLossFast(cloneBatch(decoded.batch));
       t.same(compareToExpected(encodeLossResponse(decoded, fast), c.expected), [], c.name);
-      t.same(compareResults(decoded.problem, fast, focalLoss(cloneProblem(decoded.problem))), [], `${c.name}: against the JS kernel`);
+      t.same(compareResults(decoded.batch, fast, focalLoss(cloneBatch(decoded.batch))), [], `${c.name}: against the JS kernel`);
     }
   });
 }
 
-t.test('random problems: every mode, gamma, target type, size and scale agrees with the JS kernel', async (t) => {
+t.test('random batches: every mode, gamma, target type, size and scale agrees with the JS kernel', async (t) => {
   fc.assert(
     fc.property(arbitrarySpec(), (spec) => {
-      const mismatches = check(buildProblem(spec));
+      const mismatches = check(buildBatch(spec));
       if (mismatches.length > 0) throw new Error(mismatches.slice(0, 5).join('\n'));
     }),
     { numRuns: 1500 },
   );
-  t.pass(`1500 random problems agree; worst relative errors ${JSON.stringify(worst)}`);
+  t.pass(`1500 random batches agree; worst relative errors ${JSON.stringify(worst)}`);
 });
 
 t.test('each listed gamma, every mode and target kind, odd sizes around the chunk size', async (t) => {
@@ -127,20 +127,20 @@ t.test('each listed gamma, every mode and target kind, odd sizes around the chun
         for (const scale of ['moderate', 'wide'] as const) {
           const spec: Spec = { ...baseSpec, mode, n, c, gamma, eps, targets, scale, alpha: cases % 2 === 0, weights: cases % 3 === 0 ? 'f64' : 'none', logits: cases % 2 === 0 ? 'f64' : 'f32', ignoreShare: 0.2, seed: cases + 1 };
           cases++;
-          const mismatches = check(buildProblem(spec));
+          const mismatches = check(buildBatch(spec));
           if (mismatches.length > 0) failures.push(`${JSON.stringify(spec)}: ${mismatches.slice(0, 3).join('; ')}`);
         }
       }
     }
   }
-  t.same(failures, [], `${cases} problems agree`);
+  t.same(failures, [], `${cases} batches agree`);
 });
 
 t.test('NaN-free for every gamma >= 0 and finite logits up to +-1000 (and +-1.7e308 element-wise)', async (t) => {
   fc.assert(
     fc.property(arbitrarySpec(), fc.double({ min: 0, max: 6, noNaN: true }), (spec0, gamma) => {
       const spec: Spec = { ...spec0, gamma, scale: 'wide', wantGradient: true, wantLosses: true };
-      const r = focalLossFast(buildProblem(spec));
+      const r = focalLossFast(buildBatch(spec));
       return r.nonFinite === 0 && Number.isFinite(r.loss) && r.gradient!.every(Number.isFinite) && r.losses!.every((v) => Number.isFinite(v) && v >= 0);
     }),
     { numRuns: 500 },
@@ -169,7 +169,7 @@ t.test('p_t histograms identical at bin edges: tied classes, p_t = 0.5 plus or m
   // just below 0.5 or exactly 0.5 depending on how the small terms are rounded into the sum.
   const row = [0.034414954483509064, 4.10939359664917, 0.9206829071044922, 40, 2.996021509170532, 40, -0.23468171060085297];
   const p = softmax({ n: 1, c: 7, logits: Float32Array.from(row), labels: new Int32Array([5]) });
-  t.same(compareResults(p, focalLossFast(cloneProblem(p)), focalLoss(cloneProblem(p))), []);
+  t.same(compareResults(p, focalLossFast(cloneBatch(p)), focalLoss(cloneBatch(p))), []);
   fc.assert(
     fc.property(
       fc.integer({ min: 2, max: 40 }),
@@ -196,13 +196,13 @@ t.test('p_t histograms identical at bin edges: tied classes, p_t = 0.5 plus or m
 
 t.test('gradientOut and lossesOut: written in place, views at a nonzero offset of a shared buffer', async (t) => {
   for (const mode of ['multilabel', 'multiclass'] as const) {
-    const p = buildProblem({ ...baseSpec, mode, n: 300, c: 41, targets: mode === 'multiclass' ? 'labels' : 'soft-f32', shared: true, ignoreShare: 0.3 });
+    const p = buildBatch({ ...baseSpec, mode, n: 300, c: 41, targets: mode === 'multiclass' ? 'labels' : 'soft-f32', shared: true, ignoreShare: 0.3 });
     const r = focalLossFast(p);
     t.equal(r.gradient, p.gradientOut, `${mode}: the result's gradient is gradientOut`);
     t.equal(r.losses, p.lossesOut, `${mode}: the result's losses are lossesOut`);
     t.equal(p.gradientOut!.byteOffset, 24);
     t.ok(p.gradientOut!.buffer instanceof SharedArrayBuffer);
-    t.same(compareResults(p, r, focalLoss(cloneProblem(p))), [], mode);
+    t.same(compareResults(p, r, focalLoss(cloneBatch(p))), [], mode);
   }
 });
 
@@ -219,8 +219,8 @@ t.test('outputs not asked for are not computed; ignored rows keep zero gradient'
   t.ok(all.gradient!.every((g) => g === 0));
 });
 
-t.test('problems the WASM kernels leave to the JS kernel give its result bit for bit', async (t) => {
-  const routed: [string, FocalProblem][] = [
+t.test('batches the WASM kernels leave to the JS kernel give its result bit for bit', async (t) => {
+  const routed: [string, KernelBatch][] = [
     ['multiclass, gamma 3.7 (general pow)', softmax({ gamma: 3.7 })],
     ['multiclass, gamma 7', softmax({ gamma: 7 })],
     ['sigmoid soft labels, gamma 3.7', sigmoid({ targets: new Float64Array([0.3, 0.5, 1]), gamma: 3.7 })],
@@ -239,12 +239,12 @@ t.test('problems the WASM kernels leave to the JS kernel give its result bit for
     ['an infinite logit (multiclass)', softmax({ logits: new Float64Array([1, Infinity, 3, 3, 2, 1]) })],
   ];
   for (const [name, p] of routed) {
-    const a = focalLossFast(cloneProblem(p));
-    const b = focalLoss(cloneProblem(p));
+    const a = focalLossFast(cloneBatch(p));
+    const b = focalLoss(cloneBatch(p));
     t.ok(identical(a, b), name);
   }
   t.ok(focalLoss(softmax({ normalizer: 1e-310 })).nonFinite > 0, 'the overflow case is non-finite');
-  // No targets at all is not a problem the contract allows: both kernels refuse it the same way.
+  // No targets at all is not a batch the contract allows: both kernels refuse it the same way.
   t.throws(() => focalLoss(softmax({ labels: null, probabilities: null })), TypeError);
   t.throws(() => focalLossFast(softmax({ labels: null, probabilities: null })), TypeError);
   // Hard sigmoid labels with a general gamma take the log-space route in WASM as in JS: close, not routed.
@@ -252,7 +252,7 @@ t.test('problems the WASM kernels leave to the JS kernel give its result bit for
 });
 
 t.test('the fallback: FOCAL_KERNELS=js, the disable option, no SIMD, a missing or broken .wasm', async (t) => {
-  const problems = [buildProblem({ ...baseSpec, mode: 'multilabel', n: 50, c: 7, targets: 'soft-f64', gamma: 2.5 }), buildProblem({ ...baseSpec, mode: 'multiclass', n: 40, c: 9, targets: 'labels', eps: 0.1 })];
+  const batches = [buildBatch({ ...baseSpec, mode: 'multilabel', n: 50, c: 7, targets: 'soft-f64', gamma: 2.5 }), buildBatch({ ...baseSpec, mode: 'multiclass', n: 40, c: 9, targets: 'labels', eps: 0.1 })];
   const dir = mkdtempSync(path.join(tmpdir(), 'fast-focal-'));
   const broken = path.join(dir, 'focal-kernels.wasm');
   writeFileSync(broken, 'not a wasm module');
@@ -280,11 +280,11 @@ t.test('the fallback: FOCAL_KERNELS=js, the disable option, no SIMD, a missing o
     t.match(info.reason, reason, `${name}: reason`);
     t.equal(fastKernelInfo().wasm, false);
     t.equal(fastKernelInfo().memoryBytes, 0);
-    for (const p of problems) t.ok(identical(focalLossFast(cloneProblem(p)), focalLoss(cloneProblem(p))), `${name}: the JS kernel's result, bit for bit`);
+    for (const p of batches) t.ok(identical(focalLossFast(cloneBatch(p)), focalLoss(cloneBatch(p))), `${name}: the JS kernel's result, bit for bit`);
   }
   const info = initFastKernels();
   t.equal(info.wasm, true, 'in use again after a plain init');
-  for (const p of problems) t.same(check(p), []);
+  for (const p of batches) t.same(check(p), []);
 });
 
 t.test('defaultWasmPath: next to the compiled module, else the package dist/', async (t) => {
@@ -296,17 +296,17 @@ t.test('defaultWasmPath: next to the compiled module, else the package dist/', a
 
 t.test('memory: grows with C and the chunk, not with N, and is reused by later calls', async (t) => {
   initFastKernels();
-  const big = buildProblem({ ...baseSpec, n: 5 * CHUNK_ELEMENTS + 1 });
+  const big = buildBatch({ ...baseSpec, n: 5 * CHUNK_ELEMENTS + 1 });
   t.same(check(big), []);
   const after = fastKernelInfo().memoryBytes;
   t.ok(after < 1 << 20, `a ${big.n}-element batch needs ${after} bytes of WASM memory`);
   for (let i = 0; i < 30; i++) {
-    focalLossFast(buildProblem({ ...baseSpec, mode: 'multilabel', n: 400 + i, c: 13, seed: i }));
+    focalLossFast(buildBatch({ ...baseSpec, mode: 'multilabel', n: 400 + i, c: 13, seed: i }));
     focalLossFast(big);
   }
   t.equal(fastKernelInfo().memoryBytes, after, 'no growth over repeated calls');
-  // A wide multiclass problem: one row per chunk, statistics for 50,000 classes.
-  const wide = buildProblem({ ...baseSpec, mode: 'multiclass', n: 3, c: 50000, targets: 'labels', scale: 'wide' });
+  // A wide multiclass batch: one row per chunk, statistics for 50,000 classes.
+  const wide = buildBatch({ ...baseSpec, mode: 'multiclass', n: 3, c: 50000, targets: 'labels', scale: 'wide' });
   t.same(check(wide), []);
   t.ok(fastKernelInfo().memoryBytes > after, 'grew for C = 50,000');
 });

@@ -6,43 +6,43 @@ import t from 'tap';
 import fc from 'fast-check';
 import { focalLoss } from '../../src/kernels/focal.js';
 import type { FocalResult } from '../../src/kernels/types.js';
-import { finiteDifferenceGradient, naiveLosses, naiveReduced, type NaiveProblem } from '../helpers/naive-focal.js';
-import { arbitraryProblem, toKernelProblem } from '../helpers/problems.js';
+import { finiteDifferenceGradient, naiveLosses, naiveReduced, type NaiveBatch } from '../helpers/naive-focal.js';
+import { arbitraryBatch, toKernelBatch } from '../helpers/batches.js';
 
 const close = (a: number, b: number, abs: number, rel: number) => Math.abs(a - b) <= abs + rel * Math.abs(b);
 const RUNS = { numRuns: 300 };
 
-function run(p: NaiveProblem, f32 = false): FocalResult {
-  return focalLoss(toKernelProblem(p, f32));
+function run(p: NaiveBatch, f32 = false): FocalResult {
+  return focalLoss(toKernelBatch(p, f32));
 }
 
 t.test('loss equals the textbook formula on moderate logits', async (t) => {
   fc.assert(
-    fc.property(arbitraryProblem(), (p) => {
+    fc.property(arbitraryBatch(), (p) => {
       const r = run(p);
       const naive = naiveLosses(p);
       return close(r.loss, naiveReduced(p), 1e-12, 1e-9) && naive.every((v, i) => close(r.losses![i], v, 1e-12, 1e-9));
     }),
     RUNS,
   );
-  t.pass('300 random problems agree');
+  t.pass('300 random batches agree');
 });
 
 t.test('the analytic gradient agrees with central finite differences', async (t) => {
   fc.assert(
-    fc.property(arbitraryProblem(), (p) => {
+    fc.property(arbitraryBatch(), (p) => {
       const r = run(p);
       const fd = finiteDifferenceGradient(p);
       return fd.every((v, i) => close(r.gradient![i], v, 1e-6, 1e-5));
     }),
     RUNS,
   );
-  t.pass('300 random problems agree');
+  t.pass('300 random batches agree');
 });
 
 t.test('gamma = 0 is exactly (alpha-weighted) cross-entropy', async (t) => {
   fc.assert(
-    fc.property(arbitraryProblem(), (p0) => {
+    fc.property(arbitraryBatch(), (p0) => {
       const p = { ...p0, gamma: 0 };
       const r = run(p);
       // Cross-entropy written independently: -sum y log(prob).
@@ -69,12 +69,12 @@ t.test('gamma = 0 is exactly (alpha-weighted) cross-entropy', async (t) => {
     }),
     RUNS,
   );
-  t.pass('300 random problems agree');
+  t.pass('300 random batches agree');
 });
 
 t.test('sum = mean x count, and none reports the sum', async (t) => {
   fc.assert(
-    fc.property(arbitraryProblem(), (p) => {
+    fc.property(arbitraryBatch(), (p) => {
       const mean = run({ ...p, reduction: 'mean' });
       const sum = run({ ...p, reduction: 'sum' });
       const none = run({ ...p, reduction: 'none' });
@@ -83,17 +83,17 @@ t.test('sum = mean x count, and none reports the sum', async (t) => {
     }),
     RUNS,
   );
-  t.pass('300 random problems agree');
+  t.pass('300 random batches agree');
 });
 
 t.test('permuting rows permutes losses and gradients', async (t) => {
   fc.assert(
     fc.property(
-      arbitraryProblem().chain((p) => fc.tuple(fc.constant(p), fc.shuffledSubarray([...Array(p.n).keys()], { minLength: p.n, maxLength: p.n }))),
+      arbitraryBatch().chain((p) => fc.tuple(fc.constant(p), fc.shuffledSubarray([...Array(p.n).keys()], { minLength: p.n, maxLength: p.n }))),
       ([p, perm]) => {
         const rows = p.mode === 'multiclass' && p.classIds ? 1 : p.c;
         const pick = <T>(a: T[], width: number) => perm.flatMap((i) => a.slice(i * width, (i + 1) * width));
-        const q: NaiveProblem = {
+        const q: NaiveBatch = {
           ...p,
           logits: pick(p.logits, p.c),
           targets: pick(p.targets, rows),
@@ -119,7 +119,7 @@ t.test('permuting rows permutes losses and gradients', async (t) => {
 
 t.test('float32 logits give the same result as the same values widened to float64', async (t) => {
   fc.assert(
-    fc.property(arbitraryProblem(), (p) => {
+    fc.property(arbitraryBatch(), (p) => {
       const widened = { ...p, logits: Array.from(new Float32Array(p.logits)), weights: p.weights && Array.from(new Float32Array(p.weights)) };
       const a = run(p, true);
       const b = run(widened, false);
@@ -127,14 +127,14 @@ t.test('float32 logits give the same result as the same values widened to float6
     }),
     RUNS,
   );
-  t.pass('300 random problems agree');
+  t.pass('300 random batches agree');
 });
 
 t.test('extreme logits and gamma < 1 stay finite and non-negative', async (t) => {
   const extreme = fc.oneof(fc.constantFrom(1000, -1000, 745, -745, 40, -40, 0), fc.double({ min: -1000, max: 1000, noNaN: true }));
   fc.assert(
     fc.property(
-      arbitraryProblem(),
+      arbitraryBatch(),
       fc.array(extreme, { minLength: 200, maxLength: 200 }),
       fc.double({ min: 0, max: 1, noNaN: true }),
       (p, zs, gamma) => {
@@ -151,5 +151,5 @@ t.test('extreme logits and gamma < 1 stay finite and non-negative', async (t) =>
     ),
     { numRuns: 500 },
   );
-  t.pass('500 random extreme problems are finite');
+  t.pass('500 random extreme batches are finite');
 });

@@ -7,11 +7,11 @@ import t from 'tap';
 import fc from 'fast-check';
 import { focalLoss } from '../../src/kernels/focal.js';
 import { PT_BINS, ptBin } from '../../src/kernels/pt-histogram.js';
-import type { FocalProblem } from '../../src/kernels/types.js';
+import type { KernelBatch } from '../../src/kernels/types.js';
 
 const base = { weights: null, alpha: null, gamma: 2, labelSmoothing: 0, reduction: 'mean' as const, normalizer: null, wantGradient: false, wantLosses: false };
 
-function hist(p: FocalProblem): number[][] {
+function hist(p: KernelBatch): number[][] {
   const h = focalLoss(p).stats.ptHistogram;
   return Array.from({ length: p.c }, (_, k) => Array.from(h.subarray(k * PT_BINS, (k + 1) * PT_BINS)));
 }

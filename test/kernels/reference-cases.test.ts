@@ -13,7 +13,7 @@ for (const file of ['cases-regular.json', 'cases-extreme.json'] as const) {
   t.test(file, async (t) => {
     for (const c of loadCases(file)) {
       const decoded = decodeLossRequest(c.request as LossRequest, { maxElements: 1e7, maxClasses: 1e5 });
-      const body = encodeLossResponse(decoded, focalLoss(decoded.problem));
+      const body = encodeLossResponse(decoded, focalLoss(decoded.batch));
       t.same(compareToExpected(body, c.expected), [], c.name);
     }
   });

@@ -2,19 +2,19 @@
  * A batch cut into row ranges, each computed on its own (as the pool's workers do, in shared
  * memory), merges into the unsplit kernel's result: gradient and losses bit for bit (each part
  * scales by the whole batch's denominator), counts and histograms exactly, sums within a few ulp
- * (only the order of additions differs). Random problems of every mode and option, random cuts.
+ * (only the order of additions differs). Random batches of every mode and option, random cuts.
  */
 import t from 'tap';
 import fc from 'fast-check';
 import { focalLoss } from '../../src/kernels/focal.js';
 import { batchPart, mergeParts, partResult, rowRanges, shareBatch } from '../../src/kernels/split-batch.js';
-import type { FocalProblem, FocalResult } from '../../src/kernels/types.js';
+import type { KernelBatch, FocalResult } from '../../src/kernels/types.js';
 import { evaluatedFocal, type FocalKernel } from '../../src/kernels/evaluated-focal.js';
 import { focalLossFast, initFastKernels } from '../../src/kernels/fast-focal.js';
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-13 * Math.abs(b) + 1e-300;
 
-const problemArb: fc.Arbitrary<FocalProblem> = fc
+const batchArb: fc.Arbitrary<KernelBatch> = fc
   .record({
     mode: fc.constantFrom('binary', 'multilabel', 'multiclass' as const),
     n: fc.integer({ min: 1, max: 60 }),
@@ -30,7 +30,7 @@ const problemArb: fc.Arbitrary<FocalProblem> = fc
     hard: fc.boolean(),
     seed: fc.integer({ min: 1, max: 2 ** 30 }),
   })
-  .map((r): FocalProblem => {
+  .map((r): KernelBatch => {
     let s = r.seed;
     const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const c = r.mode === 'binary' ? 1 : r.c;
@@ -69,19 +69,19 @@ const problemArb: fc.Arbitrary<FocalProblem> = fc
 /** Cut points: `parts` ranges in random places (some may be a single row). */
 const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 7 });
 
-function splitAndMerge(problem: FocalProblem, cuts: number[], kernel: FocalKernel = focalLoss): FocalResult {
-  const shared = shareBatch(problem);
-  const points = [...new Set([0, ...cuts.map((u) => Math.floor(u * problem.n)), problem.n])].sort((a, b) => a - b);
+function splitAndMerge(batch: KernelBatch, cuts: number[], kernel: FocalKernel = focalLoss): FocalResult {
+  const shared = shareBatch(batch);
+  const points = [...new Set([0, ...cuts.map((u) => Math.floor(u * batch.n)), batch.n])].sort((a, b) => a - b);
   const parts = [];
   for (let p = 0; p + 1 < points.length; p++) if (points[p] < points[p + 1]) parts.push(partResult(kernel(batchPart(shared, points[p], points[p + 1]))));
   return mergeParts(shared, parts.reverse());
 }
 
-t.test('split and merged equals unsplit, for random problems and random cuts', async (t) => {
+t.test('split and merged equals unsplit, for random batches and random cuts', async (t) => {
   fc.assert(
-    fc.property(problemArb, cutsArb, (problem, cuts) => {
-      const whole = focalLoss(problem);
-      const merged = splitAndMerge(problem, cuts);
+    fc.property(batchArb, cutsArb, (batch, cuts) => {
+      const whole = focalLoss(batch);
+      const merged = splitAndMerge(batch, cuts);
       const same = (a: ArrayLike<number> | null, b: ArrayLike<number> | null) => (a === null ? b === null : b !== null && a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i])));
       const near = (a: ArrayLike<number> | null, b: ArrayLike<number> | null) => (a === null ? b === null : b !== null && Array.from(a).every((v, i) => close(v, b[i])));
       const s = merged.stats;
@@ -106,26 +106,26 @@ t.test('split and merged equals unsplit, for random problems and random cuts', a
     }),
     { numRuns: 500 },
   );
-  t.pass('500 random problems and cuts agree');
+  t.pass('500 random batches and cuts agree');
 });
 
-/** The problem asking for every evaluation sum: calibration, confusion (multiclass) and a sweep (not with none). */
-function withEvaluationRequest(problem: FocalProblem): FocalProblem {
-  const alpha = problem.alpha === null ? null : problem.alpha.map((a) => a / 2);
-  const sweep = problem.reduction === 'none' ? [] : [{ gamma: 0, alpha: null }, { gamma: 1.5, alpha }, { gamma: problem.gamma, alpha: problem.alpha }];
-  return { ...problem, evaluation: { calibration: true, confusion: problem.mode === 'multiclass', sweep } };
+/** The batch asking for every evaluation sum: calibration, confusion (multiclass) and a sweep (not with none). */
+function withEvaluationRequest(batch: KernelBatch): KernelBatch {
+  const alpha = batch.alpha === null ? null : batch.alpha.map((a) => a / 2);
+  const sweep = batch.reduction === 'none' ? [] : [{ gamma: 0, alpha: null }, { gamma: 1.5, alpha }, { gamma: batch.gamma, alpha: batch.alpha }];
+  return { ...batch, evaluation: { calibration: true, confusion: batch.mode === 'multiclass', sweep } };
 }
 
 const EVALUATION_SUMS = ['calibration', 'scoreSums', 'confusion', 'sweepLossSum', 'sweepClassLossSum'] as const;
 
 t.test('evaluation sums: split and merged equals unsplit (counts exactly, sums within ulps), with the JS and the WASM kernel', async (t) => {
   t.ok(initFastKernels().wasm, 'the WASM kernels are built (npm run build:wasm)');
-  for (const kernel of [(p: FocalProblem) => evaluatedFocal(p, focalLoss), (p: FocalProblem) => evaluatedFocal(p, focalLossFast)]) {
+  for (const kernel of [(p: KernelBatch) => evaluatedFocal(p, focalLoss), (p: KernelBatch) => evaluatedFocal(p, focalLossFast)]) {
     fc.assert(
-      fc.property(problemArb, cutsArb, (plain, cuts) => {
-        const problem = withEvaluationRequest(plain);
-        const whole = kernel(problem).stats;
-        const merged = splitAndMerge(problem, cuts, kernel).stats;
+      fc.property(batchArb, cutsArb, (plain, cuts) => {
+        const batch = withEvaluationRequest(plain);
+        const whole = kernel(batch).stats;
+        const merged = splitAndMerge(batch, cuts, kernel).stats;
         return EVALUATION_SUMS.every((key) => {
           const a = merged[key];
           const b = whole[key];
@@ -137,16 +137,16 @@ t.test('evaluation sums: split and merged equals unsplit (counts exactly, sums w
       { numRuns: 300 },
     );
   }
-  t.pass('300 random problems and cuts agree, each kernel');
+  t.pass('300 random batches and cuts agree, each kernel');
 });
 
 t.test('evaluation sums do not depend on the kernel path: the WASM kernel and the JS kernel agree', async (t) => {
   initFastKernels();
   fc.assert(
-    fc.property(problemArb, (plain) => {
-      const problem = withEvaluationRequest(plain);
-      const fast = evaluatedFocal(problem, focalLossFast).stats;
-      const js = evaluatedFocal(problem, focalLoss).stats;
+    fc.property(batchArb, (plain) => {
+      const batch = withEvaluationRequest(plain);
+      const fast = evaluatedFocal(batch, focalLossFast).stats;
+      const js = evaluatedFocal(batch, focalLoss).stats;
       return EVALUATION_SUMS.every((key) => {
         const a = fast[key];
         const b = js[key];
@@ -155,15 +155,15 @@ t.test('evaluation sums do not depend on the kernel path: the WASM kernel and th
     }),
     { numRuns: 300 },
   );
-  t.pass('300 random problems agree');
+  t.pass('300 random batches agree');
 });
 
 t.test('shareBatch puts inputs and outputs in shared memory; parts are views, not copies', async (t) => {
-  const problem: FocalProblem = {
+  const batch: KernelBatch = {
     mode: 'multiclass', n: 4, c: 2, logits: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), labels: new Int32Array([0, 1, -1, 1]), probabilities: null,
     weights: new Float64Array([1, 2, 3, 4]), alpha: null, gamma: 2, labelSmoothing: 0, reduction: 'none', normalizer: null, wantGradient: true, wantLosses: true,
   };
-  const shared = shareBatch(problem);
+  const shared = shareBatch(batch);
   t.ok(shared.logits.buffer instanceof SharedArrayBuffer && shared.logits instanceof Float32Array, 'logits keep their dtype, in shared memory');
   t.ok(shared.mode === 'multiclass' && shared.labels!.buffer instanceof SharedArrayBuffer);
   t.equal(shared.gradientOut!.length, 8);
@@ -183,12 +183,12 @@ t.test('rowRanges covers every row once, in near-equal contiguous ranges', async
 
 t.test('a merged sum that overflows is reported as non-finite', async (t) => {
   const z = 1.7e308;
-  const problem: FocalProblem = {
+  const batch: KernelBatch = {
     mode: 'binary', n: 2, c: 1, logits: new Float64Array([z, z]), targets: new Float64Array([0, 0]), weights: null, alpha: null,
     gamma: 0, labelSmoothing: 0, reduction: 'sum', normalizer: null, wantGradient: true, wantLosses: false,
   };
-  const shared = shareBatch(problem);
+  const shared = shareBatch(batch);
   const merged = mergeParts(shared, [partResult(focalLoss(batchPart(shared, 0, 1))), partResult(focalLoss(batchPart(shared, 1, 2)))]);
   t.equal(merged.nonFinite, 1, 'each part is finite, their sum is not');
-  t.equal(focalLoss(problem).nonFinite, 1, 'as the unsplit kernel says');
+  t.equal(focalLoss(batch).nonFinite, 1, 'as the unsplit kernel says');
 });

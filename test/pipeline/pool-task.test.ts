@@ -97,13 +97,13 @@ t.test('an /v2 body becomes the protocol answer; an unknown model is a problem',
 t.test('a large batch comes back prepared in shared memory; parts and the answer finish it', async (t) => {
   const request = { mode: 'multilabel', logits: [[1, -2], [0.5, 3], [-1, 0], [2, 2]], targets: [[1, 0], [0, 1], [1, 1], [0, 0]], reduction: 'none' };
   const value = expectKind(outcome(lossTask(JSON.stringify(request), { shareFromElements: 8 })), 'prepared');
-  const { problem } = value.prepared.decoded;
-  t.ok(problem.logits.buffer instanceof SharedArrayBuffer, 'inputs in shared memory');
-  t.ok(problem.gradientOut!.buffer instanceof SharedArrayBuffer, 'outputs in shared memory');
+  const { batch } = value.prepared.decoded;
+  t.ok(batch.logits.buffer instanceof SharedArrayBuffer, 'inputs in shared memory');
+  t.ok(batch.gradientOut!.buffer instanceof SharedArrayBuffer, 'outputs in shared memory');
   const { batchPart, mergeParts } = await import('../../src/kernels/split-batch.js');
-  const parts = [batchPart(problem, 0, 1), batchPart(problem, 1, 4)].map((p) => runPoolTask({ kind: 'part', problem: p }, focalLoss).value as PartResult);
+  const parts = [batchPart(batch, 0, 1), batchPart(batch, 1, 4)].map((p) => runPoolTask({ kind: 'part', batch: p }, focalLoss).value as PartResult);
   t.notOk('gradient' in parts[0], 'a part sends back sums and counters only');
-  const merged = mergeParts(problem, parts);
+  const merged = mergeParts(batch, parts);
   const answer = expectKind(runPoolTask({ kind: 'answer', prepared: value.prepared, result: merged }, focalLoss).value as RequestOutcome, 'answer');
   const direct = expectKind(outcome(lossTask(JSON.stringify(request))), 'answer');
   t.same(JSON.parse(Buffer.from(answer.answer.body).toString()), JSON.parse(Buffer.from(direct.answer.body).toString()), 'the split answer equals the unsplit one');
@@ -112,11 +112,11 @@ t.test('a large batch comes back prepared in shared memory; parts and the answer
 });
 
 t.test('kernel tasks return the kernel result with its arrays to transfer', async (t) => {
-  const problem = {
+  const batch = {
     mode: 'binary' as const, n: 2, c: 1, logits: new Float64Array([1, -1]), targets: new Float64Array([1, 0]), weights: null, alpha: null,
     gamma: 2, labelSmoothing: 0, reduction: 'mean' as const, normalizer: null, wantGradient: true, wantLosses: false,
   };
-  const out = runPoolTask({ kind: 'kernel', problem }, focalLoss);
+  const out = runPoolTask({ kind: 'kernel', batch }, focalLoss);
   t.equal((out.value as FocalResult).count, 2);
   t.ok(out.transfer.length >= 1);
 });

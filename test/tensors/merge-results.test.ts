@@ -7,13 +7,13 @@ import t, { type Test } from 'tap';
 import fc from 'fast-check';
 import { evaluatedFocal } from '../../src/kernels/evaluated-focal.js';
 import { focalLoss } from '../../src/kernels/focal.js';
-import type { FocalProblem, Mode, Reduction } from '../../src/kernels/types.js';
+import type { KernelBatch, Mode, Reduction } from '../../src/kernels/types.js';
 import { reportStats } from '../../src/tensors/class-stats.js';
 import { addRawStats, emptyRawStats, rawStatsFromReport, ResultMerger } from '../../src/tensors/merge-results.js';
 import { gradientScale, lossDenominator, reduceLossSum } from '../../src/kernels/reduction.js';
 
-/** A deterministic random problem of n x c. */
-function problem(mode: Mode, n: number, c: number, seed: number, opts: { reduction?: Reduction; ignore?: boolean; normalizer?: number | null } = {}): FocalProblem {
+/** A deterministic random batch of n x c. */
+function batch(mode: Mode, n: number, c: number, seed: number, opts: { reduction?: Reduction; ignore?: boolean; normalizer?: number | null } = {}): KernelBatch {
   let s = seed >>> 0 || 1;
   const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   const cols = mode === 'binary' ? 1 : c;
@@ -39,8 +39,8 @@ function problem(mode: Mode, n: number, c: number, seed: number, opts: { reducti
   return { mode, ...common, targets: Float64Array.from({ length: n * cols }, () => (rand() < 0.3 ? 1 : 0)) };
 }
 
-/** Rows [a, b) of a problem, computed with reduction sum (as the CLI computes chunks). */
-function slice(p: FocalProblem, a: number, b: number): FocalProblem {
+/** Rows [a, b) of a batch, computed with reduction sum (as the CLI computes chunks). */
+function slice(p: KernelBatch, a: number, b: number): KernelBatch {
   const c = p.c;
   const base = {
     ...p,
@@ -59,7 +59,7 @@ function close(t: Test, actual: number, expected: number, what: string, rel = 1e
   t.ok(actual === expected || err <= rel, `${what}: ${actual} vs ${expected} (relative error ${err})`);
 }
 
-function mergedEqualsWhole(t: Test, p: FocalProblem, cuts: number[]) {
+function mergedEqualsWhole(t: Test, p: KernelBatch, cuts: number[]) {
   const whole = focalLoss(p);
   const merger = new ResultMerger(p.mode, p.c);
   const gradient = new Float64Array(p.n * p.c);
@@ -94,20 +94,20 @@ function mergedEqualsWhole(t: Test, p: FocalProblem, cuts: number[]) {
 for (const mode of ['binary', 'multilabel', 'multiclass'] as const) {
   for (const reduction of ['mean', 'sum', 'none'] as const) {
     t.test(`${mode}, ${reduction}: chunks merge to the whole batch's result`, async (t) => {
-      mergedEqualsWhole(t, problem(mode, 997, 5, 7, { reduction, ignore: true }), [1, 100, 101, 640]);
+      mergedEqualsWhole(t, batch(mode, 997, 5, 7, { reduction, ignore: true }), [1, 100, 101, 640]);
     });
   }
 }
 
 t.test('a normalizer replaces the count as the denominator', async (t) => {
-  mergedEqualsWhole(t, problem('multilabel', 300, 3, 3, { normalizer: 17.5 }), [150]);
+  mergedEqualsWhole(t, batch('multilabel', 300, 3, 3, { normalizer: 17.5 }), [150]);
 });
 
 t.test('any split of rows merges to the same result (property)', async () => {
   fc.assert(
     fc.property(fc.constantFrom<Mode>('binary', 'multilabel', 'multiclass'), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 4 }), fc.integer(), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), (mode, n, c, seed, fractions) => {
       const cuts = [...new Set(fractions.map((f) => Math.floor(f * n)).filter((x) => x > 0 && x < n))].sort((a, b) => a - b);
-      const p = problem(mode, n, c, seed, { ignore: true });
+      const p = batch(mode, n, c, seed, { ignore: true });
       const whole = focalLoss(p);
       const merger = new ResultMerger(mode, p.c);
       const bounds = [0, ...cuts, n];
@@ -142,7 +142,7 @@ t.test('the reduction rules', async (t) => {
 
 t.test('raw counters survive a round trip through a reported stats object', async (t) => {
   for (const mode of ['multilabel', 'multiclass'] as const) {
-    const r = focalLoss(problem(mode, 50, 3, 11));
+    const r = focalLoss(batch(mode, 50, 3, 11));
     const reported = reportStats(mode, r.stats, r.count, 50, null);
     t.same(rawStatsFromReport(mode, reported), r.stats, mode);
   }
@@ -150,7 +150,7 @@ t.test('raw counters survive a round trip through a reported stats object', asyn
   // Brier and NLL come back as mean x count, so to rounding.
   for (const mode of ['binary', 'multiclass'] as const) {
     const c = mode === 'binary' ? 1 : 4;
-    const p = { ...problem(mode, 60, c, 5), evaluation: { calibration: true, confusion: mode === 'multiclass', sweep: [] } };
+    const p = { ...batch(mode, 60, c, 5), evaluation: { calibration: true, confusion: mode === 'multiclass', sweep: [] } };
     const r = evaluatedFocal(p, focalLoss);
     const raw = rawStatsFromReport(mode, reportStats(mode, r.stats, r.count, 60, null));
     t.same(raw.calibration, r.stats.calibration, `${mode} calibration bins`);
@@ -159,7 +159,7 @@ t.test('raw counters survive a round trip through a reported stats object', asyn
     const [brierWant, nllWant] = r.stats.scoreSums as Float64Array;
     t.ok(Math.abs(brier - brierWant) <= 1e-14 * brierWant && Math.abs(nll - nllWant) <= 1e-14 * nllWant, `${mode} brier and nll sums`);
   }
-  const multilabel = evaluatedFocal({ ...problem('multilabel', 20, 3, 6), evaluation: { calibration: true, confusion: false, sweep: [] } }, focalLoss);
+  const multilabel = evaluatedFocal({ ...batch('multilabel', 20, 3, 6), evaluation: { calibration: true, confusion: false, sweep: [] } }, focalLoss);
   t.equal(rawStatsFromReport('multilabel', reportStats('multilabel', multilabel.stats, multilabel.count, 20, null)).calibration, undefined, 'multilabel: the report pools the columns, so no raw bins');
   const a = emptyRawStats('binary', 1);
   t.throws(() => addRawStats(a, emptyRawStats('binary', 2)), /cannot merge stats of 2 classes into 1/);

@@ -1,12 +1,12 @@
 /**
- * Builds kernel problems (typed arrays) from the plain description the naive oracle uses,
- * and fast-check arbitraries for random focal-loss problems.
+ * Builds kernel batches (typed arrays) from the plain description the naive oracle uses,
+ * and fast-check arbitraries for random focal-loss batches.
  */
 import fc from 'fast-check';
-import type { FocalProblem, SigmoidProblem, SoftmaxProblem } from '../../src/kernels/types.js';
-import type { NaiveProblem } from './naive-focal.js';
+import type { KernelBatch, SigmoidBatch, SoftmaxBatch } from '../../src/kernels/types.js';
+import type { NaiveBatch } from './naive-focal.js';
 
-export function toKernelProblem(p: NaiveProblem, f32 = false): FocalProblem {
+export function toKernelBatch(p: NaiveBatch, f32 = false): KernelBatch {
   const F = (a: number[]) => (f32 ? new Float32Array(a) : new Float64Array(a));
   const common = {
     n: p.n,
@@ -35,16 +35,16 @@ export function toKernelProblem(p: NaiveProblem, f32 = false): FocalProblem {
 const logit = fc.double({ min: -6, max: 6, noNaN: true });
 const unit = fc.double({ min: 0, max: 1, noNaN: true });
 
-/** Random problems with moderate logits, where the naive formulas are accurate. */
-export function arbitraryProblem(opts: { gammaMin?: number } = {}): fc.Arbitrary<NaiveProblem> {
+/** Random batches with moderate logits, where the naive formulas are accurate. */
+export function arbitraryBatch(opts: { gammaMin?: number } = {}): fc.Arbitrary<NaiveBatch> {
   return fc
     .record({
-      mode: fc.constantFrom('binary', 'multilabel', 'multiclass') as fc.Arbitrary<NaiveProblem['mode']>,
+      mode: fc.constantFrom('binary', 'multilabel', 'multiclass') as fc.Arbitrary<NaiveBatch['mode']>,
       n: fc.integer({ min: 1, max: 6 }),
       c: fc.integer({ min: 2, max: 5 }),
       gamma: fc.oneof(fc.constantFrom(0, 1, 2, 3, 4), fc.double({ min: opts.gammaMin ?? 0, max: 5, noNaN: true })),
       eps: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 0.3, noNaN: true })),
-      reduction: fc.constantFrom('mean', 'sum', 'none') as fc.Arbitrary<NaiveProblem['reduction']>,
+      reduction: fc.constantFrom('mean', 'sum', 'none') as fc.Arbitrary<NaiveBatch['reduction']>,
       withAlpha: fc.boolean(),
       withWeights: fc.boolean(),
       classIds: fc.boolean(),
@@ -62,7 +62,7 @@ export function arbitraryProblem(opts: { gammaMin?: number } = {}): fc.Arbitrary
           weights: fc.array(fc.double({ min: 0, max: 3, noNaN: true }), { minLength: r.n, maxLength: r.n }),
           alpha: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: c, maxLength: c }),
         })
-        .map((d): NaiveProblem => {
+        .map((d): NaiveBatch => {
           let targets: number[];
           let classIds = false;
           if (r.mode !== 'multiclass') {
@@ -107,8 +107,8 @@ const SETTINGS = {
   wantLosses: true,
 } as const;
 
-/** A one-element binary problem (z = 0, y = 1, gamma 2, no alpha), with `over` replacing any field. */
-export const sigmoidProblem = (over: Partial<SigmoidProblem>): SigmoidProblem => ({
+/** A one-element binary batch (z = 0, y = 1, gamma 2, no alpha), with `over` replacing any field. */
+export const sigmoidBatch = (over: Partial<SigmoidBatch>): SigmoidBatch => ({
   mode: 'binary',
   n: 1,
   c: 1,
@@ -118,8 +118,8 @@ export const sigmoidProblem = (over: Partial<SigmoidProblem>): SigmoidProblem =>
   ...over,
 });
 
-/** A 2 x 3 multiclass problem with class ids (gamma 2, no alpha), with `over` replacing any field. */
-export const softmaxProblem = (over: Partial<SoftmaxProblem>): SoftmaxProblem => ({
+/** A 2 x 3 multiclass batch with class ids (gamma 2, no alpha), with `over` replacing any field. */
+export const softmaxBatch = (over: Partial<SoftmaxBatch>): SoftmaxBatch => ({
   mode: 'multiclass',
   n: 2,
   c: 3,

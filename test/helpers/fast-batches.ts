@@ -1,13 +1,14 @@
 /**
- * Random kernel problems for holding focalLossFast (the WASM SIMD kernels) to focalLoss (the JS
+ * Random kernel batches for holding focalLossFast (the WASM SIMD kernels) to focalLoss (the JS
  * reference kernels), and the comparison between their results.
  *
- * Problems are drawn as a small record of choices plus a seed; the arrays are filled from the seed
+ * Batches are drawn as a small record of choices plus a seed; the arrays are filled from the seed
  * by a fixed generator, so large batches (several WASM chunks) are cheap to draw and every failure
  * is reproducible from the record fast-check prints.
  */
 import fc from 'fast-check';
-import type { FloatArray, FocalProblem, FocalResult, Reduction, TargetArray } from '../../src/kernels/types.js';
+import type { FloatArray, KernelBatch, FocalResult, Reduction, TargetArray } from '../../src/kernels/types.js';
+import { gradientScale } from '../../src/kernels/reduction.js';
 
 export interface Spec {
   mode: 'binary' | 'multilabel' | 'multiclass';
@@ -95,8 +96,8 @@ function generator(seed: number): () => number {
   };
 }
 
-/** The problem a spec describes (its arrays filled from the seed). */
-export function buildProblem(spec: Spec): FocalProblem {
+/** The batch a spec describes (its arrays filled from the seed). */
+export function buildBatch(spec: Spec): KernelBatch {
   const next = generator(spec.seed);
   const { n, c } = spec;
   const total = n * c;
@@ -162,8 +163,8 @@ export function buildProblem(spec: Spec): FocalProblem {
   return { mode: spec.mode, ...common, lossesOut, targets };
 }
 
-/** A fresh copy of a problem (its own output arrays), so two kernels can run on the same input. */
-export function cloneProblem(p: FocalProblem): FocalProblem {
+/** A fresh copy of a batch (its own output arrays), so two kernels can run on the same input. */
+export function cloneBatch(p: KernelBatch): KernelBatch {
   const out = (a: Float64Array | undefined) => (a === undefined ? undefined : new Float64Array(new SharedArrayBuffer((a.length + 3) * 8), 24, a.length));
   return { ...p, gradientOut: out(p.gradientOut), lossesOut: out(p.lossesOut) };
 }
@@ -171,7 +172,7 @@ export function cloneProblem(p: FocalProblem): FocalProblem {
 /**
  * Tolerances, from measurement (see test/kernels/fast-focal.test.ts):
  * - loss, lossSum, every element's or row's loss and the per-class loss sums: relative 1e-13
- *   (measured worst over 12,000 random problems: 3.0e-15, about 14 ulp: the exp/log1p
+ *   (measured worst over 12,000 random batches: 3.0e-15, about 14 ulp: the exp/log1p
  *   polynomials in Estrin's form and the order of the sums differ by a few ulp).
  * - gradient: relative 1e-13 of the value plus 1e-14 of the scale of the terms it is the
  *   difference of (gradientScales below; measured worst 7.2e-16 of that scale, about 3 ulp). A
@@ -180,7 +181,7 @@ export function cloneProblem(p: FocalProblem): FocalProblem {
  *   change of the result, for the JS kernel against the exact value just as for this one, so no
  *   relative bound alone can hold (measured: up to 3e-3 relative on a value 1e-15 of its scale).
  * - counts, histograms, count, denominator and nonFinite: identical; when nonFinite > 0 every
- *   number identical (the fast path hands such problems to the JS kernel).
+ *   number identical (the fast path hands such batches to the JS kernel).
  */
 export const REL = 1e-13;
 export const GRAD_SCALE_REL = 1e-14;
@@ -200,10 +201,10 @@ export const worst: Worst = { loss: 0, losses: 0, gradient: 0, gradientScaled: 0
 const relErr = (a: number, b: number) => (a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(b), TINY));
 
 /**
- * Mismatches between the fast result `a` and the reference result `b` of the same problem
+ * Mismatches between the fast result `a` and the reference result `b` of the same batch
  * (empty when they agree within the tolerances above); updates `worst`.
  */
-export function compareResults(p: FocalProblem, a: FocalResult, b: FocalResult): string[] {
+export function compareResults(p: KernelBatch, a: FocalResult, b: FocalResult): string[] {
   const out: string[] = [];
   const same = (what: string, x: unknown, y: unknown) => {
     if (!Object.is(x, y)) out.push(`${what}: ${String(x)} !== ${String(y)}`);
@@ -285,10 +286,10 @@ export function compareResults(p: FocalProblem, a: FocalResult, b: FocalResult):
  * Sigmoid: |dmod ce| <= gamma m^gamma and |m^gamma dce| <= 1. Multiclass: the gradient is
  * w sc [p_j T - (p_j + o_j) y'_j a_j B_j] with B_k <= 1 + gamma and T = sum_k y'_k a_k B_k.
  */
-function gradientScales(p: FocalProblem, g: Float64Array, denominator: number): Float64Array {
+function gradientScales(p: KernelBatch, g: Float64Array, denominator: number): Float64Array {
   const { n, c } = p;
   const scales = new Float64Array(g.length);
-  const sc = p.reduction === 'mean' ? (denominator > 0 ? 1 / denominator : 0) : 1;
+  const sc = gradientScale(p.reduction, denominator);
   let alphaMax = 1;
   if (p.alpha !== null && p.mode === 'multiclass') alphaMax = Math.max(...p.alpha);
   for (let i = 0; i < n; i++) {
