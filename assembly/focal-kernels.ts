@@ -460,6 +460,8 @@ function sigmoidImpl<L, T, E>(
     let brier = C(C_ZERO);
     let nll = C(C_ZERO);
     if (isFloat<E>()) memory.fill(CB, 0, 4 * CB_COPY);
+    // Without smoothing the loss's cross-entropy is the NLL term itself (y' = y * 1 + 0 = y).
+    const unsmoothed = eps == 0;
     // Main loop: two pairs (rows i..i+3) per iteration, every statement of the single-pair loop
     // below written once for pair A and once for pair B, interleaved: each pair is a long
     // dependency chain (exp, then log1p, then the loss), and interleaving lets the processor
@@ -622,8 +624,8 @@ function sigmoidImpl<L, T, E>(
         const dB = f64x2.sub(pB, yB);
         brier = f64x2.add(brier, f64x2.mul(dA, dA));
         brier = f64x2.add(brier, f64x2.mul(dB, dB));
-        nll = f64x2.add(nll, nllTermV(yA, spNegA, spPosA));
-        nll = f64x2.add(nll, nllTermV(yB, spNegB, spPosB));
+        nll = f64x2.add(nll, unsmoothed ? f64x2.mul(ceA, C(C_NLL_SCALE)) : nllTermV(yA, spNegA, spPosA));
+        nll = f64x2.add(nll, unsmoothed ? f64x2.mul(ceB, C(C_NLL_SCALE)) : nllTermV(yB, spNegB, spPosB));
         const slotsA = calSlotsV(pA, posA);
         const slotsB = calSlotsV(pB, posB);
         calAdd(CB, i32x4.extract_lane(slotsA, 0), f64x2.shuffle(pA, C(C_ONE), 0, 2));
@@ -872,9 +874,19 @@ function softmaxImpl<L, P, E>(
     }
     // s = sum over k != kmax of exp(z_k - z_max), added in the JS kernel's order so that p_t,
     // and with it the histogram bin, is the JS kernel's to the bit.
+    // With the evaluation, also sq = the sum of their squares (a second chain beside s: free here).
     let s: f64 = 0;
-    for (let k = 0; k < kmax; k++) s += load<f64>(rowG + (<usize>k << 3));
-    for (let k = kmax + 1; k < c; k++) s += load<f64>(rowG + (<usize>k << 3));
+    let sq: f64 = 0;
+    for (let k = 0; k < kmax; k++) {
+      const ek = load<f64>(rowG + (<usize>k << 3));
+      s += ek;
+      if (isFloat<E>()) sq += ek * ek;
+    }
+    for (let k = kmax + 1; k < c; k++) {
+      const ek = load<f64>(rowG + (<usize>k << 3));
+      s += ek;
+      if (isFloat<E>()) sq += ek * ek;
+    }
     const logZ = Math.log1p(s);
     const invZ = 1 / (1 + s);
 
@@ -899,31 +911,45 @@ function softmaxImpl<L, P, E>(
       store<f64>(at, load<f64>(at) + 1);
       store<f64>(at, load<f64>(at, 8) + invZ, 8);
       store<f64>(at, load<f64>(at, 16) + (kmax == cls ? 1.0 : 0.0), 16);
-      const sInvZ = f64x2.splat(s * invZ);
-      const invZV = f64x2.splat(invZ);
-      const logZV = f64x2.splat(logZ);
-      const clsV = i64x2.splat(<i64>cls);
-      let brierV = C(C_ZERO);
-      let nllV = C(C_ZERO);
-      idx = C(C_IDX01);
-      for (let k = 0; k < c; k += 2) {
-        const valid = select<v128>(C(C_ALL), C(C_LANE0), k + 1 < c);
-        const y = useLabels ? v128.and(C(C_ONE), i64x2.eq(idx, clsV)) : loadVec<P>(rowP + <usize>k * psz);
-        // (p_k - y_k)^2, with 1 - p of the arg-max class as s / (1 + s): (1 - y) - s / (1 + s).
-        const pk = f64x2.mul(v128.load(rowG + (<usize>k << 3)), invZV);
-        const d = v128.bitselect(f64x2.sub(f64x2.sub(C(C_ONE), y), sInvZ), f64x2.sub(pk, y), i64x2.eq(idx, kmaxV));
-        brierV = f64x2.add(brierV, v128.and(f64x2.mul(d, d), valid));
-        if (!useLabels) {
+      if (useLabels) {
+        // One-hot: sum over k of (p_k - y_k)^2 = (p_k)^2 over the other classes, from sq, plus the
+        // arg-max's ((1 - y) - s / (1 + s))^2 and, when it is not the arg-max, the class's (p - 1)^2.
+        // Every term is >= 0, and the class's share of sq taken back out is at most 1 against a row
+        // sum >= 1/4 then (p of a class that is not the arg-max is <= 1/2): a few ulp of the sum.
+        const dmax = (kmax == cls ? 0.0 : 1.0) - s * invZ;
+        let rest = sq;
+        let brier = dmax * dmax;
+        if (kmax != cls) {
+          const ecls = load<f64>(rowG + (<usize>cls << 3));
+          rest -= ecls * ecls;
+          const dcls = ecls * invZ - 1;
+          brier += dcls * dcls;
+        }
+        evBrier += brier + rest * invZ * invZ;
+        // -log p of the class alone.
+        evNll -= (loadOne<L>(rowL + <usize>cls * lsz) - zmax - logZ) * NLL_SCALE;
+      } else {
+        const sInvZ = f64x2.splat(s * invZ);
+        const invZV = f64x2.splat(invZ);
+        const logZV = f64x2.splat(logZ);
+        let brierV = C(C_ZERO);
+        let nllV = C(C_ZERO);
+        idx = C(C_IDX01);
+        for (let k = 0; k < c; k += 2) {
+          const valid = select<v128>(C(C_ALL), C(C_LANE0), k + 1 < c);
+          const y = loadVec<P>(rowP + <usize>k * psz);
+          // (p_k - y_k)^2, with 1 - p of the arg-max class as s / (1 + s): (1 - y) - s / (1 + s).
+          const pk = f64x2.mul(v128.load(rowG + (<usize>k << 3)), invZV);
+          const d = v128.bitselect(f64x2.sub(f64x2.sub(C(C_ONE), y), sInvZ), f64x2.sub(pk, y), i64x2.eq(idx, kmaxV));
+          brierV = f64x2.add(brierV, v128.and(f64x2.mul(d, d), valid));
           const logpk = f64x2.sub(f64x2.sub(loadVec<L>(rowL + <usize>k * lsz), zmaxV), logZV);
           const nz = v128.and(f64x2.ne(y, C(C_ZERO)), valid);
           nllV = f64x2.sub(nllV, v128.and(f64x2.mul(f64x2.mul(y, logpk), C(C_NLL_SCALE)), nz));
+          idx = i64x2.add(idx, C(C_I64_TWO));
         }
-        idx = i64x2.add(idx, C(C_I64_TWO));
+        evBrier += hsum(brierV);
+        evNll += hsum(nllV);
       }
-      evBrier += hsum(brierV);
-      // One-hot: -log p of the class alone.
-      if (useLabels) evNll -= (loadOne<L>(rowL + <usize>cls * lsz) - zmax - logZ) * NLL_SCALE;
-      else evNll += hsum(nllV);
     }
 
     let rowLoss: f64 = 0;
