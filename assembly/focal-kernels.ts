@@ -45,10 +45,11 @@
  * same formulas on the same values as the JS pass. p (sigmoid) and 1 / (1 + s) (softmax) are the JS
  * values to the bit (see expV), and the bin is min(floor(v * 15), 14) in the same float64
  * arithmetic as calibrationBin, so counts and hit sums are exact even at bin edges; the Brier and
- * NLL terms are the JS pass's expressions per element (log1p aside: a few ulp), each NLL term
- * scaled by NLL_SCALE before it is added (as the JS pass does: scaling the sum instead would
- * round tiny terms differently). Sums are plain within a chunk's column (sigmoid) or chunk
- * (softmax) and compensated across them, so they agree with the JS pass to rounding, not bitwise.
+ * NLL terms are the JS pass's expressions per element (log1p aside: a few ulp; a one-hot row's
+ * Brier from the sum of squares instead, see softmaxImpl), each NLL term scaled by NLL_SCALE
+ * before it is added (as the JS pass does: scaling the sum instead would round tiny terms
+ * differently). Sums are plain within a chunk's column (sigmoid) or chunk (softmax) and
+ * compensated across them, so they agree with the JS pass to rounding, not bitwise.
  */
 
 // ---------------------------------------------------------------- memory set up by the loader

@@ -213,7 +213,7 @@ function allocate(k: Kernel, problem: FocalProblem, rows: number): Layout {
   const chunk = (rows * c + 2) * 8;
   const evaluate = wantsEvaluation(problem);
   const v = evaluate ? take(calibrationLength(problem) * 8) : 0;
-  const r = evaluate ? take(rows * 8) : 0;
+  const r = evaluate && problem.mode === 'multiclass' ? take(rows * 8) : 0;
   const layout: Layout = {
     a: take((c + 2) * 8),
     s: take(5 * c * 8),
