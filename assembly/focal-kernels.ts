@@ -38,6 +38,18 @@
  * loop computes two pairs per iteration, interleaved, so that their long exp -> log1p -> loss
  * dependency chains overlap; the p_t histogram is counted in four copies so that repeated
  * increments of one bin do not serialise through memory.
+ *
+ * Evaluation sums (src/kernels/evaluation-pass.ts, the reference and fallback), fused into the same
+ * pass when the loader asks (the E type parameter: f64 computes them, i32 compiles them out, so the
+ * plain kernel pays nothing): calibration bins, the Brier sum and the NLL sum (x NLL_SCALE), the
+ * same formulas on the same values as the JS pass. p (sigmoid) and 1 / (1 + s) (softmax) are the JS
+ * values to the bit (see expV), and the bin is min(floor(v * 15), 14) in the same float64
+ * arithmetic as calibrationBin, so counts and hit sums are exact even at bin edges; the Brier and
+ * NLL terms are the JS pass's expressions per element (log1p aside: a few ulp; a one-hot row's
+ * Brier from the sum of squares instead, see softmaxImpl), each NLL term scaled by NLL_SCALE
+ * before it is added (as the JS pass does: scaling the sum instead would round tiny terms
+ * differently). Sums are plain within a chunk's column (sigmoid) or chunk (softmax) and
+ * compensated across them, so they agree with the JS pass to rounding, not bitwise.
  */
 
 // ---------------------------------------------------------------- memory set up by the loader
@@ -51,8 +63,18 @@ const POW2: usize = EXPT + 32 * 8;
 /** Splatted constants, 16 bytes each (written by init). */
 const K: usize = POW2 + 2048 * 8;
 /** Sigmoid: per-column p_t histogram scratch, 4 copies of 10 bins (see sigmoidImpl). */
-const HS: usize = K + 32 * 16;
-const FIXED_END: usize = HS + 40 * 8;
+const HS: usize = K + 35 * 16; // CONSTANT_SLOTS constants
+/**
+ * Sigmoid evaluation: per-column calibration scratch, 4 copies (lane x pair, as HS) of
+ * CAL_SLOTS slots of [value sum, count]: slot = bin for a miss, CAL_BINS + bin for a hit.
+ */
+const CB: usize = HS + 40 * 8;
+const CAL_BINS = 15; // calibration-bins.ts CALIBRATION_BINS
+const CAL_SLOTS = 2 * CAL_BINS;
+const CB_COPY: usize = CAL_SLOTS * 16;
+/** The evaluation's compensated sums: Brier hi, lo, NLL hi, lo. */
+const EVS: usize = CB + 4 * CB_COPY;
+const FIXED_END: usize = EVS + 4 * 8;
 
 // Buffers of the current problem (set by layout()).
 let A_PTR: usize = 0; // alpha, f64 per column (padded)
@@ -65,12 +87,15 @@ let T_PTR: usize = 0; // targets / probabilities / labels chunk
 let W_PTR: usize = 0; // weights chunk (f64 per row)
 let G_PTR: usize = 0; // gradient chunk (f64)
 let O_PTR: usize = 0; // losses chunk (f64)
+let V_PTR: usize = 0; // evaluation: calibration bins, [count, value sum, hit sum] x CAL_BINS per column (f64)
+let R_PTR: usize = 0; // softmax evaluation: per row of the chunk, i32 class (-1: ignored) and i32 prediction
 
 // The loss sum over the whole problem (Neumaier), and its finiteness.
 let sumHi: f64 = 0;
 let sumLo: f64 = 0;
 
 const PT_BINS = 10;
+const NLL_SCALE: f64 = 5.421010862427522e-20; // 2^-64
 const PT_BINS_U: usize = 10;
 
 // Constant slots (index into K, 16 bytes each).
@@ -106,7 +131,10 @@ const C_I_ZERO = 28;
 const C_IDX01 = 29; // i64x2 (0, 1)
 const C_I64_TWO = 30; // i64x2 (2, 2)
 const C_SIGN = 31; // the sign bit of each lane: x | SIGN = -|x|
-export const CONSTANT_SLOTS = 32;
+const C_CAL_BINS = 32; // 15.0
+const C_CAL_LAST = 33; // 14.0
+const C_NLL_SCALE = 34; // 2^-64 (calibration-bins.ts NLL_SCALE)
+export const CONSTANT_SLOTS = 35;
 
 @inline function C(slot: i32): v128 {
   return v128.load(K + (<usize>slot << 4));
@@ -165,6 +193,9 @@ export function init(): void {
   v128.store(K + (<usize>C_IDX01 << 4), i64x2(0, 1));
   v128.store(K + (<usize>C_I64_TWO << 4), i64x2.splat(2));
   v128.store(K + (<usize>C_SIGN << 4), i64x2.splat(<i64>0x8000000000000000));
+  putF(C_CAL_BINS, <f64>CAL_BINS);
+  putF(C_CAL_LAST, <f64>(CAL_BINS - 1));
+  putF(C_NLL_SCALE, NLL_SCALE);
 }
 
 /** Buffer addresses of the next problem (chosen by the loader). */
@@ -181,6 +212,37 @@ export function layout(a: usize, s: usize, h: usize, coef: usize, ex: usize, l: 
   O_PTR = o;
   sumHi = 0;
   sumLo = 0;
+}
+
+/**
+ * Evaluation buffers of the next problem (after layout): calibration bins (zeroed by the loader)
+ * and, for softmax, the per-row (class, prediction) pairs of each chunk. Resets the Brier and NLL sums.
+ */
+export function evaluationLayout(v: usize, r: usize): void {
+  V_PTR = v;
+  R_PTR = r;
+  memory.fill(EVS, 0, 4 * 8);
+}
+
+/** The compensated Brier sum of every chunk so far. */
+export function brierSum(): f64 {
+  return load<f64>(EVS) + load<f64>(EVS, 8);
+}
+
+/** The compensated NLL sum (x NLL_SCALE) of every chunk so far. */
+export function nllSum(): f64 {
+  return load<f64>(EVS, 16) + load<f64>(EVS, 24);
+}
+
+/** Neumaier: adds x to the (hi, lo) pair at p. */
+@inline function addAt(p: usize, x: f64): void {
+  const hi = load<f64>(p);
+  const t = hi + x;
+  let lo = load<f64>(p, 8);
+  if (Math.abs(hi) >= Math.abs(x)) lo += hi - t + x;
+  else lo += x - t + hi;
+  store<f64>(p, t);
+  store<f64>(p, lo, 8);
 }
 
 /** The compensated loss sum of every chunk so far (NaN or infinite when a value was not finite). */
@@ -304,23 +366,49 @@ const S_NEG: usize = 4;
 /**
  * One chunk of `rows` rows x `c` columns of the sigmoid focal loss. lt: logits type (0 f32,
  * 1 f64); tt: targets type (0 f32, 1 f64, 2 u8, 3 i32). kind/ip: the power route (see powV).
- * sc: the gradient scale (1/denominator for mean).
+ * sc: the gradient scale (1/denominator for mean). ev: also the evaluation sums (evaluationLayout).
  */
 export function sigmoidChunk(
   lt: i32, tt: i32, rows: i32, c: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
-  gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
+  gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool, ev: bool,
 ): void {
   if (lt == 0) {
-    if (tt == 0) sigmoidImpl<f32, f32>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else if (tt == 1) sigmoidImpl<f32, f64>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else if (tt == 2) sigmoidImpl<f32, u8>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else sigmoidImpl<f32, i32>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    if (ev) sigmoidTargets<f32, f64>(tt, rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    else sigmoidTargets<f32, i32>(tt, rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
   } else {
-    if (tt == 0) sigmoidImpl<f64, f32>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else if (tt == 1) sigmoidImpl<f64, f64>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else if (tt == 2) sigmoidImpl<f64, u8>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else sigmoidImpl<f64, i32>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    if (ev) sigmoidTargets<f64, f64>(tt, rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    else sigmoidTargets<f64, i32>(tt, rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
   }
+}
+
+@inline function sigmoidTargets<L, E>(
+  tt: i32, rows: i32, c: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
+  gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
+): void {
+  if (tt == 0) sigmoidImpl<L, f32, E>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  else if (tt == 1) sigmoidImpl<L, f64, E>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  else if (tt == 2) sigmoidImpl<L, u8, E>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  else sigmoidImpl<L, i32, E>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+}
+
+/**
+ * Calibration scratch slots (see CB) of two probabilities, as i32 in lanes 0 and 1:
+ * min(floor(p * 15), 14) as calibrationBin computes it, plus CAL_BINS where `hit`.
+ */
+@inline function calSlotsV(p: v128, hit: v128): v128 {
+  const bin = f64x2.pmin(f64x2.floor(f64x2.mul(p, C(C_CAL_BINS))), C(C_CAL_LAST)); // C_CAL_LAST < b ? C_CAL_LAST : b
+  return i32x4.trunc_sat_f64x2_s_zero(f64x2.add(bin, v128.and(C(C_CAL_BINS), hit)));
+}
+
+/** Adds [value, 1] to slot `slot` of the scratch copy at `copy`. */
+@inline function calAdd(copy: usize, slot: i32, valueOne: v128): void {
+  const at = copy + (<usize>slot << 4);
+  v128.store(at, f64x2.add(v128.load(at), valueOne));
+}
+
+/** The NLL term y softplus(-z) + (1 - y) softplus(z) (unsmoothed y), scaled by NLL_SCALE. */
+@inline function nllTermV(y: v128, spNeg: v128, spPos: v128): v128 {
+  return f64x2.mul(f64x2.add(f64x2.mul(y, spNeg), f64x2.mul(f64x2.sub(C(C_ONE), y), spPos)), C(C_NLL_SCALE));
 }
 
 /**
@@ -336,7 +424,7 @@ export function sigmoidChunk(
   return loadPair<T>(pa, pb);
 }
 
-function sigmoidImpl<L, T>(
+function sigmoidImpl<L, T, E>(
   rows: i32, c: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
 ): void {
@@ -370,6 +458,11 @@ function sigmoidImpl<L, T>(
     // increments of the same bin do not wait for each other through memory.
     memory.fill(HS, 0, 40 * 8);
     let hs: usize = HS;
+    let brier = C(C_ZERO);
+    let nll = C(C_ZERO);
+    if (isFloat<E>()) memory.fill(CB, 0, 4 * CB_COPY);
+    // Without smoothing the loss's cross-entropy is the NLL term itself (y' = y * 1 + 0 = y).
+    const unsmoothed = eps == 0;
     // Main loop: two pairs (rows i..i+3) per iteration, every statement of the single-pair loop
     // below written once for pair A and once for pair B, interleaved: each pair is a long
     // dependency chain (exp, then log1p, then the loss), and interleaving lets the processor
@@ -526,6 +619,21 @@ function sigmoidImpl<L, T>(
       const h1B = (HS + 160) + (<usize>(i32x4.extract_lane(binsB, 1) + PT_BINS) << 3);
       store<f64>(h1A, load<f64>(h1A) + 1);
       store<f64>(h1B, load<f64>(h1B) + 1);
+      if (isFloat<E>()) {
+        // Evaluation (evaluation-pass.ts sigmoidChunk): unsmoothed y, hit = y >= 0.5.
+        const dA = f64x2.sub(pA, yA);
+        const dB = f64x2.sub(pB, yB);
+        brier = f64x2.add(brier, f64x2.mul(dA, dA));
+        brier = f64x2.add(brier, f64x2.mul(dB, dB));
+        nll = f64x2.add(nll, unsmoothed ? f64x2.mul(ceA, C(C_NLL_SCALE)) : nllTermV(yA, spNegA, spPosA));
+        nll = f64x2.add(nll, unsmoothed ? f64x2.mul(ceB, C(C_NLL_SCALE)) : nllTermV(yB, spNegB, spPosB));
+        const slotsA = calSlotsV(pA, posA);
+        const slotsB = calSlotsV(pB, posB);
+        calAdd(CB, i32x4.extract_lane(slotsA, 0), f64x2.shuffle(pA, C(C_ONE), 0, 2));
+        calAdd(CB + CB_COPY, i32x4.extract_lane(slotsA, 1), f64x2.shuffle(pA, C(C_ONE), 1, 3));
+        calAdd(CB + 2 * CB_COPY, i32x4.extract_lane(slotsB, 0), f64x2.shuffle(pB, C(C_ONE), 0, 2));
+        calAdd(CB + 3 * CB_COPY, i32x4.extract_lane(slotsB, 1), f64x2.shuffle(pB, C(C_ONE), 1, 3));
+      }
     }
 
     // The last rows (fewer than four): one pair at a time, the second lane masked when alone.
@@ -615,6 +723,14 @@ function sigmoidImpl<L, T>(
       const h1 = hs + (<usize>(i32x4.extract_lane(bins, 1) + PT_BINS) << 3);
       store<f64>(h1, load<f64>(h1) + (both ? 1.0 : 0.0));
       hs = select<usize>(HS + 20 * 8, HS, hs == HS); // the other parity half
+      if (isFloat<E>()) {
+        const d = f64x2.sub(p, y);
+        brier = f64x2.add(brier, v128.and(f64x2.mul(d, d), valid));
+        nll = f64x2.add(nll, v128.and(nllTermV(y, spNeg, spPos), valid));
+        const slots = calSlotsV(p, pos);
+        calAdd(CB, i32x4.extract_lane(slots, 0), f64x2.shuffle(p, C(C_ONE), 0, 2));
+        if (both) calAdd(CB + CB_COPY, i32x4.extract_lane(slots, 1), f64x2.shuffle(p, C(C_ONE), 1, 3));
+      }
     }
     const hist = H_PTR + (<usize>j * PT_BINS_U << 3);
     for (let b = 0; b < PT_BINS; b++) {
@@ -630,6 +746,28 @@ function sigmoidImpl<L, T>(
     store<f64>(S_PTR + S_POS * cs + col, load<f64>(S_PTR + S_POS * cs + col) + hsum(posSum));
     store<f64>(S_PTR + S_NEG * cs + col, load<f64>(S_PTR + S_NEG * cs + col) + hsum(negSum));
     addSum(hsum(block));
+    if (isFloat<E>()) {
+      addAt(EVS, hsum(brier));
+      addAt(EVS + 16, hsum(nll));
+      // Bin b of this column: [count, value sum, hit sum] from the misses' and the hits' slots.
+      const cal = V_PTR + <usize>j * (<usize>CAL_BINS * 24);
+      for (let b = 0; b < CAL_BINS; b++) {
+        let count: f64 = 0;
+        let value: f64 = 0;
+        let hits: f64 = 0;
+        for (let k: usize = 0; k < 4; k++) {
+          const miss = CB + k * CB_COPY + (<usize>b << 4);
+          const hit = miss + (<usize>CAL_BINS << 4);
+          value += load<f64>(miss) + load<f64>(hit);
+          count += load<f64>(miss, 8) + load<f64>(hit, 8);
+          hits += load<f64>(hit, 8);
+        }
+        const at = cal + <usize>b * 24;
+        store<f64>(at, load<f64>(at) + count);
+        store<f64>(at, load<f64>(at, 8) + value, 8);
+        store<f64>(at, load<f64>(at, 16) + hits, 16);
+      }
+    }
   }
 }
 
@@ -645,19 +783,28 @@ const M_FN: usize = 4;
 /**
  * One chunk of `rows` rows of the softmax focal loss. lt: logits type (0 f32, 1 f64); pt:
  * probability type (0 f32, 1 f64) when `useLabels` is false, else the targets are int32 class ids
- * (negative: ignored row). kind/ip: the power route (0, 1 or 2).
+ * (negative: ignored row). kind/ip: the power route (0, 1 or 2). ev: also the evaluation sums
+ * (evaluationLayout), and each row's (class, prediction) at R_PTR for the confusion counts.
  */
 export function softmaxChunk(
   lt: i32, pt: i32, rows: i32, c: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
-  gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
+  gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool, ev: bool,
 ): void {
   if (lt == 0) {
-    if (pt == 0) softmaxImpl<f32, f32>(rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else softmaxImpl<f32, f64>(rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    if (ev) softmaxTargets<f32, f64>(pt, rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    else softmaxTargets<f32, i32>(pt, rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
   } else {
-    if (pt == 0) softmaxImpl<f64, f32>(rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else softmaxImpl<f64, f64>(rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    if (ev) softmaxTargets<f64, f64>(pt, rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    else softmaxTargets<f64, i32>(pt, rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
   }
+}
+
+@inline function softmaxTargets<L, E>(
+  pt: i32, rows: i32, c: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
+  gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
+): void {
+  if (pt == 0) softmaxImpl<L, f32, E>(rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  else softmaxImpl<L, f64, E>(rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
 }
 
 /** x^gamma for one value (routes 0-2). */
@@ -689,7 +836,7 @@ export function softmaxChunk(
   return k;
 }
 
-function softmaxImpl<L, P>(
+function softmaxImpl<L, P, E>(
   rows: i32, c: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
 ): void {
@@ -701,6 +848,8 @@ function softmaxImpl<L, P>(
   const psz = <usize>sizeof<P>();
   const cs = <usize>c << 3;
   let block: f64 = 0;
+  let evBrier: f64 = 0;
+  let evNll: f64 = 0;
 
   for (let i = 0; i < rows; i++) {
     const label = useLabels ? load<i32>(T_PTR + (<usize>i << 2)) : 0;
@@ -709,6 +858,7 @@ function softmaxImpl<L, P>(
       // Ignored row: no loss, zero gradient, not counted.
       if (wantG) memory.fill(rowG, 0, cs);
       if (wantL) store<f64>(O_PTR + (<usize>i << 3), 0);
+      if (isFloat<E>()) store<i32>(R_PTR + (<usize>i << 3), -1);
       continue;
     }
     const rowL = L_PTR + <usize>i * <usize>c * lsz;
@@ -725,9 +875,19 @@ function softmaxImpl<L, P>(
     }
     // s = sum over k != kmax of exp(z_k - z_max), added in the JS kernel's order so that p_t,
     // and with it the histogram bin, is the JS kernel's to the bit.
+    // With the evaluation, also sq = the sum of their squares (a second chain beside s: free here).
     let s: f64 = 0;
-    for (let k = 0; k < kmax; k++) s += load<f64>(rowG + (<usize>k << 3));
-    for (let k = kmax + 1; k < c; k++) s += load<f64>(rowG + (<usize>k << 3));
+    let sq: f64 = 0;
+    for (let k = 0; k < kmax; k++) {
+      const ek = load<f64>(rowG + (<usize>k << 3));
+      s += ek;
+      if (isFloat<E>()) sq += ek * ek;
+    }
+    for (let k = kmax + 1; k < c; k++) {
+      const ek = load<f64>(rowG + (<usize>k << 3));
+      s += ek;
+      if (isFloat<E>()) sq += ek * ek;
+    }
     const logZ = Math.log1p(s);
     const invZ = 1 / (1 + s);
 
@@ -739,6 +899,58 @@ function softmaxImpl<L, P>(
       const b = i32x4.extract_lane(binsV(f64x2.splat(pcls)), 0);
       const hp = H_PTR + ((<usize>cls * PT_BINS_U + <usize>b) << 3);
       store<f64>(hp, load<f64>(hp) + 1);
+    }
+    if (isFloat<E>()) {
+      // Evaluation (evaluation-pass.ts softmaxChunk), from the exponentials still in rowG: the
+      // confidence 1 / (1 + s) binned against kmax == cls; Brier and NLL against the row's target.
+      const rp = R_PTR + (<usize>i << 3);
+      store<i32>(rp, cls);
+      store<i32>(rp, kmax, 4);
+      let bin = <i32>Math.floor(invZ * <f64>CAL_BINS); // calibrationBin, the same arithmetic
+      if (bin >= CAL_BINS) bin = CAL_BINS - 1;
+      const at = V_PTR + <usize>bin * 24;
+      store<f64>(at, load<f64>(at) + 1);
+      store<f64>(at, load<f64>(at, 8) + invZ, 8);
+      store<f64>(at, load<f64>(at, 16) + (kmax == cls ? 1.0 : 0.0), 16);
+      if (useLabels) {
+        // One-hot: sum over k of (p_k - y_k)^2 = (p_k)^2 over the other classes, from sq, plus the
+        // arg-max's ((1 - y) - s / (1 + s))^2 and, when it is not the arg-max, the class's (p - 1)^2.
+        // Every term is >= 0, and the class's share of sq taken back out is at most 1 against a row
+        // sum >= 1/4 then (p of a class that is not the arg-max is <= 1/2): a few ulp of the sum.
+        const dmax = (kmax == cls ? 0.0 : 1.0) - s * invZ;
+        let rest = sq;
+        let brier = dmax * dmax;
+        if (kmax != cls) {
+          const ecls = load<f64>(rowG + (<usize>cls << 3));
+          rest -= ecls * ecls;
+          const dcls = ecls * invZ - 1;
+          brier += dcls * dcls;
+        }
+        evBrier += brier + rest * invZ * invZ;
+        // -log p of the class alone.
+        evNll -= (loadOne<L>(rowL + <usize>cls * lsz) - zmax - logZ) * NLL_SCALE;
+      } else {
+        const sInvZ = f64x2.splat(s * invZ);
+        const invZV = f64x2.splat(invZ);
+        const logZV = f64x2.splat(logZ);
+        let brierV = C(C_ZERO);
+        let nllV = C(C_ZERO);
+        idx = C(C_IDX01);
+        for (let k = 0; k < c; k += 2) {
+          const valid = select<v128>(C(C_ALL), C(C_LANE0), k + 1 < c);
+          const y = loadVec<P>(rowP + <usize>k * psz);
+          // (p_k - y_k)^2, with 1 - p of the arg-max class as s / (1 + s): (1 - y) - s / (1 + s).
+          const pk = f64x2.mul(v128.load(rowG + (<usize>k << 3)), invZV);
+          const d = v128.bitselect(f64x2.sub(f64x2.sub(C(C_ONE), y), sInvZ), f64x2.sub(pk, y), i64x2.eq(idx, kmaxV));
+          brierV = f64x2.add(brierV, v128.and(f64x2.mul(d, d), valid));
+          const logpk = f64x2.sub(f64x2.sub(loadVec<L>(rowL + <usize>k * lsz), zmaxV), logZV);
+          const nz = v128.and(f64x2.ne(y, C(C_ZERO)), valid);
+          nllV = f64x2.sub(nllV, v128.and(f64x2.mul(f64x2.mul(y, logpk), C(C_NLL_SCALE)), nz));
+          idx = i64x2.add(idx, C(C_I64_TWO));
+        }
+        evBrier += hsum(brierV);
+        evNll += hsum(nllV);
+      }
     }
 
     let rowLoss: f64 = 0;
@@ -827,4 +1039,8 @@ function softmaxImpl<L, P>(
     }
   }
   addSum(block);
+  if (isFloat<E>()) {
+    addAt(EVS, evBrier);
+    addAt(EVS + 16, evNll);
+  }
 }

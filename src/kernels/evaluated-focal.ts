@@ -1,7 +1,8 @@
 /**
  * A focal-loss kernel plus the evaluation sums a batch asks for (types.ts EvaluationRequest):
- * calibration, Brier and NLL sums and confusion counts from one extra pass (evaluation-pass.ts),
- * and each sweep setting's loss sums from the same kernel run again with that gamma and alpha
+ * calibration, Brier and NLL sums and confusion counts, from the kernel's own pass when it computed
+ * them (result.evaluation: the WASM kernels, fast-evaluation.ts), else from one extra pass
+ * (evaluation-pass.ts), and each sweep setting's loss sums from the same kernel run again with that gamma and alpha
  * (loss only). Running the very kernel a separate request would run is what makes a sweep entry
  * equal that request's loss. A batch without `evaluation` costs one property check.
  */
@@ -36,14 +37,15 @@ export function evaluatedFocal(batch: KernelBatch, kernel: FocalKernel): FocalRe
     sweepClassLossSum.set(run.stats.lossSum, s * batch.c);
     finiteCheck += run.nonFinite;
   });
-  const result = kernel(batch);
+  // (The fused sums move into stats; the result handed on has no `evaluation` field.)
+  const { evaluation: fused, ...result } = kernel(batch);
   const stats = result.stats;
   if (sweep.length > 0) {
     stats.sweepLossSum = sweepLossSum;
     stats.sweepClassLossSum = sweepClassLossSum;
   }
   if (evaluation.calibration || evaluation.confusion) {
-    const sums = evaluationSums(batch, evaluation.confusion);
+    const sums = fused ?? evaluationSums(batch, evaluation.confusion);
     if (evaluation.calibration) {
       stats.calibration = sums.calibration;
       stats.scoreSums = sums.scoreSums;

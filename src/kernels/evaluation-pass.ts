@@ -3,6 +3,10 @@
  * batch, separate from the fused loss kernels so they are the same whichever kernel (JS or WASM)
  * computed the loss, and cost nothing when not asked for. Pure: typed arrays in, sums out.
  *
+ * The WASM kernels compute the same sums in their own pass (assembly/focal-kernels.ts, driven by
+ * fast-evaluation.ts) with these very formulas; this pass is the reference they are tested
+ * against (test/kernels/fused-evaluation.test.ts) and the fallback for every other kernel.
+ *
  * Everything here ignores sample weights and label smoothing (the contract's definitions), and is
  * a raw count or sum: parts of a batch give parts that add up to the whole (raw-stats.ts).
  *
@@ -21,14 +25,9 @@ import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, NLL_SCALE } from './calib
 import { CompensatedSum } from './compensated-sum.js';
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { nextChunkRows } from './sigmoid-focal.js';
-import type { FloatArray, KernelBatch, SoftmaxBatch, TargetArray } from './types.js';
+import type { EvaluationSums, FloatArray, KernelBatch, SoftmaxBatch, TargetArray } from './types.js';
 
-export interface EvaluationSums {
-  calibration: Float64Array;
-  /** [Brier sum, NLL sum x NLL_SCALE]. */
-  scoreSums: Float64Array;
-  confusion: Float64Array | undefined;
-}
+export type { EvaluationSums };
 
 /** A chunk's [Brier sum, NLL sum] go into `chunkScores`; the caller adds them with compensation. */
 type ChunkPass = (start: number, end: number, chunkScores: Float64Array) => void;

@@ -20,6 +20,10 @@
  * - a loss variant: per-class gamma, Poly-1 or the asymmetric loss (the WASM kernels compute
  *   plain focal loss only; the JS kernels compute the variants and their statistics in one pass).
  *
+ * Evaluation sums: when the batch asks for calibration or confusion (types.ts EvaluationRequest),
+ * the WASM kernels compute them in the same pass and the result carries them as `evaluation`
+ * (fast-evaluation.ts); a fallback to JS leaves them out, for evaluated-focal.ts to compute.
+ *
  * Memory: one instance per thread (module state, created on first use or by initFastKernels).
  * The batch is walked in chunks of whole rows (about CHUNK_ELEMENTS elements): each chunk is
  * copied into fixed WASM buffers (cache-sized), computed, and its gradient and losses copied out
@@ -31,6 +35,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { focalLoss } from './focal.js';
+import { calibrationLength, FusedEvaluation, wantsEvaluation, type EvaluationExports } from './fast-evaluation.js';
 import { allHard, sigmoidResult } from './sigmoid-focal.js';
 import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.js';
 import { PT_BINS } from './pt-histogram.js';
@@ -40,7 +45,7 @@ import type { FloatArray, KernelBatch, FocalResult, SigmoidBatch, SoftmaxBatch, 
 /** Elements per chunk copied into WASM memory (whole rows; at least one or two rows). */
 export const CHUNK_ELEMENTS = 8192;
 
-interface KernelExports {
+interface KernelExports extends EvaluationExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
   fixedEnd(): number;
@@ -48,8 +53,8 @@ interface KernelExports {
   init(): void;
   layout(a: number, s: number, h: number, coef: number, ex: number, l: number, t: number, w: number, g: number, o: number): void;
   lossSum(): number;
-  sigmoidChunk(lt: number, tt: number, rows: number, c: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number): void;
-  softmaxChunk(lt: number, pt: number, rows: number, c: number, useLabels: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number): void;
+  sigmoidChunk(lt: number, tt: number, rows: number, c: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number, ev: number): void;
+  softmaxChunk(lt: number, pt: number, rows: number, c: number, useLabels: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number, ev: number): void;
 }
 
 interface Kernel {
@@ -189,10 +194,16 @@ interface Layout {
   w: number;
   g: number;
   o: number;
+  /** The fused evaluation's buffers (see fast-evaluation.ts), or null when not asked for. */
+  evaluation: FusedEvaluation | null;
 }
 
-/** Buffers for a batch with c columns and chunks of `rows` rows, grown into memory as needed. */
-function allocate(k: Kernel, c: number, rows: number): Layout {
+/**
+ * Buffers for a batch with c columns and chunks of `rows` rows, grown into memory as needed;
+ * with the evaluation's when the batch asks for them.
+ */
+function allocate(k: Kernel, batch: KernelBatch, rows: number): Layout {
+  const c = batch.c;
   let at = k.region;
   const take = (bytes: number) => {
     const start = at;
@@ -201,6 +212,9 @@ function allocate(k: Kernel, c: number, rows: number): Layout {
   };
   // Every buffer has two spare elements: a pair may read or write one element past a row.
   const chunk = (rows * c + 2) * 8;
+  const evaluate = wantsEvaluation(batch);
+  const v = evaluate ? take(calibrationLength(batch) * 8) : 0;
+  const r = evaluate && batch.mode === 'multiclass' ? take(rows * 8) : 0;
   const layout: Layout = {
     a: take((c + 2) * 8),
     s: take(5 * c * 8),
@@ -212,10 +226,12 @@ function allocate(k: Kernel, c: number, rows: number): Layout {
     w: take((rows + 2) * 8),
     g: take(chunk),
     o: take(chunk),
+    evaluation: null,
   };
   ensureMemory(k.exports, at);
   const e = k.exports;
   e.layout(layout.a, layout.s, layout.h, layout.coef, layout.ex, layout.l, layout.t, layout.w, layout.g, layout.o);
+  if (evaluate) layout.evaluation = new FusedEvaluation(e, batch, v, r);
   // Statistics and histogram start at zero; alpha (when given) is copied by the caller.
   new Float64Array(e.memory.buffer, layout.s, 5 * c).fill(0);
   new Float64Array(e.memory.buffer, layout.h, c * PT_BINS).fill(0);
@@ -268,7 +284,7 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
 
   // Chunks of an even number of rows (the kernel pairs rows), about CHUNK_ELEMENTS elements.
   const rows = Math.max(2, Math.floor(CHUNK_ELEMENTS / c) & ~1);
-  const lay = allocate(k, c, rows);
+  const lay = allocate(k, batch, rows);
   const e = k.exports;
   const buf = e.memory.buffer;
   if (alpha !== null) new Float64Array(buf, lay.a, c).set(alpha);
@@ -281,6 +297,7 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
   const hasA = alpha === null ? 0 : 1;
   const wantG = gradient === null ? 0 : 1;
   const wantL = losses === null ? 0 : 1;
+  const ev = lay.evaluation === null ? 0 : 1;
   for (let row = 0; row < n; row += rows) {
     const rowEnd = Math.min(n, row + rows);
     const e0 = row * c;
@@ -288,7 +305,7 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
     lView.set(logits.subarray(e0, e1));
     tView.set(targets.subarray(e0, e1));
     if (weights !== null) wView.set(weights.subarray(row, rowEnd));
-    e.sigmoidChunk(lt, tt, rowEnd - row, c, hasW, hasA, kind, ip, gamma, eps, scale, wantG, wantL);
+    e.sigmoidChunk(lt, tt, rowEnd - row, c, hasW, hasA, kind, ip, gamma, eps, scale, wantG, wantL, ev);
     if (gradient !== null) gradient.set(e1 - e0 === gView.length ? gView : gView.subarray(0, e1 - e0), e0);
     if (losses !== null) losses.set(e1 - e0 === oView.length ? oView : oView.subarray(0, e1 - e0), e0);
   }
@@ -299,7 +316,8 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
   const ptHistogram = new Float64Array(buf, lay.h, c * PT_BINS).slice();
   const result = sigmoidResult(sums, c, ptHistogram, { loss, lossSum, count, denominator, gradient, losses });
   // Anything not finite: the JS kernel's answer (and nonFinite) instead, bit for bit.
-  return result.nonFinite === 0 ? result : null;
+  if (result.nonFinite !== 0) return null;
+  return withEvaluation(result, lay);
 }
 
 // ---------------------------------------------------------------- softmax
@@ -329,7 +347,7 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
   const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
 
   const rows = Math.max(1, Math.floor(CHUNK_ELEMENTS / c));
-  const lay = allocate(k, c, rows);
+  const lay = allocate(k, batch, rows);
   const e = k.exports;
   const buf = e.memory.buffer;
   if (alpha !== null) new Float64Array(buf, lay.a, c).set(alpha);
@@ -344,6 +362,7 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
   const hasA = alpha === null ? 0 : 1;
   const wantG = gradient === null ? 0 : 1;
   const wantL = losses === null ? 0 : 1;
+  const ev = lay.evaluation === null ? 0 : 1;
   for (let row = 0; row < n; row += rows) {
     const rowEnd = Math.min(n, row + rows);
     const e0 = row * c;
@@ -359,7 +378,8 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
     }
     if (labelView !== null) labelView.set((labels as Int32Array).subarray(row, rowEnd));
     if (weights !== null) wView.set(weights.subarray(row, rowEnd));
-    e.softmaxChunk(lt, pt, rowEnd - row, c, labels === null ? 0 : 1, hasW, hasA, kind, ip, gamma, batch.labelSmoothing, scale, wantG, wantL);
+    e.softmaxChunk(lt, pt, rowEnd - row, c, labels === null ? 0 : 1, hasW, hasA, kind, ip, gamma, batch.labelSmoothing, scale, wantG, wantL, ev);
+    lay.evaluation?.countChunk(rowEnd - row);
     if (gradient !== null) gradient.set(len === gView.length ? gView : gView.subarray(0, len), e0);
     if (losses !== null) losses.set(rowEnd - row === oView.length ? oView : oView.subarray(0, rowEnd - row), row);
   }
@@ -381,5 +401,18 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
   let finiteCheck = loss - loss;
   for (let j = 0; j < c; j++) finiteCheck += stats.lossSum[j] - stats.lossSum[j];
   if (finiteCheck !== 0) return null;
-  return { loss, lossSum, count, denominator, gradient, losses, stats, nonFinite: 0 };
+  return withEvaluation({ loss, lossSum, count, denominator, gradient, losses, stats, nonFinite: 0 }, lay);
+}
+
+// ---------------------------------------------------------------- evaluation
+
+/**
+ * The result with the fused evaluation sums (when computed), or null, for the JS kernel and pass
+ * instead, if a sum is not finite (only for inputs the decoder refuses).
+ */
+function withEvaluation(result: FocalResult, lay: Layout): FocalResult | null {
+  if (lay.evaluation === null) return result;
+  const evaluation = lay.evaluation.finish();
+  const [brier, nll] = evaluation.scoreSums;
+  return brier - brier + (nll - nll) === 0 ? { ...result, evaluation } : null;
 }

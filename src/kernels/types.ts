@@ -141,6 +141,19 @@ export interface RawClassStats {
   sweepClassLossSum?: Float64Array;
 }
 
+/**
+ * The evaluation sums of a batch (kernels/evaluation-pass.ts computes them in JS; the WASM kernels
+ * fuse them into their pass): raw, so parts of a batch add up to the whole (see RawClassStats).
+ */
+export interface EvaluationSums {
+  /** Per column (binary/multilabel) or one set (multiclass): CALIBRATION_BINS x [count, value sum, hit sum]. */
+  calibration: Float64Array;
+  /** [Brier sum, NLL sum x NLL_SCALE]. */
+  scoreSums: Float64Array;
+  /** Multiclass with confusion asked for: c x c counts; otherwise undefined. */
+  confusion: Float64Array | undefined;
+}
+
 export interface FocalResult {
   /** The reduced loss: sum / denominator for mean, the sum otherwise. */
   loss: number;
@@ -157,4 +170,10 @@ export interface FocalResult {
   stats: RawClassStats;
   /** 0 when every value produced is finite; > 0 when any overflowed (how many is not counted). */
   nonFinite: number;
+  /**
+   * The evaluation sums, when the problem asked for them (calibration or confusion) and the kernel
+   * computed them in its own pass (the WASM kernels); absent otherwise, and then evaluated-focal.ts
+   * computes them in a separate pass. evaluated-focal.ts moves them into `stats`.
+   */
+  evaluation?: EvaluationSums;
 }
