@@ -2,7 +2,8 @@
  * One kernel throughput case, run in a child process of its own (so no case's JIT state or
  * memory affects another): `tsx bench/kernel-case.ts MODE N C GAMMA RUNS [IMPL] [OUTPUT]`. Calls
  * the compiled kernel (dist/, what the workers run) on float32 logits and float32 labels, as
- * torch_focal.py does, one thread, loss + gradient + statistics, and prints one JSON line with the
+ * torch_focal.py does, one thread, loss + gradient + statistics (with the calibration sums, as a
+ * request asking for `stats` computes them: evaluated-focal.ts), and prints one JSON line with the
  * median. IMPL is `ts` (default: the JS kernel, focalLoss) or `wasm` (focalLossFast, the WASM SIMD
  * kernels; the line's `impl` says `ts` if it fell back because WASM SIMD is unavailable). OUTPUT is
  * `fresh` (default: every call allocates its gradient, as a worker does today) or `reuse` (one
@@ -20,15 +21,17 @@ if (impl !== 'ts' && impl !== 'wasm') throw new Error(`unknown implementation ${
 const output = process.argv[8] ?? 'fresh';
 if (output !== 'fresh' && output !== 'reuse') throw new Error(`unknown output ${output} (fresh or reuse)`);
 const dist = (file: string) => pathToFileURL(path.resolve(import.meta.dirname, `../dist/kernels/${file}`)).href;
-let focalLoss: (typeof import('../src/kernels/focal.js'))['focalLoss'];
+let kernel: (typeof import('../src/kernels/focal.js'))['focalLoss'];
 let used = 'ts';
 if (impl === 'wasm') {
   const fast = (await import(dist('fast-focal.js'))) as typeof import('../src/kernels/fast-focal.js');
-  focalLoss = fast.focalLossFast;
+  kernel = fast.focalLossFast;
   if (fast.initFastKernels().wasm) used = 'wasm';
 } else {
-  focalLoss = ((await import(dist('focal.js'))) as typeof import('../src/kernels/focal.js')).focalLoss;
+  kernel = ((await import(dist('focal.js'))) as typeof import('../src/kernels/focal.js')).focalLoss;
 }
+const { withEvaluation } = (await import(dist('evaluated-focal.js'))) as typeof import('../src/kernels/evaluated-focal.js');
+const focalLoss = withEvaluation(kernel);
 
 const batch = makeBatch(mode, n, c);
 const common = {
@@ -43,6 +46,8 @@ const common = {
   wantGradient: true,
   wantLosses: false,
   gradientOut: output === 'reuse' ? new Float64Array(n * c) : undefined,
+  // What a request with the default outputs (stats included) asks beyond the loss.
+  evaluation: { calibration: true, confusion: false, sweep: [] },
 };
 const kernelBatch: KernelBatch =
   mode === 'multiclass'

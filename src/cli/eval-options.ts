@@ -149,9 +149,8 @@ function parseAlpha(text: string | undefined): number | number[] | null | undefi
 
 /** "2" -> 2, "1,2,3" -> [1, 2, 3] (one per class). */
 function numberOrList(flag: string, text: string | undefined): number | number[] | undefined {
-  if (text === undefined) return undefined;
-  const values = text.split(',').map((p) => number(flag, p) as number);
-  return values.length === 1 ? values[0] : values;
+  const values = list<number>(flag, text, false);
+  return values === undefined || values.length > 1 ? values : values[0];
 }
 
 /** A comma-separated list of numbers (or "none" where `none` is allowed), for a sweep. */

@@ -33,6 +33,27 @@ export interface Spec {
   seed: number;
 }
 
+/** One small binary batch: the spec the kernel tests vary one field at a time. */
+export const BASE_SPEC: Spec = {
+  mode: 'binary',
+  n: 1,
+  c: 1,
+  gamma: 2,
+  eps: 0,
+  reduction: 'mean',
+  normalizer: null,
+  weights: 'none',
+  alpha: false,
+  logits: 'f32',
+  scale: 'moderate',
+  targets: 'hard-f32',
+  ignoreShare: 0,
+  wantGradient: true,
+  wantLosses: true,
+  shared: false,
+  seed: 1,
+};
+
 export const GAMMAS = [0, 0.5, 1, 2, 2.5, 3.7, 4, 4.5, 0.25, 5];
 
 const SPECIALS = [1000, -1000, 745, -745, 40, -40, 37, -37, 0, 1e-300, -1e-300];

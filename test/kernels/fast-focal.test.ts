@@ -17,7 +17,7 @@ import { decodeLossRequest } from '../../src/tensors/decode-loss-request.js';
 import { encodeLossResponse } from '../../src/tensors/encode-loss-response.js';
 import type { LossRequest } from '../../src/schemas/loss-request.js';
 import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
-import { arbitrarySpec, buildBatch, cloneBatch, compareResults, GAMMAS, worst, type Spec } from '../helpers/fast-batches.js';
+import { arbitrarySpec, BASE_SPEC, buildBatch, cloneBatch, compareResults, GAMMAS, worst, type Spec } from '../helpers/fast-batches.js';
 
 /** Runs both kernels on the same input (each with its own output arrays) and compares. */
 function check(p: KernelBatch): string[] {
@@ -41,25 +41,6 @@ function identical(a: FocalResult, b: FocalResult): boolean {
   );
 }
 
-const baseSpec: Spec = {
-  mode: 'binary',
-  n: 1,
-  c: 1,
-  gamma: 2,
-  eps: 0,
-  reduction: 'mean',
-  normalizer: null,
-  weights: 'none',
-  alpha: false,
-  logits: 'f32',
-  scale: 'moderate',
-  targets: 'hard-f32',
-  ignoreShare: 0,
-  wantGradient: true,
-  wantLosses: true,
-  shared: false,
-  seed: 1,
-};
 
 const sigmoid = (over: Partial<SigmoidBatch>): SigmoidBatch =>
   sigmoidBatch({ n: 3, logits: new Float64Array([0.5, -2, 3]), targets: new Float64Array([1, 0, 1]), ...over });
@@ -125,7 +106,7 @@ t.test('each listed gamma, every mode and target kind, odd sizes around the chun
       for (const [n, c] of sizes) {
         if ((mode === 'binary') !== (c === 1) || n * c > 3 * CHUNK_ELEMENTS) continue;
         for (const scale of ['moderate', 'wide'] as const) {
-          const spec: Spec = { ...baseSpec, mode, n, c, gamma, eps, targets, scale, alpha: cases % 2 === 0, weights: cases % 3 === 0 ? 'f64' : 'none', logits: cases % 2 === 0 ? 'f64' : 'f32', ignoreShare: 0.2, seed: cases + 1 };
+          const spec: Spec = { ...BASE_SPEC, mode, n, c, gamma, eps, targets, scale, alpha: cases % 2 === 0, weights: cases % 3 === 0 ? 'f64' : 'none', logits: cases % 2 === 0 ? 'f64' : 'f32', ignoreShare: 0.2, seed: cases + 1 };
           cases++;
           const mismatches = check(buildBatch(spec));
           if (mismatches.length > 0) failures.push(`${JSON.stringify(spec)}: ${mismatches.slice(0, 3).join('; ')}`);
@@ -196,7 +177,7 @@ t.test('p_t histograms identical at bin edges: tied classes, p_t = 0.5 plus or m
 
 t.test('gradientOut and lossesOut: written in place, views at a nonzero offset of a shared buffer', async (t) => {
   for (const mode of ['multilabel', 'multiclass'] as const) {
-    const p = buildBatch({ ...baseSpec, mode, n: 300, c: 41, targets: mode === 'multiclass' ? 'labels' : 'soft-f32', shared: true, ignoreShare: 0.3 });
+    const p = buildBatch({ ...BASE_SPEC, mode, n: 300, c: 41, targets: mode === 'multiclass' ? 'labels' : 'soft-f32', shared: true, ignoreShare: 0.3 });
     const r = focalLossFast(p);
     t.equal(r.gradient, p.gradientOut, `${mode}: the result's gradient is gradientOut`);
     t.equal(r.losses, p.lossesOut, `${mode}: the result's losses are lossesOut`);
@@ -252,7 +233,7 @@ t.test('batches the WASM kernels leave to the JS kernel give its result bit for 
 });
 
 t.test('the fallback: FOCAL_KERNELS=js, the disable option, no SIMD, a missing or broken .wasm', async (t) => {
-  const batches = [buildBatch({ ...baseSpec, mode: 'multilabel', n: 50, c: 7, targets: 'soft-f64', gamma: 2.5 }), buildBatch({ ...baseSpec, mode: 'multiclass', n: 40, c: 9, targets: 'labels', eps: 0.1 })];
+  const batches = [buildBatch({ ...BASE_SPEC, mode: 'multilabel', n: 50, c: 7, targets: 'soft-f64', gamma: 2.5 }), buildBatch({ ...BASE_SPEC, mode: 'multiclass', n: 40, c: 9, targets: 'labels', eps: 0.1 })];
   const dir = mkdtempSync(path.join(tmpdir(), 'fast-focal-'));
   const broken = path.join(dir, 'focal-kernels.wasm');
   writeFileSync(broken, 'not a wasm module');
@@ -296,17 +277,17 @@ t.test('defaultWasmPath: next to the compiled module, else the package dist/', a
 
 t.test('memory: grows with C and the chunk, not with N, and is reused by later calls', async (t) => {
   initFastKernels();
-  const big = buildBatch({ ...baseSpec, n: 5 * CHUNK_ELEMENTS + 1 });
+  const big = buildBatch({ ...BASE_SPEC, n: 5 * CHUNK_ELEMENTS + 1 });
   t.same(check(big), []);
   const after = fastKernelInfo().memoryBytes;
   t.ok(after < 1 << 20, `a ${big.n}-element batch needs ${after} bytes of WASM memory`);
   for (let i = 0; i < 30; i++) {
-    focalLossFast(buildBatch({ ...baseSpec, mode: 'multilabel', n: 400 + i, c: 13, seed: i }));
+    focalLossFast(buildBatch({ ...BASE_SPEC, mode: 'multilabel', n: 400 + i, c: 13, seed: i }));
     focalLossFast(big);
   }
   t.equal(fastKernelInfo().memoryBytes, after, 'no growth over repeated calls');
   // A wide multiclass batch: one row per chunk, statistics for 50,000 classes.
-  const wide = buildBatch({ ...baseSpec, mode: 'multiclass', n: 3, c: 50000, targets: 'labels', scale: 'wide' });
+  const wide = buildBatch({ ...BASE_SPEC, mode: 'multiclass', n: 3, c: 50000, targets: 'labels', scale: 'wide' });
   t.same(check(wide), []);
   t.ok(fastKernelInfo().memoryBytes > after, 'grew for C = 50,000');
 });

@@ -13,27 +13,10 @@ import { focalLossFast, initFastKernels } from '../../src/kernels/fast-focal.js'
 import { focalLoss } from '../../src/kernels/focal.js';
 import { BIN_FIELDS } from '../../src/kernels/calibration-bins.js';
 import type { EvaluationSums, KernelBatch, SigmoidBatch, SoftmaxBatch } from '../../src/kernels/types.js';
-import { arbitrarySpec, buildBatch, type Spec } from '../helpers/fast-batches.js';
+import { arbitrarySpec, BASE_SPEC, buildBatch, type Spec } from '../helpers/fast-batches.js';
 
-const baseSpec: Spec = {
-  mode: 'binary',
-  n: 1,
-  c: 1,
-  gamma: 2,
-  eps: 0,
-  reduction: 'mean',
-  normalizer: null,
-  weights: 'none',
-  alpha: false,
-  logits: 'f32',
-  scale: 'moderate',
-  targets: 'hard-f32',
-  ignoreShare: 0.1,
-  wantGradient: true,
-  wantLosses: false,
-  shared: false,
-  seed: 1,
-};
+/** The fused sums are checked with ignored rows too. */
+const baseSpec: Spec = { ...BASE_SPEC, ignoreShare: 0.1 };
 
 const REL = 1e-12;
 const TINY = 1e-300;
