@@ -5,6 +5,7 @@
  * that file skips are the ones it explains; every operation has a stable camelCase operationId.
  */
 import t from 'tap';
+import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { BaseResolver, createConfig, lintFromString, loadIgnoreConfig, type NormalizedProblem } from '@redocly/openapi-core';
@@ -18,8 +19,10 @@ const doc = JSON.parse(committed);
 
 /** Lints a document text as if it were openapi/openapi.json, with the recommended rules and the project's ignore file. */
 async function lint(text: string): Promise<NormalizedProblem[]> {
-  // A directory (no extension) as "config path": the ignore file is looked up there, as the CLI does in its working directory.
-  const ignore = await loadIgnoreConfig(ROOT, new BaseResolver());
+  // The config path's directory is where the ignore file is looked up, as the CLI does in its working
+  // directory. A file name, not ROOT itself: the library takes a path whose last part has a dot (a
+  // checkout in /tmp/tmp.AbC123) for a file and would look in its parent.
+  const ignore = await loadIgnoreConfig(path.join(ROOT, 'redocly.yaml'), new BaseResolver());
   const config = await createConfig({ extends: ['recommended'] }, { ignore });
   return lintFromString({ source: text, absoluteRef: DOCUMENT_FILE, config });
 }
