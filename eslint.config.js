@@ -1,6 +1,6 @@
 // ESLint flat config: the recommended JavaScript and typescript-eslint rule sets, for every
 // TypeScript and JavaScript file of the project. Formatting is Prettier's (.prettierrc.json),
-// so no stylistic rules here. `npm run lint` runs both with zero warnings allowed.
+// so no stylistic rules here. `npm run lint` allows zero warnings; `npm test` runs it and `npm run format:check`.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -14,7 +14,10 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       // `_name` marks a value kept on purpose (a destructured field left out, a required parameter).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Ambient declarations (the WebAssembly API that lib and @types/node 20 lack) are namespaces by nature.
       '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
     },

@@ -15,7 +15,13 @@ import path from 'node:path';
 import { makeBatch, type Mode } from './data.js';
 import type { KernelBatch } from '../src/kernels/types.js';
 
-const [mode, n, c, gamma, runs] = [process.argv[2] as Mode, Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]), Number(process.argv[6] ?? 5)];
+const [mode, n, c, gamma, runs] = [
+  process.argv[2] as Mode,
+  Number(process.argv[3]),
+  Number(process.argv[4]),
+  Number(process.argv[5]),
+  Number(process.argv[6] ?? 5),
+];
 const impl = process.argv[7] ?? 'ts';
 if (impl !== 'ts' && impl !== 'wasm') throw new Error(`unknown implementation ${impl} (ts or wasm)`);
 const output = process.argv[8] ?? 'fresh';
@@ -64,4 +70,6 @@ for (let r = 0; r < runs; r++) {
 }
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
-console.log(JSON.stringify({ impl: used, output, mode, n, c, gamma, elements: n * c, median_ms: median, melem_per_s: (n * c) / median / 1000 }));
+console.log(
+  JSON.stringify({ impl: used, output, mode, n, c, gamma, elements: n * c, median_ms: median, melem_per_s: (n * c) / median / 1000 }),
+);

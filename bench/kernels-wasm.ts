@@ -70,8 +70,12 @@ const median = (xs: number[]) => {
 const f = (x: number) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x.toFixed(1)) : '-');
 
 const lines = [
-  `| case (gamma ${GAMMA}, float32) | ${COLUMNS.map((c) => `${c} ms`).join(' | ')} | ${COLUMNS.filter((c) => c !== 'torch').map((c) => `${c} / torch`).join(' | ')} |`,
-  `|---|${COLUMNS.map(() => '---:').join('|')}|${COLUMNS.filter((c) => c !== 'torch').map(() => '---:').join('|')}|`,
+  `| case (gamma ${GAMMA}, float32) | ${COLUMNS.map((c) => `${c} ms`).join(' | ')} | ${COLUMNS.filter((c) => c !== 'torch')
+    .map((c) => `${c} / torch`)
+    .join(' | ')} |`,
+  `|---|${COLUMNS.map(() => '---:').join('|')}|${COLUMNS.filter((c) => c !== 'torch')
+    .map(() => '---:')
+    .join('|')}|`,
 ];
 for (const { mode, n, c } of CASES) {
   const times = new Map<Column, number[]>(COLUMNS.map((col) => [col, []]));

@@ -35,7 +35,11 @@ function row(section: string, name: string, values: Record<string, string | numb
   const v: Record<string, string> = {};
   for (const [k, x] of Object.entries(values)) v[k] = typeof x === 'number' ? fmt(x) : x;
   rows.push({ section, name, values: v });
-  console.log(`${section} | ${name} | ${Object.entries(v).map(([k, x]) => `${k} ${x}`).join(', ')}`);
+  console.log(
+    `${section} | ${name} | ${Object.entries(v)
+      .map(([k, x]) => `${k} ${x}`)
+      .join(', ')}`,
+  );
 }
 
 function fmt(x: number): string {
@@ -93,7 +97,11 @@ function benchKernels(): Map<string, number> {
       const wasm = kernel('wasm', mode, n, c, gamma);
       if (typeof wasm === 'string') throw new Error(`kernel case ${name} (wasm) failed: ${wasm}`);
       kernelMs.set(`${mode} ${n} ${c} ${gamma}`, wasm.median_ms);
-      const values: Record<string, string | number> = { 'ts ms': ts.median_ms, [`${wasm.impl} ms`]: wasm.median_ms, 'wasm Melem/s': wasm.melem_per_s };
+      const values: Record<string, string | number> = {
+        'ts ms': ts.median_ms,
+        [`${wasm.impl} ms`]: wasm.median_ms,
+        'wasm Melem/s': wasm.melem_per_s,
+      };
       let ratio: number | null = null;
       if (!missing) {
         // PyTorch as a user runs it (its allocator's defaults), and with the same huge-page setting as ours.
@@ -287,7 +295,8 @@ function loadRow(name: string, l: Load, extra: Record<string, string | number> =
     ...extra,
   });
   if (l.errors > 0) notes.push(`${name}: ${l.errors} requests failed`);
-  if (l.shed > 0) notes.push(`${name}: ${l.shed} requests were shed with 503 (event-loop delay over PRESSURE_MAX_EVENT_LOOP_DELAY_MS, or a full queue)`);
+  if (l.shed > 0)
+    notes.push(`${name}: ${l.shed} requests were shed with 503 (event-loop delay over PRESSURE_MAX_EVENT_LOOP_DELAY_MS, or a full queue)`);
 }
 
 async function benchService(kernelMs: Map<string, number>): Promise<void> {
@@ -323,7 +332,10 @@ async function benchService(kernelMs: Map<string, number>): Promise<void> {
     const health = pollHealth(service);
     const four = await load(service, encoded, { connections: 4, amount: QUICK ? 4 : 8 });
     const healthMs = await health.stop();
-    loadRow('large binary-encoded 8M binary, 4 concurrent (POOL_SIZE=2)', four, { 'healthz p99 ms': percentile(healthMs, 99), 'healthz max ms': Math.max(...healthMs) });
+    loadRow('large binary-encoded 8M binary, 4 concurrent (POOL_SIZE=2)', four, {
+      'healthz p99 ms': percentile(healthMs, 99),
+      'healthz max ms': Math.max(...healthMs),
+    });
     // The same four on one worker: what the second worker adds.
     const single = await startServer(['dist/server.js'], { ...env, POOL_SIZE: '1' });
     let fourOnOne: Load;
@@ -344,7 +356,11 @@ async function benchService(kernelMs: Map<string, number>): Promise<void> {
 
     const kernel = kernelMs.get('binary 8000000 1 2');
     const torch = torchMs.get('binary 8000000 1 2');
-    target('8M binary, base64 POST /loss end to end vs PyTorch computing it locally (1 thread): speed ratio >= 1.0x', torch === undefined ? null : torch / one.p50, 1);
+    target(
+      '8M binary, base64 POST /loss end to end vs PyTorch computing it locally (1 thread): speed ratio >= 1.0x',
+      torch === undefined ? null : torch / one.p50,
+      1,
+    );
     target('  stretch: >= 2x', torch === undefined ? null : torch / one.p50, 2);
     target('the same batch as JSON arrays is >= 15x slower than as base64', j.p50 / one.p50, 15);
     target('main-thread time per 8M base64 request <= 20 ms', one.busyMsPerRequest, 20, false, ' ms');
@@ -410,7 +426,7 @@ const header = [
   '  workers run; torch: `torch_focal.py`, forward + backward, float32, run as a user would (default allocator settings) and',
   '  with the same huge-page setting). Ratio = torch time / our time (above 1: faster than PyTorch).',
   '- Service rows: the real server (`node dist/server.js`, POOL_SIZE=2, LOG_LEVEL=info) under autocannon; max loop delay and',
-  '  main-thread ms/req from an event-loop probe inside the server; peak RSS is the server\'s VmHWM during the row.',
+  "  main-thread ms/req from an event-loop probe inside the server; peak RSS is the server's VmHWM during the row.",
 ].join('\n');
 const targetLines = [
   '',
@@ -420,7 +436,9 @@ const targetLines = [
   '|---|---:|:---:|',
   ...targets.map((x) => `| ${x.target} | ${x.measured} | ${x.met === null ? 'n/a' : x.met ? 'yes' : 'no'} |`),
 ];
-const doc = [header, table(), ...targetLines, '', ...(notes.length > 0 ? ['## Notes', '', ...notes.map((n) => `- ${n}`)] : []), ''].join('\n');
+const doc = [header, table(), ...targetLines, '', ...(notes.length > 0 ? ['## Notes', '', ...notes.map((n) => `- ${n}`)] : []), ''].join(
+  '\n',
+);
 mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
 writeFileSync(path.join(ROOT, 'docs/benchmarks.md'), doc);
 console.log(table());

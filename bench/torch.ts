@@ -13,13 +13,30 @@ export const TORCH_PYTHON = process.env.TORCH_PYTHON ?? (existsSync('/usr/bin/py
 
 /** torch_focal.py's arguments for one kernel case: one thread, float32 logits, as the service's kernels are timed. */
 export function torchArgs(mode: string, n: number, c: number, gamma: number, runs: number): string[] {
-  return [TORCH_FOCAL, '--mode', mode, '--n', String(n), '--c', String(c), '--gamma', String(gamma), '--threads', '1', '--dtype', 'float32', '--runs', String(runs)];
+  return [
+    TORCH_FOCAL,
+    '--mode',
+    mode,
+    '--n',
+    String(n),
+    '--c',
+    String(c),
+    '--gamma',
+    String(gamma),
+    '--threads',
+    '1',
+    '--dtype',
+    'float32',
+    '--runs',
+    String(runs),
+  ];
 }
 
 /** Why the torch rows cannot run here, or null when they can. */
 export function torchUnavailable(): string | null {
   if (!existsSync(TORCH_FOCAL)) return `torch rows skipped: ${TORCH_FOCAL} not found (set TORCH_FOCAL)`;
   const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (r.status !== 0) return `torch rows skipped: ${TORCH_PYTHON} cannot import torch (apt-get install -y python3-torch, or set TORCH_PYTHON)`;
+  if (r.status !== 0)
+    return `torch rows skipped: ${TORCH_PYTHON} cannot import torch (apt-get install -y python3-torch, or set TORCH_PYTHON)`;
   return null;
 }

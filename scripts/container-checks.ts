@@ -27,7 +27,9 @@ async function reference(url: string): Promise<void> {
     const r = await postKnownAnswer(url, referenceRequest(c));
     if (r.status !== 200 || r.mismatches.length > 0) {
       bad++;
-      console.error(`  ${c.name}: status ${r.status} ${JSON.stringify(r.status === 200 ? r.mismatches.slice(0, 3) : r.body).slice(0, 300)}`);
+      console.error(
+        `  ${c.name}: status ${r.status} ${JSON.stringify(r.status === 200 ? r.mismatches.slice(0, 3) : r.body).slice(0, 300)}`,
+      );
     }
   }
   if (bad > 0) fail(`reference: ${bad} of ${cases.length} cases wrong`);
@@ -37,7 +39,8 @@ async function reference(url: string): Promise<void> {
 async function workers(url: string, expected: number): Promise<void> {
   const res = await fetch(`${url}/readyz`);
   const body = (await res.json()) as { workers?: number };
-  if (res.status !== 200 || body.workers !== expected) fail(`workers: /readyz said ${res.status} ${JSON.stringify(body)}, expected ${expected} workers`);
+  if (res.status !== 200 || body.workers !== expected)
+    fail(`workers: /readyz said ${res.status} ${JSON.stringify(body)}, expected ${expected} workers`);
   console.log(`workers: /readyz reports ${body.workers} pool workers`);
 }
 
@@ -47,7 +50,8 @@ async function openapi(url: string): Promise<void> {
   const document = res.status === 200 ? ((await res.json()) as { paths: Record<string, Record<string, unknown>> }) : null;
   const shown = JSON.stringify(document?.paths['/loss']?.post ?? null);
   const missing = loadRecordedExamples().filter((e) => !shown.includes(`"${e.name}":{"summary"`));
-  if (document === null || missing.length > 0) fail(`openapi: status ${res.status}, examples missing: ${missing.map((e) => e.name).join(', ')}`);
+  if (document === null || missing.length > 0)
+    fail(`openapi: status ${res.status}, examples missing: ${missing.map((e) => e.name).join(', ')}`);
   console.log(`openapi: /openapi.json shows all ${loadRecordedExamples().length} recorded examples`);
 }
 
@@ -59,7 +63,9 @@ async function stopDuringRequest(container: string, url: string): Promise<void> 
   // Let the body arrive and the work start, then stop the container as an orchestrator would.
   await sleep(250);
   // Asynchronously: the client must keep reading the answer while `docker stop` waits.
-  const stopped = promisify(execFile)('docker', ['stop', '--time', '30', container]).catch((err: Error) => fail(`docker stop: ${err.message}`));
+  const stopped = promisify(execFile)('docker', ['stop', '--time', '30', container]).catch((err: Error) =>
+    fail(`docker stop: ${err.message}`),
+  );
   const r = await pending;
   await stopped;
   const elapsed = Date.now() - started;
@@ -80,7 +86,9 @@ async function stopDuringRequest(container: string, url: string): Promise<void> 
   const shutdownAt = logs.findIndex((l) => l.msg?.startsWith('shutting down'));
   const completedAt = logs.findIndex((l) => l.reqId === requestId && l.msg === 'request completed');
   if (shutdownAt < 0 || completedAt < 0 || completedAt < shutdownAt) {
-    fail(`the request was not in flight when the shutdown began (log positions: shutdown ${shutdownAt}, request ${completedAt}); make it larger`);
+    fail(
+      `the request was not in flight when the shutdown began (log positions: shutdown ${shutdownAt}, request ${completedAt}); make it larger`,
+    );
   }
   if (!logs.some((l) => l.msg === 'shut down cleanly')) fail('no "shut down cleanly" in the log');
   console.log(`stop-during-request: ${req.name} answered correctly ${elapsed} ms after it was sent, across docker stop; exit code 0`);

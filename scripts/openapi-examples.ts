@@ -34,8 +34,14 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
     summary: 'multilabel: three independent labels, per-label alpha, per-example weights',
     body: {
       mode: 'multilabel',
-      logits: [[1.2, -0.4, 3.0], [-2.0, 0.3, 0.0]],
-      targets: [[1, 0, 1], [0, 1, 0]],
+      logits: [
+        [1.2, -0.4, 3.0],
+        [-2.0, 0.3, 0.0],
+      ],
+      targets: [
+        [1, 0, 1],
+        [0, 1, 0],
+      ],
       alpha: [0.25, 0.5, 0.75],
       weights: [1, 2],
       class_names: ['person', 'car', 'dog'],
@@ -47,7 +53,10 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
     summary: 'multiclass: softmax over three named classes, class-id targets',
     body: {
       mode: 'multiclass',
-      logits: [[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]],
+      logits: [
+        [2.0, 0.5, -1.0],
+        [0.1, 0.2, 3.0],
+      ],
       targets: [0, 1],
       class_names: ['cat', 'dog', 'bird'],
     },
@@ -59,8 +68,14 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
     description: 'With reduction `none`, `losses` holds one loss per row, `loss` is their sum and `gradient` its derivative.',
     body: {
       mode: 'multiclass',
-      logits: [[1.0, 0.0, -1.0], [0.5, 0.5, 0.0]],
-      targets: [[0.7, 0.2, 0.1], [0, 0, 1]],
+      logits: [
+        [1.0, 0.0, -1.0],
+        [0.5, 0.5, 0.0],
+      ],
+      targets: [
+        [0.7, 0.2, 0.1],
+        [0, 0, 1],
+      ],
       alpha: [1, 2, 1],
       label_smoothing: 0.1,
       reduction: 'none',
@@ -77,7 +92,13 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
       '`sweep` returns the loss at every gamma x alpha pair, each equal to the request with that setting.',
     body: {
       mode: 'multiclass',
-      logits: [[2.0, 0.5, -1.0], [0.1, 0.2, 3.0], [1.5, 1.4, 0.0], [-0.5, 2.5, 0.3], [0.0, 0.1, 0.2]],
+      logits: [
+        [2.0, 0.5, -1.0],
+        [0.1, 0.2, 3.0],
+        [1.5, 1.4, 0.0],
+        [-0.5, 2.5, 0.3],
+        [0.0, 0.1, 0.2],
+      ],
       targets: [0, 1, 1, 1, -100],
       ignore_index: -100,
       class_names: ['cat', 'dog', 'bird'],
@@ -95,8 +116,14 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
       'alpha defaults to none with this variant.',
     body: {
       mode: 'multilabel',
-      logits: [[1.2, -4.0, 3.0], [-2.0, 0.3, 0.0]],
-      targets: [[1, 0, 1], [0, 1, 0]],
+      logits: [
+        [1.2, -4.0, 3.0],
+        [-2.0, 0.3, 0.0],
+      ],
+      targets: [
+        [1, 0, 1],
+        [0, 1, 0],
+      ],
       variant: 'asymmetric',
       gamma_pos: 0,
       gamma_neg: [4, 2, 1],
@@ -109,7 +136,10 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
     summary: 'multiclass: Poly-1 focal loss with a gamma per class',
     body: {
       mode: 'multiclass',
-      logits: [[2.0, 0.5, -1.0], [0.1, 0.2, 3.0]],
+      logits: [
+        [2.0, 0.5, -1.0],
+        [0.1, 0.2, 3.0],
+      ],
       targets: [0, 2],
       variant: 'poly1',
       epsilon: 1,
@@ -120,13 +150,30 @@ export const EXAMPLE_SPECS: ExampleSpec[] = [
   {
     name: 'invalid-request',
     summary: 'A string where a number belongs (no type coercion is applied)',
-    body: { mode: 'multiclass', logits: [[2.0, 0.5], [0.1, 1]], targets: [0, '1'] },
+    body: {
+      mode: 'multiclass',
+      logits: [
+        [2.0, 0.5],
+        [0.1, 1],
+      ],
+      targets: [0, '1'],
+    },
     status: 400,
   },
   {
     name: 'too-many-elements',
     summary: 'N x C above MAX_ELEMENTS (here set to 4)',
-    body: { mode: 'multilabel', logits: [[0, 1, 2], [3, 4, 5]], targets: [[0, 1, 0], [1, 0, 1]] },
+    body: {
+      mode: 'multilabel',
+      logits: [
+        [0, 1, 2],
+        [3, 4, 5],
+      ],
+      targets: [
+        [0, 1, 0],
+        [1, 0, 1],
+      ],
+    },
     env: { MAX_ELEMENTS: '4' },
     status: 413,
   },

@@ -15,7 +15,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { allReferenceCases, postKnownAnswer, referenceRequest, tiledReferenceRequest, type KnownAnswerRequest } from '../test/helpers/known-answers.js';
+import {
+  allReferenceCases,
+  postKnownAnswer,
+  referenceRequest,
+  tiledReferenceRequest,
+  type KnownAnswerRequest,
+} from '../test/helpers/known-answers.js';
 import { freePort, startServer, type RunningServer } from '../test/helpers/server-process.js';
 
 const NGINX = process.env.NGINX ?? '/usr/sbin/nginx';
@@ -86,7 +92,10 @@ async function main(): Promise<void> {
   // a socket, which /dev/stdout cannot be opened on).
   const accessLogFile = path.join(dir, 'access.log');
   const stdout = openSync(accessLogFile, 'a');
-  const test = spawnSync(NGINX, ['-t', '-e', `${dir}/error.log`, '-p', dir, '-c', mainConf], { encoding: 'utf8', stdio: ['ignore', stdout, 'pipe'] });
+  const test = spawnSync(NGINX, ['-t', '-e', `${dir}/error.log`, '-p', dir, '-c', mainConf], {
+    encoding: 'utf8',
+    stdio: ['ignore', stdout, 'pipe'],
+  });
   if (test.status !== 0) throw new Error(`nginx -t failed on the rendered configuration:\n${test.stderr}`);
 
   const env = (port: number) => ({ PORT: String(port), POOL_SIZE: '1', SHUTDOWN_GRACE_MS: '10000' });
@@ -99,7 +108,10 @@ async function main(): Promise<void> {
   const lb = `http://127.0.0.1:${lbPort}`;
   try {
     for (let i = 0; ; i++) {
-      const up = await fetch(`${lb}/lb-health`).then((r) => r.ok, () => false);
+      const up = await fetch(`${lb}/lb-health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (up) break;
       if (i > 100 || nginx.exitCode !== null) throw new Error(`nginx did not start: ${nginxErr}`);
       await sleep(50);
@@ -165,9 +177,13 @@ async function main(): Promise<void> {
     const servedBy = replicas.map((generations) =>
       generations.map((s) => s.logs.filter((l) => l.url === '/loss' && l.statusCode === 200).length),
     );
-    const refusedWhileDraining = replicas.flat().reduce((n, s) => n + s.logs.filter((l) => l.url === '/loss' && l.statusCode === 503).length, 0);
+    const refusedWhileDraining = replicas
+      .flat()
+      .reduce((n, s) => n + s.logs.filter((l) => l.url === '/loss' && l.statusCode === 503).length, 0);
     await sleep(100); // nginx writes a request's log line after its answer
-    const lines = readFileSync(accessLogFile, 'utf8').split('\n').filter((l) => l.includes('"POST /loss'));
+    const lines = readFileSync(accessLogFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"POST /loss'));
     const retried = lines.filter((l) => /upstream=\S+, /.test(l)).length;
     servedBy.forEach((generations, r) =>
       generations.forEach((n, g) => check(n > 0, `replica ${r} (${g === 0 ? 'before' : 'after'} its restart) served no request`)),
@@ -177,7 +193,9 @@ async function main(): Promise<void> {
     for (const { replica, signalled, back } of outages) {
       const inFlight = answered.filter((a) => a.start < signalled && a.end > signalled).length;
       const duringOutage = answered.filter((a) => a.start >= signalled && a.end <= back).length;
-      drains.push(`replica ${replica}: ${inFlight} requests in flight at SIGTERM, ${duringOutage} answered while it was out (${back - signalled} ms)`);
+      drains.push(
+        `replica ${replica}: ${inFlight} requests in flight at SIGTERM, ${duringOutage} answered while it was out (${back - signalled} ms)`,
+      );
       check(inFlight > 0, `no request was in flight when replica ${replica} got SIGTERM`);
       check(duringOutage > 0, `no request was answered while replica ${replica} was out`);
     }
@@ -190,7 +208,9 @@ async function main(): Promise<void> {
         `served per replica [before, after restart] ${JSON.stringify(servedBy)}; ` +
         `${refusedWhileDraining} answered 503 by a draining replica and ${retried} retried by nginx on the other`,
     );
-    console.log(`latency (ms): reference cases p50 ${quantile(smallMs, 0.5)} p99 ${quantile(smallMs, 0.99)}; ${large.name} p50 ${quantile(largeMs, 0.5)} max ${quantile(largeMs, 1)}`);
+    console.log(
+      `latency (ms): reference cases p50 ${quantile(smallMs, 0.5)} p99 ${quantile(smallMs, 0.99)}; ${large.name} p50 ${quantile(largeMs, 0.5)} max ${quantile(largeMs, 1)}`,
+    );
   } finally {
     nginx.kill('SIGQUIT');
     for (const s of replicas.flat()) if (s.child.exitCode === null) s.child.kill('SIGKILL');

@@ -42,7 +42,8 @@ function expectedFor(request: Record<string, unknown>) {
 function close(a: unknown, e: unknown): boolean {
   if (typeof e === 'number') return typeof a === 'number' && Math.abs(a - e) <= 1e-9 + 1e-7 * Math.abs(e);
   if (Array.isArray(e)) return Array.isArray(a) && a.length === e.length && e.every((v, i) => close(a[i], v));
-  if (e !== null && typeof e === 'object') return a !== null && typeof a === 'object' && Object.entries(e).every(([k, v]) => close((a as Record<string, unknown>)[k], v));
+  if (e !== null && typeof e === 'object')
+    return a !== null && typeof a === 'object' && Object.entries(e).every(([k, v]) => close((a as Record<string, unknown>)[k], v));
   return a === e;
 }
 
@@ -82,12 +83,20 @@ const EDGE_EXPECTED = expectedFor(EDGE_REQUEST);
 
 async function hostile(): Promise<void> {
   if (Math.random() < 0.5) {
-    const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: HOSTILE_GZIP });
+    const res = await fetch(`${base}/loss`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: HOSTILE_GZIP,
+    });
     count(`${res.status} (gzip, answer too large)`);
     const body = (await res.json()) as { code?: string };
     if (res.status !== 422 || body.code !== 'answer-too-large') noteWrong(res.status, body);
   } else {
-    const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(EDGE_REQUEST) });
+    const res = await fetch(`${base}/loss`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(EDGE_REQUEST),
+    });
     count(`${res.status} (logits at the float64 edge)`);
     const body = await res.json();
     if (res.status !== 200 || !close(body, { loss: EDGE_EXPECTED.loss, gradient: EDGE_EXPECTED.gradient })) noteWrong(res.status, body);
@@ -115,7 +124,15 @@ function rssOf(pid: number): number {
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
 const server = spawn(process.execPath, [`${ROOT}dist/server.js`], {
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', POOL_SIZE: String(POOL_SIZE), POOL_MAX_QUEUE: '256', BODY_LIMIT: String(BODY_LIMIT), LOG_LEVEL: 'warn' },
+  env: {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    POOL_SIZE: String(POOL_SIZE),
+    POOL_MAX_QUEUE: '256',
+    BODY_LIMIT: String(BODY_LIMIT),
+    LOG_LEVEL: 'warn',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 // The server's warnings and errors (LOG_LEVEL warn) are kept for the report, not thrown away.
@@ -158,7 +175,12 @@ async function one(): Promise<void> {
         const ctl = new AbortController();
         setTimeout(() => ctl.abort(), Math.random() * 30);
         try {
-          const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request), signal: ctl.signal });
+          const res = await fetch(`${base}/loss`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(request),
+            signal: ctl.signal,
+          });
           count(String(res.status));
           await res.arrayBuffer();
         } catch {
@@ -166,14 +188,25 @@ async function one(): Promise<void> {
         }
         return;
       }
-      const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+      const res = await fetch(`${base}/loss`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+      });
       count(String(res.status));
       const body = await res.json();
-      if (res.status !== 200 || !close(body, c ? expected : { loss: (expected as { loss: number }).loss, gradient: (expected as { gradient: unknown }).gradient })) {
+      if (
+        res.status !== 200 ||
+        !close(body, c ? expected : { loss: (expected as { loss: number }).loss, gradient: (expected as { gradient: unknown }).gradient })
+      ) {
         noteWrong(res.status, body);
       }
     } else if (r < 0.56) {
-      const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: INVALID[Math.floor(Math.random() * INVALID.length)] });
+      const res = await fetch(`${base}/loss`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: INVALID[Math.floor(Math.random() * INVALID.length)],
+      });
       count(String(res.status));
       await res.arrayBuffer();
     } else if (r < 0.6) {
@@ -183,7 +216,11 @@ async function one(): Promise<void> {
       // the connection while the client is still uploading, which fetch reports as an error.
       const n = 200_000;
       try {
-        const res = await fetch(`${base}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'binary', logits: new Array(n).fill(0.123456789), targets: new Array(n).fill(1) }) });
+        const res = await fetch(`${base}/loss`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ mode: 'binary', logits: new Array(n).fill(0.123456789), targets: new Array(n).fill(1) }),
+        });
         count(String(res.status));
         await res.arrayBuffer();
       } catch {
@@ -260,15 +297,22 @@ const rows: [string, string][] = [
   ['server RSS start / middle / end / max (MiB)', `${mb(rssStart)} / ${mb(rssMiddle)} / ${mb(rssEnd)} / ${mb(rssMax)}`],
   ['RSS max, first third vs last third (MiB)', `${mb(firstThirdMax)} vs ${mb(lastThirdMax)}`],
   ['V8 heap used, median of first third / middle third / last third (MiB)', heapThirds()],
-  ['max event-loop delay (nodejs_eventloop_lag_max_seconds)', maxLagSeconds < 0 ? 'n/a (no /metrics)' : `${(maxLagSeconds * 1000).toFixed(1)} ms`],
+  [
+    'max event-loop delay (nodejs_eventloop_lag_max_seconds)',
+    maxLagSeconds < 0 ? 'n/a (no /metrics)' : `${(maxLagSeconds * 1000).toFixed(1)} ms`,
+  ],
   ['/healthz latency under load, p99 / max', `${percentile(probeMs, 0.99).toFixed(1)} / ${Math.max(0, ...probeMs).toFixed(1)} ms`],
   ['server exit code after SIGTERM', String(exitCode)],
 ];
 const table = rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n');
 console.log(table);
 if (wrongExamples.length) console.log('wrong answers, first few:\n' + wrongExamples.join('\n'));
-const serverWarnings = serverLog.join('').split('\n').filter((line) => line.trim() !== '');
-if (serverWarnings.length) console.log(`server warnings and errors (${serverWarnings.length}), first few:\n` + serverWarnings.slice(0, 20).join('\n'));
+const serverWarnings = serverLog
+  .join('')
+  .split('\n')
+  .filter((line) => line.trim() !== '');
+if (serverWarnings.length)
+  console.log(`server warnings and errors (${serverWarnings.length}), first few:\n` + serverWarnings.slice(0, 20).join('\n'));
 
 mkdirSync(`${ROOT}docs`, { recursive: true });
 writeFileSync(

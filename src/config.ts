@@ -225,7 +225,10 @@ export function defaultMemoryBudget(limitBytes: number | undefined, bodyLimit: n
  * The container's memory limit in bytes: cgroup v2 memory.max ("max" = none), or on cgroup v1
  * hosts memory.limit_in_bytes (a number near 2^63 = none). Undefined when there is none.
  */
-export function containerMemoryLimit(v2File = '/sys/fs/cgroup/memory.max', v1File = '/sys/fs/cgroup/memory/memory.limit_in_bytes'): number | undefined {
+export function containerMemoryLimit(
+  v2File = '/sys/fs/cgroup/memory.max',
+  v1File = '/sys/fs/cgroup/memory/memory.limit_in_bytes',
+): number | undefined {
   const text = (readOptional(v2File) ?? readOptional(v1File))?.trim();
   const bytes = Number(text);
   // Unlimited v1 cgroups report about 2^63; no machine has 2^50 bytes (1 PiB) of memory.

@@ -46,32 +46,39 @@ t.test('bad values are rejected with the variable named', async (t) => {
   t.ok(new ConfigError('x') instanceof Error);
 });
 
-t.test('API_KEYS: keys that could never be sent as a bearer token stop the start-up, naming API_KEYS and the reason, never the key', async (t) => {
-  const cases: [string, string, RegExp][] = [
-    ['a space inside a key', 'good-key, secret key', /key 2 of 2 contains whitespace/],
-    ['a tab inside a key', 'sec\tret', /key 1 of 1 contains whitespace/],
-    ['a non-ASCII character', 'clé-secrète', /key 1 of 1 contains a non-ASCII or control character/],
-    ['a control character', 'sec\u0001ret', /contains a non-ASCII or control character/],
-    ['= before the end', 'abc=def', /has "=" before its end/],
-    ['= first', '=abc', /has "=" before its end/],
-    ['a character outside the token set', 'k1,pass!word', /key 2 of 2 contains a character other than letters, digits and - \. _ ~ \+ \//],
-  ];
-  for (const [name, value, reason] of cases) {
-    const err = (() => {
-      try {
-        loadConfig({ API_KEYS: value });
-      } catch (e) {
-        return e as Error;
-      }
-      return null;
-    })();
-    t.ok(err instanceof ConfigError, `${name}: refused`);
-    t.match(err?.message, /^invalid configuration: API_KEYS /, `${name}: names API_KEYS`);
-    t.match(err?.message, reason, `${name}: says why`);
-    t.match(err?.message, /Authorization: Bearer <key>/, `${name}: says where the key must fit`);
-    for (const key of value.split(',')) t.notOk(err?.message.includes(key.trim()), `${name}: the key itself is not printed`);
-  }
-});
+t.test(
+  'API_KEYS: keys that could never be sent as a bearer token stop the start-up, naming API_KEYS and the reason, never the key',
+  async (t) => {
+    const cases: [string, string, RegExp][] = [
+      ['a space inside a key', 'good-key, secret key', /key 2 of 2 contains whitespace/],
+      ['a tab inside a key', 'sec\tret', /key 1 of 1 contains whitespace/],
+      ['a non-ASCII character', 'clé-secrète', /key 1 of 1 contains a non-ASCII or control character/],
+      ['a control character', 'sec\u0001ret', /contains a non-ASCII or control character/],
+      ['= before the end', 'abc=def', /has "=" before its end/],
+      ['= first', '=abc', /has "=" before its end/],
+      [
+        'a character outside the token set',
+        'k1,pass!word',
+        /key 2 of 2 contains a character other than letters, digits and - \. _ ~ \+ \//,
+      ],
+    ];
+    for (const [name, value, reason] of cases) {
+      const err = (() => {
+        try {
+          loadConfig({ API_KEYS: value });
+        } catch (e) {
+          return e as Error;
+        }
+        return null;
+      })();
+      t.ok(err instanceof ConfigError, `${name}: refused`);
+      t.match(err?.message, /^invalid configuration: API_KEYS /, `${name}: names API_KEYS`);
+      t.match(err?.message, reason, `${name}: says why`);
+      t.match(err?.message, /Authorization: Bearer <key>/, `${name}: says where the key must fit`);
+      for (const key of value.split(',')) t.notOk(err?.message.includes(key.trim()), `${name}: the key itself is not printed`);
+    }
+  },
+);
 
 t.test('API_KEYS: every RFC 6750 b64token character is accepted, with = padding, commas and spaces around keys', async (t) => {
   const keys = ['AZaz09-._~+/', 'abc==', 'k'];

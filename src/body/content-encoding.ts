@@ -45,7 +45,12 @@ export const SUPPORTED_ENCODINGS = ['gzip', 'x-gzip', 'deflate', 'identity'];
  * The body with its content codings undone (the last one listed was applied last), on libuv's
  * thread pool. Once `signal` aborts (deadline, client gone) no further coding is undone.
  */
-export async function decodeContentEncoding(body: Buffer, header: string | undefined, maxBytes: number, signal?: AbortSignal): Promise<Buffer> {
+export async function decodeContentEncoding(
+  body: Buffer,
+  header: string | undefined,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   let decoded = body;
   for (const coding of codingsToUndo(header)) {
     signal?.throwIfAborted();
@@ -109,5 +114,8 @@ function decodingProblem(err: unknown, coding: string, maxBytes: number): unknow
   }
   // zlib's own errors (Z_DATA_ERROR, Z_BUF_ERROR, ...) are the data's fault; anything else is ours.
   if (!code.startsWith('Z_')) return err;
-  return new ProblemError('malformed-body', `the body is not valid ${coding} data (Content-Encoding: ${coding}): ${(err as Error).message}`);
+  return new ProblemError(
+    'malformed-body',
+    `the body is not valid ${coding} data (Content-Encoding: ${coding}): ${(err as Error).message}`,
+  );
 }

@@ -34,7 +34,8 @@ export function readBody(payload: Readable & { receivedEncodedLength?: number },
       return;
     }
     // Known length bound for a worker: straight into shared memory as it arrives.
-    let shared: SharedArrayBuffer | null = Number.isInteger(declared) && declared > 0 && options.offload(declared) ? buffers.acquire(declared) : null;
+    let shared: SharedArrayBuffer | null =
+      Number.isInteger(declared) && declared > 0 && options.offload(declared) ? buffers.acquire(declared) : null;
     const target = shared === null ? null : new Uint8Array(shared);
     const chunks: Buffer[] = [];
     let received = 0;

@@ -30,7 +30,9 @@ export async function readEvaluation(file: string): Promise<EvaluationFile> {
   }
   const error = Value.Errors(EvaluationFileSchema, value).First();
   if (error !== undefined) {
-    throw new CliError(`${file}: not an evaluation with stats (focal-loss eval --json writes one): ${error.path || '/'} ${error.message.toLowerCase()}`);
+    throw new CliError(
+      `${file}: not an evaluation with stats (focal-loss eval --json writes one): ${error.path || '/'} ${error.message.toLowerCase()}`,
+    );
   }
   return value as EvaluationFile;
 }
@@ -69,12 +71,26 @@ export interface Comparison {
  * The settings that make two losses comparable. The data must be the same (n, c, mode) and so
  * must the loss's definition; a different gamma or alpha changes the loss whatever the model.
  */
-const SAME_SETTINGS = ['mode', 'n', 'c', 'reduction', 'variant', 'gamma', 'alpha', 'label_smoothing', 'ignore_index', 'target_format'] as const;
+const SAME_SETTINGS = [
+  'mode',
+  'n',
+  'c',
+  'reduction',
+  'variant',
+  'gamma',
+  'alpha',
+  'label_smoothing',
+  'ignore_index',
+  'target_format',
+] as const;
 
 function assertComparable(base: EvaluationFile, next: EvaluationFile, files: [string, string]): void {
   for (const key of SAME_SETTINGS) {
     const [a, b] = [JSON.stringify(base.meta[key] ?? null), JSON.stringify(next.meta[key] ?? null)];
-    if (a !== b) throw new CliError(`${files[0]} and ${files[1]} are not comparable: meta.${key} is ${a} and ${b} (evaluate both on the same data with the same settings)`);
+    if (a !== b)
+      throw new CliError(
+        `${files[0]} and ${files[1]} are not comparable: meta.${key} is ${a} and ${b} (evaluate both on the same data with the same settings)`,
+      );
   }
   base.stats.classes.forEach((k, i) => {
     const other = next.stats.classes[i];
@@ -93,10 +109,28 @@ function metricRows(base: EvaluationFile, next: EvaluationFile): MetricRow[] {
   const add = (metric: string, values: [number, number] | null, higherIsBetter: boolean) => {
     if (values !== null) rows.push({ metric, base: values[0], next: values[1], higherIsBetter });
   };
-  add('accuracy', both((e) => e.stats.accuracy), true);
-  for (const key of ['ece', 'mce', 'brier', 'nll', 'classwise_ece'] as const) add(key, both((e) => e.stats.calibration?.[key]), false);
-  for (const key of ['precision', 'recall', 'f1'] as const) add(`macro ${key}`, both((e) => e.stats.averages.macro[key]), true);
-  add('weighted f1', both((e) => e.stats.averages.weighted.f1), true);
+  add(
+    'accuracy',
+    both((e) => e.stats.accuracy),
+    true,
+  );
+  for (const key of ['ece', 'mce', 'brier', 'nll', 'classwise_ece'] as const)
+    add(
+      key,
+      both((e) => e.stats.calibration?.[key]),
+      false,
+    );
+  for (const key of ['precision', 'recall', 'f1'] as const)
+    add(
+      `macro ${key}`,
+      both((e) => e.stats.averages.macro[key]),
+      true,
+    );
+  add(
+    'weighted f1',
+    both((e) => e.stats.averages.weighted.f1),
+    true,
+  );
   return rows;
 }
 
@@ -120,7 +154,10 @@ function checks(base: EvaluationFile, next: EvaluationFile, options: CompareOpti
     }
     out.push(increaseCheck('ECE increase', a, b, options.maxEceIncrease));
   }
-  for (const [key, limit] of [['recall', options.minRecall], ['f1', options.minF1]] as const) {
+  for (const [key, limit] of [
+    ['recall', options.minRecall],
+    ['f1', options.minF1],
+  ] as const) {
     if (limit === undefined) continue;
     if (!options.perClass) {
       const value = next.stats.averages.macro[key];
@@ -146,7 +183,13 @@ export function compareEvaluations(base: EvaluationFile, next: EvaluationFile, o
   assertComparable(base, next, files);
   const classes = next.stats.classes.map((k, i): ClassRow => {
     const b = base.stats.classes[i];
-    return { label: classLabel(k), support: k.support, recall: [b.recall, k.recall], f1: [b.f1, k.f1], meanLoss: [b.mean_loss, k.mean_loss] };
+    return {
+      label: classLabel(k),
+      support: k.support,
+      recall: [b.recall, k.recall],
+      f1: [b.f1, k.f1],
+      meanLoss: [b.mean_loss, k.mean_loss],
+    };
   });
   const list = checks(base, next, options, files);
   return { metrics: metricRows(base, next), classes, checks: list, passed: list.every((c) => c.passed) };

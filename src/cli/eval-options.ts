@@ -123,7 +123,12 @@ const VALUED_FLAGS = new Set(
     .map(([name]) => `--${name}`),
 );
 
-export function number(flag: string, text: string | undefined, check: (v: number) => boolean = Number.isFinite, rule = 'a finite number'): number | undefined {
+export function number(
+  flag: string,
+  text: string | undefined,
+  check: (v: number) => boolean = Number.isFinite,
+  rule = 'a finite number',
+): number | undefined {
   if (text === undefined) return undefined;
   const v = text.trim() === '' ? NaN : Number(text);
   if (!check(v)) throw new CliError(`--${flag} must be ${rule}, got "${text}"`, USAGE);
@@ -137,7 +142,8 @@ export function choice<T extends string>(flag: string, text: string | undefined,
     if (fallback !== undefined) return fallback;
     throw new CliError(`--${flag} is required (${choices.join(', ')})`, USAGE);
   }
-  if (!(choices as readonly string[]).includes(text)) throw new CliError(`--${flag} must be one of ${choices.join(', ')}, got "${text}"`, USAGE);
+  if (!(choices as readonly string[]).includes(text))
+    throw new CliError(`--${flag} must be one of ${choices.join(', ')}, got "${text}"`, USAGE);
   return text as T;
 }
 

@@ -47,16 +47,23 @@ export function resolveShapes(options: EvalOptions, logits: RowSource, targets: 
   if (n === 0) throw mismatch(`${logits.path} has no rows`);
   if (targets.rows !== n) throw mismatch(`${targets.path} has ${targets.rows} rows; ${logits.path} has ${n}`);
   if (weights !== null && weights.rows !== n) throw mismatch(`${weights.path} has ${weights.rows} rows; ${logits.path} has ${n}`);
-  if (weights !== null && rowWidth(weights) !== 1) throw mismatch(`${weights.path} has shape ${describe(weights)}; weights are one value per row (N,)`);
+  if (weights !== null && rowWidth(weights) !== 1)
+    throw mismatch(`${weights.path} has shape ${describe(weights)}; weights are one value per row (N,)`);
   const c = rowWidth(logits);
   const tw = rowWidth(targets);
   if (mode === 'binary') {
-    if (c !== 1) throw mismatch(`binary mode takes logits of shape (N,); ${logits.path} has ${describe(logits)} (use --mode multilabel or multiclass)`);
+    if (c !== 1)
+      throw mismatch(
+        `binary mode takes logits of shape (N,); ${logits.path} has ${describe(logits)} (use --mode multilabel or multiclass)`,
+      );
     if (tw !== 1) throw mismatch(`binary mode takes targets of shape (N,); ${targets.path} has ${describe(targets)}`);
     return { n, c, targetFormat: 'labels' };
   }
   if (mode === 'multilabel') {
-    if (tw !== c) throw mismatch(`${targets.path} has shape ${describe(targets)}; multilabel targets must be (N, C) like ${logits.path} ${describe(logits)}`);
+    if (tw !== c)
+      throw mismatch(
+        `${targets.path} has shape ${describe(targets)}; multilabel targets must be (N, C) like ${logits.path} ${describe(logits)}`,
+      );
     return { n, c, targetFormat: 'labels' };
   }
   if (logits.cols === null) throw mismatch(`multiclass mode takes logits of shape (N, C); ${logits.path} has ${describe(logits)}`);
@@ -79,7 +86,8 @@ async function loadClassNames(file: string): Promise<string[]> {
     } catch {
       throw new FileFormatError(file, 'is not valid JSON');
     }
-    if (!Array.isArray(names) || !names.every((s) => typeof s === 'string')) throw new FileFormatError(file, 'must be a JSON array of strings');
+    if (!Array.isArray(names) || !names.every((s) => typeof s === 'string'))
+      throw new FileFormatError(file, 'must be a JSON array of strings');
     return names as string[];
   }
   return text
@@ -138,7 +146,13 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
       while (inFlight.size >= backend.concurrency) await Promise.race(inFlight);
       if (failure !== null) break;
       const rows = Math.min(chunkRows, n - row0);
-      const read = { row0, rows, logits: await logits.read(rows), targets: await targets.read(rows), weights: weights === null ? null : await weights.read(rows) };
+      const read = {
+        row0,
+        rows,
+        logits: await logits.read(rows),
+        targets: await targets.read(rows),
+        weights: weights === null ? null : await weights.read(rows),
+      };
       const chunk: Chunk = { index: index++, row0, rows, data: checkChunk(plan, read, files) };
       const task = backend
         .run(chunk, abort.signal)
@@ -163,9 +177,20 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
 
     const merger = new ResultMerger(options.mode, c);
     for (const part of partials) merger.add(part);
-    const merged = merger.finish({ reduction: options.reduction, normalizer: options.normalizer ?? null, n, classNames, classBalanceBeta: plan.settings.classBalanceBeta });
-    const sweep = plan.settings.sweep === null ? undefined : sweepEntries(plan.settings.sweep, options.reduction, c, merged.denominator, merged.raw);
-    if (!Number.isFinite(merged.loss) || merged.stats.classes.some((s) => !Number.isFinite(s.loss_sum)) || sweep?.some((e) => !Number.isFinite(e.loss))) {
+    const merged = merger.finish({
+      reduction: options.reduction,
+      normalizer: options.normalizer ?? null,
+      n,
+      classNames,
+      classBalanceBeta: plan.settings.classBalanceBeta,
+    });
+    const sweep =
+      plan.settings.sweep === null ? undefined : sweepEntries(plan.settings.sweep, options.reduction, c, merged.denominator, merged.raw);
+    if (
+      !Number.isFinite(merged.loss) ||
+      merged.stats.classes.some((s) => !Number.isFinite(s.loss_sum)) ||
+      sweep?.some((e) => !Number.isFinite(e.loss))
+    ) {
       throw new CliError(OVERFLOW_DETAIL);
     }
     if (writer !== null) {
@@ -177,7 +202,12 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
     const response: EvalResponse = {
       loss: merged.loss,
       // Shaped as the service answers: per-row (binary, multiclass) or rows of C (multilabel).
-      ...(losses === null ? {} : { losses: lossWidth === 1 ? Array.from(losses) : Array.from({ length: n }, (_, i) => Array.from(losses.subarray(i * c, (i + 1) * c))) }),
+      ...(losses === null
+        ? {}
+        : {
+            losses:
+              lossWidth === 1 ? Array.from(losses) : Array.from({ length: n }, (_, i) => Array.from(losses.subarray(i * c, (i + 1) * c))),
+          }),
       stats: merged.stats,
       ...(sweep === undefined ? {} : { sweep }),
       meta,

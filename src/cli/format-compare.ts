@@ -28,7 +28,7 @@ export function formatComparison(comparison: Comparison, files: { base: string; 
     ...columns(
       ['metric', 'base', 'new', 'change', ''],
       comparison.metrics.map((m) => {
-        const better = m.next === m.base ? '' : (m.next > m.base) === m.higherIsBetter ? 'better' : 'worse';
+        const better = m.next === m.base ? '' : m.next > m.base === m.higherIsBetter ? 'better' : 'worse';
         return [m.metric, num(m.base), num(m.next), change(m.base, m.next), better];
       }),
     ),
@@ -36,7 +36,9 @@ export function formatComparison(comparison: Comparison, files: { base: string; 
   lines.push('');
   const classes = comparison.classes;
   const shown =
-    classes.length <= MAX_CLASS_ROWS ? classes : [...classes].sort((a, b) => a.f1[1] - a.f1[0] - (b.f1[1] - b.f1[0])).slice(0, MAX_CLASS_ROWS);
+    classes.length <= MAX_CLASS_ROWS
+      ? classes
+      : [...classes].sort((a, b) => a.f1[1] - a.f1[0] - (b.f1[1] - b.f1[0])).slice(0, MAX_CLASS_ROWS);
   if (shown.length < classes.length) lines.push(`the ${shown.length} of ${classes.length} classes whose F1 fell most:`);
   lines.push(
     ...columns(
@@ -57,7 +59,9 @@ export function formatComparison(comparison: Comparison, files: { base: string; 
   lines.push('');
   for (const c of comparison.checks) {
     const relation = c.check.endsWith('increase') ? (c.passed ? '<=' : '>') : c.passed ? '>=' : '<';
-    lines.push(`${c.passed ? 'PASS' : 'FAIL'}  ${c.check} ${c.check.endsWith('increase') ? signed(c.value) : num(c.value)} ${relation} ${num(c.limit)}`);
+    lines.push(
+      `${c.passed ? 'PASS' : 'FAIL'}  ${c.check} ${c.check.endsWith('increase') ? signed(c.value) : num(c.value)} ${relation} ${num(c.limit)}`,
+    );
   }
   const failed = comparison.checks.filter((c) => !c.passed).length;
   lines.push(

@@ -6,7 +6,10 @@ import type { EvalResult } from '../report/eval-result.js';
 import type { SweepEntry } from '../schemas/loss-response.js';
 
 function pad(cells: string[], widths: number[], alignLeft: boolean[]): string {
-  return cells.map((cell, i) => (alignLeft[i] ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd();
+  return cells
+    .map((cell, i) => (alignLeft[i] ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+    .join('  ')
+    .trimEnd();
 }
 
 /** A header and rows as aligned text lines: the first column left-aligned, the others right-aligned. */
@@ -25,7 +28,10 @@ function sweepTable(sweep: SweepEntry[]): string[] {
     const setting = sweep.slice(i, i + alphas);
     rows.push([String(setting[0].gamma), ...setting.map((e) => e.loss.toPrecision(10))]);
   }
-  return ['sweep: the loss at each gamma (rows) and alpha (columns)', ...columns(['gamma', ...sweep.slice(0, alphas).map((e) => `alpha ${label(e.alpha)}`)], rows)];
+  return [
+    'sweep: the loss at each gamma (rows) and alpha (columns)',
+    ...columns(['gamma', ...sweep.slice(0, alphas).map((e) => `alpha ${label(e.alpha)}`)], rows),
+  ];
 }
 
 export function formatTable(result: EvalResult): string {

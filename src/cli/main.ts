@@ -43,7 +43,8 @@ export async function main(argv: string[], io: CliIo): Promise<number | null> {
   const [command, ...rest] = argv;
   try {
     if (command === 'serve') {
-      if (rest.length > 0) throw new CliError(`serve takes no arguments (configure it with environment variables); got "${rest[0]}"`, USAGE);
+      if (rest.length > 0)
+        throw new CliError(`serve takes no arguments (configure it with environment variables); got "${rest[0]}"`, USAGE);
       // Loaded only for serve: eval does not need Fastify and the server's plugins.
       const { serve } = await import('../serve.js');
       await serve();

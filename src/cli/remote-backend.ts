@@ -60,7 +60,8 @@ export class RemoteBackend implements Backend {
     const body: Record<string, unknown> = {
       ...this.plan.request,
       logits: this.wire(data.logits, matrix),
-      targets: data.labels !== null ? this.wire(data.labels, [rows]) : this.wire((data.targets ?? data.probabilities) as Float64Array, matrix),
+      targets:
+        data.labels !== null ? this.wire(data.labels, [rows]) : this.wire((data.targets ?? data.probabilities) as Float64Array, matrix),
     };
     if (data.weights !== null) body.weights = this.wire(data.weights, [rows]);
     if (this.options.wire === 'binary') {

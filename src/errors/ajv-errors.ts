@@ -75,11 +75,15 @@ function reason(e: AjvErrorLike, all: AjvErrorLike[]): string {
       // JSON.parse turns 1e999 into Infinity, which Ajv rejects as "not a number".
       if (typeof e.data === 'number' && !Number.isFinite(e.data)) return 'must be a finite number (it overflows float64)';
       // Every type the value could have had at this path (unions list several).
-      const types = [...new Set(all.filter((x) => x.keyword === 'type' && x.instancePath === e.instancePath).map((x) => String(x.params.type)))];
+      const types = [
+        ...new Set(all.filter((x) => x.keyword === 'type' && x.instancePath === e.instancePath).map((x) => String(x.params.type))),
+      ];
       return `must be ${types.map((t) => (/^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`)).join(' or ')} (no type coercion is applied)`;
     }
     case 'const': {
-      const allowed = all.filter((x) => x.keyword === 'const' && x.instancePath === e.instancePath).map((x) => JSON.stringify(x.params.allowedValue));
+      const allowed = all
+        .filter((x) => x.keyword === 'const' && x.instancePath === e.instancePath)
+        .map((x) => JSON.stringify(x.params.allowedValue));
       return `must be one of ${[...new Set(allowed)].join(', ')}`;
     }
     default:

@@ -82,7 +82,8 @@ function convert(file: string, descr: Descr, bytes: Uint8Array, count: number, o
   for (let k = 0; k < count; k++) {
     const at = k * size;
     let v: number;
-    if (kind === 'f') v = size === 8 ? view.getFloat64(at, le) : size === 4 ? view.getFloat32(at, le) : halfToNumber(view.getUint16(at, le));
+    if (kind === 'f')
+      v = size === 8 ? view.getFloat64(at, le) : size === 4 ? view.getFloat32(at, le) : halfToNumber(view.getUint16(at, le));
     else if (kind === 'b' || size === 1) v = kind === 'i' ? view.getInt8(at) : view.getUint8(at);
     else if (size === 2) v = kind === 'i' ? view.getInt16(at, le) : view.getUint16(at, le);
     else if (size === 4) v = kind === 'i' ? view.getInt32(at, le) : view.getUint32(at, le);

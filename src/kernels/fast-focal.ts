@@ -53,8 +53,39 @@ interface KernelExports extends EvaluationExports {
   init(): void;
   layout(a: number, s: number, h: number, coef: number, ex: number, l: number, t: number, w: number, g: number, o: number): void;
   lossSum(): number;
-  sigmoidChunk(lt: number, tt: number, rows: number, c: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number, ev: number): void;
-  softmaxChunk(lt: number, pt: number, rows: number, c: number, useLabels: number, hasW: number, hasA: number, kind: number, ip: number, gamma: number, eps: number, sc: number, wantG: number, wantL: number, ev: number): void;
+  sigmoidChunk(
+    lt: number,
+    tt: number,
+    rows: number,
+    c: number,
+    hasW: number,
+    hasA: number,
+    kind: number,
+    ip: number,
+    gamma: number,
+    eps: number,
+    sc: number,
+    wantG: number,
+    wantL: number,
+    ev: number,
+  ): void;
+  softmaxChunk(
+    lt: number,
+    pt: number,
+    rows: number,
+    c: number,
+    useLabels: number,
+    hasW: number,
+    hasA: number,
+    kind: number,
+    ip: number,
+    gamma: number,
+    eps: number,
+    sc: number,
+    wantG: number,
+    wantL: number,
+    ev: number,
+  ): void;
 }
 
 interface Kernel {
@@ -103,7 +134,9 @@ declare namespace WebAssembly {
 }
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)): validates only with SIMD.
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
 
 const WASM_NAME = 'focal-kernels.wasm';
 
@@ -289,7 +322,8 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
   const buf = e.memory.buffer;
   if (alpha !== null) new Float64Array(buf, lay.a, c).set(alpha);
   const lView = floatView(buf, lt, lay.l, rows * c);
-  const tView = tt === 2 ? new Uint8Array(buf, lay.t, rows * c) : tt === 3 ? new Int32Array(buf, lay.t, rows * c) : floatView(buf, tt, lay.t, rows * c);
+  const tView =
+    tt === 2 ? new Uint8Array(buf, lay.t, rows * c) : tt === 3 ? new Int32Array(buf, lay.t, rows * c) : floatView(buf, tt, lay.t, rows * c);
   const wView = new Float64Array(buf, lay.w, rows);
   const gView = new Float64Array(buf, lay.g, rows * c);
   const oView = new Float64Array(buf, lay.o, rows * c);
@@ -378,7 +412,23 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
     }
     if (labelView !== null) labelView.set((labels as Int32Array).subarray(row, rowEnd));
     if (weights !== null) wView.set(weights.subarray(row, rowEnd));
-    e.softmaxChunk(lt, pt, rowEnd - row, c, labels === null ? 0 : 1, hasW, hasA, kind, ip, gamma, batch.labelSmoothing, scale, wantG, wantL, ev);
+    e.softmaxChunk(
+      lt,
+      pt,
+      rowEnd - row,
+      c,
+      labels === null ? 0 : 1,
+      hasW,
+      hasA,
+      kind,
+      ip,
+      gamma,
+      batch.labelSmoothing,
+      scale,
+      wantG,
+      wantL,
+      ev,
+    );
     lay.evaluation?.countChunk(rowEnd - row);
     if (gradient !== null) gradient.set(len === gView.length ? gView : gView.subarray(0, len), e0);
     if (losses !== null) losses.set(rowEnd - row === oView.length ? oView : oView.subarray(0, rowEnd - row), row);

@@ -14,7 +14,7 @@ const EXP_TABLE_SIZE = 1 << EXP_TABLE_BITS;
 const INV_LN2_N = EXP_TABLE_SIZE / Math.LN2;
 // ln2/32 split in two (fdlibm's ln2_hi has 32 significant bits, so k * hi is exact for the
 // |k| < 2^16 that occur here, and x - k*hi is exact: Cody and Waite's argument reduction).
-const LN2_N_HI = 6.93147180369123816490e-1 / EXP_TABLE_SIZE;
+const LN2_N_HI = 6.9314718036912381649e-1 / EXP_TABLE_SIZE;
 const LN2_N_LO = 1.90821492927058770002e-10 / EXP_TABLE_SIZE;
 // Adding and subtracting 1.5 * 2^52 rounds a double of magnitude < 2^51 to the nearest
 // integer in two additions, without a branch.
@@ -48,14 +48,14 @@ export function expNonPositive(x: number): number {
 
 // fdlibm's log1p polynomial: log(1 + f) = f - f^2/2 + s (f^2/2 + R(s^2)), s = f / (2 + f),
 // minimax on |s| <= 0.1716 (1 + f in [sqrt(2)/2, sqrt(2)]).
-const LP1 = 6.666666666666735130e-1;
+const LP1 = 6.66666666666673513e-1;
 const LP2 = 3.999999999940941908e-1;
 const LP3 = 2.857142874366239149e-1;
 const LP4 = 2.222219843214978396e-1;
 const LP5 = 1.818357216161805012e-1;
 const LP6 = 1.531383769920937332e-1;
 const LP7 = 1.479819860511658591e-1;
-const LN2_HI = 6.93147180369123816490e-1;
+const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
 const SQRT2_MINUS_1 = 0.41421356237309503;
 
@@ -72,5 +72,5 @@ export function log1pUnit(x: number): number {
   const s = f / (2 + f);
   const z = s * s;
   const R = z * (LP1 + z * (LP2 + z * (LP3 + z * (LP4 + z * (LP5 + z * (LP6 + z * LP7))))));
-  return k * LN2_HI - ((hfsq - (s * (hfsq + R) + k * LN2_LO)) - f);
+  return k * LN2_HI - (hfsq - (s * (hfsq + R) + k * LN2_LO) - f);
 }

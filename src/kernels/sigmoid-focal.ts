@@ -89,7 +89,20 @@ export function sigmoidFocal(batch: SigmoidBatch): FocalResult {
     for (let j = 0; j < c; j++) {
       sum.add(
         asl === null
-          ? sigmoidColumn(batch, gammas === null ? gamma : gammas[j], kinds[j], hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j)
+          ? sigmoidColumn(
+              batch,
+              gammas === null ? gamma : gammas[j],
+              kinds[j],
+              hard,
+              scale,
+              gradient,
+              losses,
+              columns,
+              ptHistogram,
+              row,
+              rowEnd,
+              j,
+            )
           : sigmoidColumn(batch, 0, 0, hard, scale, gradient, losses, columns, ptHistogram, row, rowEnd, j, asl),
       );
     }

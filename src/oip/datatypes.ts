@@ -12,8 +12,20 @@ export { halfToNumber } from '../tensors/dtypes.js';
 
 /** Every datatype the protocol defines; only some are accepted per input (see oip/models.ts). */
 export const OIP_DATATYPES = [
-  'BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64',
-  'FP16', 'BF16', 'FP32', 'FP64', 'BYTES',
+  'BOOL',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'FP16',
+  'BF16',
+  'FP32',
+  'FP64',
+  'BYTES',
 ] as const;
 export type OipDatatype = (typeof OIP_DATATYPES)[number];
 

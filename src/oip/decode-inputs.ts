@@ -37,13 +37,17 @@ export function decodeInputs(model: OipModel, inputs: RequestInput[], binary: Bu
   inputs.forEach((input) => {
     const spec = model.inputs.find((s) => s.name === input.name);
     if (spec === undefined) {
-      throw invalid(`unknown input "${input.name.slice(0, 100)}" for model ${model.name}; its inputs are ${model.inputs.map((s) => s.name).join(', ')}`);
+      throw invalid(
+        `unknown input "${input.name.slice(0, 100)}" for model ${model.name}; its inputs are ${model.inputs.map((s) => s.name).join(', ')}`,
+      );
     }
     const name = spec.name;
     if (out[name] !== undefined) throw invalid(`input "${name}" is given more than once`);
     const datatype = input.datatype;
     if (!isSupportedDatatype(datatype) || !spec.datatypes.includes(datatype)) {
-      const what = (OIP_DATATYPES as readonly string[]).includes(datatype) ? `datatype ${datatype}` : `unknown datatype "${datatype.slice(0, 20)}"`;
+      const what = (OIP_DATATYPES as readonly string[]).includes(datatype)
+        ? `datatype ${datatype}`
+        : `unknown datatype "${datatype.slice(0, 20)}"`;
       throw invalid(`input "${name}" has ${what}; ${model.name} accepts ${spec.datatypes.join(', ')} for it`);
     }
     const count = elementCount(name, input.shape, maxElements);
@@ -167,7 +171,8 @@ function nestedValues(name: InputName, data: unknown[], shape: number[], leaf: L
       const v = level[i];
       const here = `${at}[${i}]`;
       if (!innermost) {
-        if (!Array.isArray(v)) throw invalid(`input "${name}" ${here} is ${jsonKind(v)}; ${declared} needs an array of ${dims[depth + 1]} there`);
+        if (!Array.isArray(v))
+          throw invalid(`input "${name}" ${here} is ${jsonKind(v)}; ${declared} needs an array of ${dims[depth + 1]} there`);
         walk(v, depth + 1, here);
       } else if (leaf.is(v)) {
         out.push(leaf.toNumber(v));

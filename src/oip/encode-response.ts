@@ -79,7 +79,19 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       shape = decoded.sweep === null ? [0, 0] : [...decoded.sweep.shape];
     } else {
       const classes = stats.classes;
-      const field = name.slice('class_'.length) as 'support' | 'loss_sum' | 'pos_loss_sum' | 'neg_loss_sum' | 'tp' | 'fp' | 'fn' | 'tn' | 'precision' | 'recall' | 'f1' | 'suggested_alpha';
+      const field = name.slice('class_'.length) as
+        | 'support'
+        | 'loss_sum'
+        | 'pos_loss_sum'
+        | 'neg_loss_sum'
+        | 'tp'
+        | 'fp'
+        | 'fn'
+        | 'tn'
+        | 'precision'
+        | 'recall'
+        | 'f1'
+        | 'suggested_alpha';
       // A null suggested alpha (no class weight defined) is 0: tensors hold numbers only.
       values = perClass((k) => classes[k][field] ?? 0);
       shape = [c];

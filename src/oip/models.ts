@@ -123,8 +123,18 @@ function outputs(mode: Mode): OutputSpec[] {
       description: mode === 'multiclass' ? 'Per-row losses [N].' : 'Per-element losses, the shape of logits.',
     },
     { name: 'count', kind: 'count', shape: [1], description: 'Elements (binary, multilabel) or non-ignored rows (multiclass) counted.' },
-    { name: 'denominator', kind: 'float', shape: [1], description: 'What the mean divided by (the count or the normalizer); 1 for sum and none.' },
-    mode === 'multiclass' && { name: 'accuracy', kind: 'float', shape: [1], description: 'Share of counted rows whose arg-max logit is their class.' },
+    {
+      name: 'denominator',
+      kind: 'float',
+      shape: [1],
+      description: 'What the mean divided by (the count or the normalizer); 1 for sum and none.',
+    },
+    mode === 'multiclass' && {
+      name: 'accuracy',
+      kind: 'float',
+      shape: [1],
+      description: 'Share of counted rows whose arg-max logit is their class.',
+    },
     {
       name: 'class_support',
       kind: 'count',
@@ -163,12 +173,19 @@ function outputs(mode: Mode): OutputSpec[] {
       shape: [CALIBRATION_BINS, 3],
       description:
         `${CALIBRATION_BINS} equal-width bins over [0, 1], each [count, value sum, hit sum]: ` +
-        (sigmoid ? 'every element\'s p = sigmoid(z), pooled over the labels, against y >= 0.5.' : 'each counted row\'s confidence (largest softmax probability), against whether its prediction is right.'),
+        (sigmoid
+          ? "every element's p = sigmoid(z), pooled over the labels, against y >= 0.5."
+          : "each counted row's confidence (largest softmax probability), against whether its prediction is right."),
     },
     { name: 'ece', kind: 'float', shape: [1], description: 'Expected calibration error over the calibration bins.' },
     { name: 'mce', kind: 'float', shape: [1], description: 'Maximum calibration error over the non-empty calibration bins.' },
     { name: 'brier', kind: 'float', shape: [1], description: 'Mean Brier score against the unsmoothed targets (weights ignored).' },
-    { name: 'nll', kind: 'float', shape: [1], description: 'Mean negative log-likelihood against the unsmoothed targets (weights ignored).' },
+    {
+      name: 'nll',
+      kind: 'float',
+      shape: [1],
+      description: 'Mean negative log-likelihood against the unsmoothed targets (weights ignored).',
+    },
     mode === 'multiclass' && {
       name: 'confusion',
       kind: 'count',
@@ -182,7 +199,7 @@ function outputs(mode: Mode): OutputSpec[] {
       shape: [-1, -1],
       description:
         'The loss at every gamma x alpha of the sweep_gamma and sweep_alpha parameters, [G, A] (a parameter left out: ' +
-        'the request\'s own value). Only when named in outputs.',
+        "the request's own value). Only when named in outputs.",
       onlyWhenNamed: true,
     },
   ];
@@ -217,7 +234,10 @@ export function resolveModel({ model_name: name, model_version: version }: Model
     throw new ProblemError('invalid-request', `unknown model "${name.slice(0, 100)}"; the models are ${[...MODELS.keys()].join(', ')}`);
   }
   if (version !== undefined && version !== MODEL_VERSION) {
-    throw new ProblemError('invalid-request', `model ${name} has no version "${version.slice(0, 100)}"; its only version is ${MODEL_VERSION}`);
+    throw new ProblemError(
+      'invalid-request',
+      `model ${name} has no version "${version.slice(0, 100)}"; its only version is ${MODEL_VERSION}`,
+    );
   }
   return model;
 }

@@ -20,7 +20,9 @@ export interface SelectedOutput {
 export function selectOutputs(model: OipModel, requested: RequestOutput[] | undefined, binaryDefault: boolean): SelectedOutput[] {
   const defaultType = (spec: OutputSpec): OutputDatatype => (spec.kind === 'count' ? 'INT64' : 'FP64');
   if (requested === undefined) {
-    return model.outputs.filter((spec) => spec.onlyWhenNamed !== true).map((spec) => ({ spec, binary: binaryDefault, datatype: defaultType(spec) }));
+    return model.outputs
+      .filter((spec) => spec.onlyWhenNamed !== true)
+      .map((spec) => ({ spec, binary: binaryDefault, datatype: defaultType(spec) }));
   }
   const seen = new Set<string>();
   return requested.map((output) => {

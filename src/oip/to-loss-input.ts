@@ -43,7 +43,8 @@ export function toLossInput(model: OipModel, inputs: DecodedInputs, params: Infe
   if (wanted.has('gradient')) results.push('gradient');
   if (wanted.has('losses')) results.push('losses');
   if (wanted.has('confusion')) results.push('confusion');
-  const sweep = params.sweep_gamma !== undefined || params.sweep_alpha !== undefined || wanted.has('sweep_loss') ? sweepOf(params) : undefined;
+  const sweep =
+    params.sweep_gamma !== undefined || params.sweep_alpha !== undefined || wanted.has('sweep_loss') ? sweepOf(params) : undefined;
   return {
     mode: model.mode,
     logits: binary ? columnAsVector(logits) : logits,
@@ -74,11 +75,13 @@ function sweepOf(params: InferenceParameters): NonNullable<LossRequest['sweep']>
   const sweep: NonNullable<LossRequest['sweep']> = {};
   if (params.sweep_gamma !== undefined) {
     sweep.gamma = params.sweep_gamma.split(',').map(Number);
-    if (sweep.gamma.some((g) => !(g <= 20))) throw new ProblemError('invalid-request', 'parameters/sweep_gamma: each gamma must be in [0, 20]');
+    if (sweep.gamma.some((g) => !(g <= 20)))
+      throw new ProblemError('invalid-request', 'parameters/sweep_gamma: each gamma must be in [0, 20]');
   }
   if (params.sweep_alpha !== undefined) {
     sweep.alpha = params.sweep_alpha.split(',').map((a) => (a.trim() === 'none' ? null : Number(a)));
-    if (sweep.alpha.some((a) => a !== null && !(a <= 1))) throw new ProblemError('invalid-request', 'parameters/sweep_alpha: each alpha must be a number in [0, 1] or none');
+    if (sweep.alpha.some((a) => a !== null && !(a <= 1)))
+      throw new ProblemError('invalid-request', 'parameters/sweep_alpha: each alpha must be a number in [0, 1] or none');
   }
   return sweep;
 }
@@ -87,7 +90,10 @@ function sweepOf(params: InferenceParameters): NonNullable<LossRequest['sweep']>
 function perClass(tensor: DecodedInputs[InputName]): number[] | undefined {
   if (tensor === undefined) return undefined;
   if (tensor.shape.length !== 1) {
-    throw new ProblemError('invalid-request', `input "${tensor.name}" has shape [${tensor.shape.join(', ')}]; it must be [C], one value per class`);
+    throw new ProblemError(
+      'invalid-request',
+      `input "${tensor.name}" has shape [${tensor.shape.join(', ')}]; it must be [C], one value per class`,
+    );
   }
   return Array.from(tensor.values);
 }

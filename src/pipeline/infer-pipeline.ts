@@ -37,17 +37,28 @@ export function prepareInfer(
 ): PreparedInfer {
   const model = resolveModel(params);
   if (body.model_name !== undefined && body.model_name !== model.name) {
-    throw new ProblemError('invalid-request', `model_name "${body.model_name.slice(0, 100)}" in the body does not match the URL's ${model.name}`);
+    throw new ProblemError(
+      'invalid-request',
+      `model_name "${body.model_name.slice(0, 100)}" in the body does not match the URL's ${model.name}`,
+    );
   }
   if (body.model_version !== undefined && body.model_version !== MODEL_VERSION) {
-    throw new ProblemError('invalid-request', `model_version "${body.model_version.slice(0, 100)}" in the body: the only version is ${MODEL_VERSION}`);
+    throw new ProblemError(
+      'invalid-request',
+      `model_version "${body.model_version.slice(0, 100)}" in the body: the only version is ${MODEL_VERSION}`,
+    );
   }
   const settings = body.parameters ?? {};
   const outputs = selectOutputs(model, body.outputs, settings.binary_data_output ?? false);
   const inputs = decodeInputs(model, body.inputs, binary, limits.maxElements);
   const logitsShape = [...inputs.logits!.shape];
   const decoded = decodeLossRequest(toLossInput(model, inputs, settings, outputs), limits, oipErrorNaming(inputs));
-  checkAnswerSize(inferAnswerParts(decoded, outputs), limits.responseLimit, '#/outputs', 'ask for fewer outputs, binary_data_output: true, FP32 outputs, or a smaller batch');
+  checkAnswerSize(
+    inferAnswerParts(decoded, outputs),
+    limits.responseLimit,
+    '#/outputs',
+    'ask for fewer outputs, binary_data_output: true, FP32 outputs, or a smaller batch',
+  );
   return { route: 'infer', decoded, model, requestId: body.id, logitsShape, outputs };
 }
 
@@ -56,7 +67,11 @@ function inferAnswerParts(decoded: DecodedLossRequest, outputs: SelectedOutput[]
   return outputs.map(({ spec, binary, datatype }) => {
     const name = spec.name;
     const elements = outputElements(name, decoded);
-    return { name: `${name} as ${binary ? `binary ${datatype}` : 'JSON'}`, elements, bytesPerElement: binary ? (datatype === 'FP32' ? 4 : 8) : JSON_NUMBER_BYTES };
+    return {
+      name: `${name} as ${binary ? `binary ${datatype}` : 'JSON'}`,
+      elements,
+      bytesPerElement: binary ? (datatype === 'FP32' ? 4 : 8) : JSON_NUMBER_BYTES,
+    };
   });
 }
 

@@ -14,7 +14,12 @@ export const LOSS_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 export function prepareLoss(body: LossRequest, limits: DecodeLimits & { responseLimit?: number }): PreparedLoss {
   const decoded = decodeLossRequest(body, limits);
-  checkAnswerSize(lossAnswerParts(decoded), limits.responseLimit, '#/outputs', 'leave gradient or losses out of "outputs", ask for "encoding": "base64" with "dtype": "float32", or split the batch');
+  checkAnswerSize(
+    lossAnswerParts(decoded),
+    limits.responseLimit,
+    '#/outputs',
+    'leave gradient or losses out of "outputs", ask for "encoding": "base64" with "dtype": "float32", or split the batch',
+  );
   return { route: 'loss', decoded };
 }
 
@@ -26,7 +31,8 @@ function lossAnswerParts(decoded: DecodedLossRequest): AnswerPart[] {
   const as = encoding === 'json' ? 'JSON numbers' : `base64 ${encoding}`;
   const parts: AnswerPart[] = [];
   if (decoded.outputs.has('gradient')) parts.push({ name: `gradient as ${as}`, elements: n * c, bytesPerElement: perElement });
-  if (decoded.outputs.has('losses')) parts.push({ name: `losses as ${as}`, elements: mode === 'multilabel' ? n * c : n, bytesPerElement: perElement });
+  if (decoded.outputs.has('losses'))
+    parts.push({ name: `losses as ${as}`, elements: mode === 'multilabel' ? n * c : n, bytesPerElement: perElement });
   if (decoded.outputs.has('stats')) parts.push({ name: 'stats', elements: c, bytesPerElement: STATS_BYTES_PER_CLASS });
   if (decoded.outputs.has('confusion')) parts.push({ name: 'confusion', elements: c * c, bytesPerElement: JSON_NUMBER_BYTES });
   // Each sweep entry: its loss, gamma, alpha (a list of C at most) and C class loss sums.

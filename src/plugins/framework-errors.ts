@@ -39,13 +39,21 @@ export function frameworkErrors(err: FastifyError, request: FastifyRequest, repl
   if (path === '/v2' || path.startsWith('/v2/')) sendOipError(reply, problem);
   else sendProblem(reply, request, problem);
   logRequestLine(request, problem.status);
-  request.server.observeAnswer({ method: request.method, route: undefined, statusCode: problem.status, seconds: (performance.now() - request.startedAt) / 1000, problem: problem.code });
+  request.server.observeAnswer({
+    method: request.method,
+    route: undefined,
+    statusCode: problem.status,
+    seconds: (performance.now() - request.startedAt) / 1000,
+    problem: problem.code,
+  });
 }
 
 /** Node's client errors and the problem each one is. */
 function clientProblem(err: NodeJS.ErrnoException): ProblemError {
-  if (err.code === 'HPE_HEADER_OVERFLOW') return new ProblemError('headers-too-large', 'the request line and headers are larger than this service accepts');
-  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new ProblemError('request-timeout', 'the request did not arrive within HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS');
+  if (err.code === 'HPE_HEADER_OVERFLOW')
+    return new ProblemError('headers-too-large', 'the request line and headers are larger than this service accepts');
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return new ProblemError('request-timeout', 'the request did not arrive within HEADERS_TIMEOUT_MS or REQUEST_TIMEOUT_MS');
   return new ProblemError('malformed-request', 'the request is not valid HTTP/1.1');
 }
 
@@ -67,6 +75,9 @@ export function clientErrorHandler(this: FastifyInstance, err: NodeJS.ErrnoExcep
       'connection: close\r\n\r\n' +
       body,
   );
-  this.log.info({ reqId: id, statusCode: problem.status, problem: problem.code, detail: problem.message, parserError: err.code }, 'request completed');
+  this.log.info(
+    { reqId: id, statusCode: problem.status, problem: problem.code, detail: problem.message, parserError: err.code },
+    'request completed',
+  );
   this.observeAnswer({ method: 'unknown', route: undefined, statusCode: problem.status, seconds: 0, problem: problem.code });
 }

@@ -22,8 +22,12 @@ export default fp(
       // answer) without the work, which unauthenticated clients could otherwise cause.
       if (request.is404) return null;
       const offloading = request.routeOptions.config.offloadBody === true;
-      return readComputeBody(request, payload, { ...options, offloadMinBytes: offloading ? options.offloadMinBytes : Infinity }, {}, (body) =>
-        parseJsonBody(body, options.maxDepth),
+      return readComputeBody(
+        request,
+        payload,
+        { ...options, offloadMinBytes: offloading ? options.offloadMinBytes : Infinity },
+        {},
+        (body) => parseJsonBody(body, options.maxDepth),
       );
     });
   },

@@ -35,7 +35,8 @@ export function toProblem(err: unknown): ProblemError {
     if (e.statusCode === 415) return new ProblemError('unsupported-media-type', e.message);
     if (e.statusCode === 429) return new ProblemError('rate-limited', e.message);
     // A path a static file server refuses (one climbing out with "..") is as absent as any other.
-    if (e.statusCode === 404 || e.statusCode === 403) return new ProblemError('not-found', e.message === 'Forbidden' ? 'no such file' : e.message);
+    if (e.statusCode === 404 || e.statusCode === 403)
+      return new ProblemError('not-found', e.message === 'Forbidden' ? 'no such file' : e.message);
     if (e.statusCode === 405) return new ProblemError('method-not-allowed', e.message);
     return new ProblemError('malformed-body', e.message);
   }
@@ -44,7 +45,10 @@ export function toProblem(err: unknown): ProblemError {
 
 /** The 413 of a body over BODY_LIMIT, however it was found out. */
 export function bodyTooLarge(): ProblemError {
-  return new ProblemError('payload-too-large', 'the request body is larger than this service accepts (BODY_LIMIT); split the batch or use a binary encoding');
+  return new ProblemError(
+    'payload-too-large',
+    'the request body is larger than this service accepts (BODY_LIMIT); split the batch or use a binary encoding',
+  );
 }
 
 function clientMessage(code: ProblemCode, e: FastifyError): string {
@@ -80,7 +84,10 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, proble
   // Read by the request log line and the rejected-requests metric.
   request.problem = { code: problem.code, detail: problem.message };
   for (const [k, v] of Object.entries(problem.headers)) reply.header(k, v);
-  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(problem, request.id)));
+  return reply
+    .code(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(problem, request.id)));
 }
 
 /**
@@ -97,7 +104,10 @@ export function prepareErrorReply(err: unknown, request: FastifyRequest, reply: 
   if (problem.status < 500 && problem.code !== 'cancelled' && request.raw.socket?.destroyed === true) {
     // The client left while its body was being decoded (decompression is asynchronous): its line
     // says so, with what the answer would have been.
-    request.problem = { code: 'cancelled', detail: `the client closed the connection before the answer (${problem.code}: ${problem.message})` };
+    request.problem = {
+      code: 'cancelled',
+      detail: `the client closed the connection before the answer (${problem.code}: ${problem.message})`,
+    };
   }
   if (request.problem.code === 'cancelled') {
     // Nobody is listening and no response hook will run: log the request's line here, close quietly.

@@ -28,15 +28,18 @@ export default fp(
     app.addHook('onRequest', async (request, reply) => {
       const controller = new AbortController();
       request.workSignal = controller.signal;
-      const timer = setTimeout(() => {
-        if (reply.sent) return;
-        controller.abort(timeoutProblem(requestTimeoutMs));
-        // Whatever the request waits on listens to the signal, so its 504 is on its way by now. A
-        // safety net all the same: a wait that did not listen must not hold the answer back.
-        setImmediate(() => {
-          if (!reply.sent && request.raw.socket?.destroyed !== true) reply.send(controller.signal.reason);
-        });
-      }, Math.max(1, requestTimeoutMs - reply.elapsedTime));
+      const timer = setTimeout(
+        () => {
+          if (reply.sent) return;
+          controller.abort(timeoutProblem(requestTimeoutMs));
+          // Whatever the request waits on listens to the signal, so its 504 is on its way by now. A
+          // safety net all the same: a wait that did not listen must not hold the answer back.
+          setImmediate(() => {
+            if (!reply.sent && request.raw.socket?.destroyed !== true) reply.send(controller.signal.reason);
+          });
+        },
+        Math.max(1, requestTimeoutMs - reply.elapsedTime),
+      );
       // 'close' fires once per response: when it has been sent, or when its connection is gone.
       reply.raw.once('close', () => {
         clearTimeout(timer);

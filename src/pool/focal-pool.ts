@@ -144,7 +144,11 @@ export class FocalPool {
     const lent = shareFromElements > 0 ? this.batchMemory.takeAll() : [];
     const memory = { reusable: [...lent], done: false };
     try {
-      const outcome = await this.submit<RequestOutcome>({ ...task, kind: 'request', shareFromElements, lent }, ownedBuffers([task.bytes]), signal);
+      const outcome = await this.submit<RequestOutcome>(
+        { ...task, kind: 'request', shareFromElements, lent },
+        ownedBuffers([task.bytes]),
+        signal,
+      );
       if (outcome.kind === 'prepared') memory.reusable.push(...outcome.created);
       const answered = outcome.kind === 'prepared' ? await this.runShared(outcome.prepared, signal) : settled(outcome);
       memory.done = true;

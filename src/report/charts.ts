@@ -30,7 +30,14 @@ export function lossShareChart(classes: ChartClass[]): string {
     const share = total > 0 ? k.stats.loss_sum / total : 0;
     const y = TOP + i * ROW;
     body += text(LABEL - 8, y + 15, clip(k.label, 22), 'text-anchor="end" class="label"');
-    body += rect(LABEL, y + 3, Math.max(1, share * barMax), ROW - 6, '#4e79a7', `${k.label}: loss ${fmt(k.stats.loss_sum)} (${(share * 100).toFixed(1)}%)`);
+    body += rect(
+      LABEL,
+      y + 3,
+      Math.max(1, share * barMax),
+      ROW - 6,
+      '#4e79a7',
+      `${k.label}: loss ${fmt(k.stats.loss_sum)} (${(share * 100).toFixed(1)}%)`,
+    );
     body += text(LABEL + share * barMax + 6, y + 15, `${(share * 100).toFixed(1)}%`, 'class="value"');
   });
   return svg(WIDTH, height, 'Share of the loss by class', body);
@@ -77,7 +84,15 @@ export function easyHardChart(classes: ChartClass[]): string {
     let x = LABEL;
     h.forEach((count, b) => {
       const w = total > 0 ? (count / total) * barMax : 0;
-      if (w > 0) body += rect(x, y + 3, w, ROW - 6, hardToEasy(b, bins), `${k.label}: ${count} with p_t in [${fmt(b / bins, 2)}, ${fmt((b + 1) / bins, 2)})`);
+      if (w > 0)
+        body += rect(
+          x,
+          y + 3,
+          w,
+          ROW - 6,
+          hardToEasy(b, bins),
+          `${k.label}: ${count} with p_t in [${fmt(b / bins, 2)}, ${fmt((b + 1) / bins, 2)})`,
+        );
       x += w;
     });
     const hard = h.slice(0, Math.ceil(bins / 2)).reduce((a, b) => a + b, 0);

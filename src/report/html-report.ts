@@ -36,7 +36,10 @@ function kpi(label: string, value: string): string {
 
 export function renderReport(result: EvalResult, sources?: ReportSources): string {
   const { loss, stats, meta } = result.response;
-  const named = stats.classes.map((s): ChartClass => ({ label: s.name ?? (meta.mode === 'binary' ? 'positive label' : `class ${s.class}`), stats: s }));
+  const named = stats.classes.map((s): ChartClass => ({
+    label: s.name ?? (meta.mode === 'binary' ? 'positive label' : `class ${s.class}`),
+    stats: s,
+  }));
   const total = named.reduce((a, k) => a + k.stats.loss_sum, 0);
   // Charts show the classes with the largest loss first, up to MAX_CHART_CLASSES.
   const charted = [...named].sort((a, b) => b.stats.loss_sum - a.stats.loss_sum).slice(0, MAX_CHART_CLASSES);

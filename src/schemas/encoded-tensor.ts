@@ -32,7 +32,7 @@ export const EncodedTensorSchema = Type.Object(
     data: Type.String({
       contentEncoding: 'base64',
       description:
-        'Standard base64 (RFC 4648, padded, no line breaks) of the elements\' little-endian bytes, exactly ' +
+        "Standard base64 (RFC 4648, padded, no line breaks) of the elements' little-endian bytes, exactly " +
         'product(shape) x item size bytes (numpy: `base64.b64encode(arr.astype("<f4").tobytes())`).',
     }),
   },

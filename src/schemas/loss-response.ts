@@ -59,10 +59,7 @@ export const ClassStatsSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const AverageSchema = Type.Object(
-  { precision: Type.Number(), recall: Type.Number(), f1: Type.Number() },
-  { additionalProperties: false },
-);
+const AverageSchema = Type.Object({ precision: Type.Number(), recall: Type.Number(), f1: Type.Number() }, { additionalProperties: false });
 
 export const AveragesSchema = Type.Object(
   {
@@ -80,9 +77,9 @@ export const AveragesSchema = Type.Object(
 const CalibrationBinSchema = Type.Object(
   {
     count: Count,
-    confidence_sum: Type.Optional(Type.Number({ description: 'multiclass: sum of the rows\' confidences (largest softmax probability).' })),
+    confidence_sum: Type.Optional(Type.Number({ description: "multiclass: sum of the rows' confidences (largest softmax probability)." })),
     correct_sum: Type.Optional(Type.Number({ description: 'multiclass: rows whose prediction is their class.' })),
-    probability_sum: Type.Optional(Type.Number({ description: 'binary/multilabel: sum of the elements\' p = sigmoid(z).' })),
+    probability_sum: Type.Optional(Type.Number({ description: "binary/multilabel: sum of the elements' p = sigmoid(z)." })),
     positive_sum: Type.Optional(Type.Number({ description: 'binary/multilabel: positive elements (y >= 0.5).' })),
   },
   { additionalProperties: false },
@@ -95,13 +92,17 @@ export const CalibrationSchema = Type.Object(
       maxItems: CALIBRATION_BINS,
       description:
         `${CALIBRATION_BINS} equal-width bins over [0, 1]; v falls in bin min(floor(v * ${CALIBRATION_BINS}), ${CALIBRATION_BINS - 1}). ` +
-        'multiclass: each counted row\'s confidence; binary/multilabel: every element\'s p, pooled over the columns.',
+        "multiclass: each counted row's confidence; binary/multilabel: every element's p, pooled over the columns.",
     }),
     ece: Type.Number({ description: 'Expected calibration error: sum_b (count_b / count) |hits_b / count_b - values_b / count_b|.' }),
-    mce: Type.Number({ description: 'Maximum calibration error: the largest |hits_b / count_b - values_b / count_b| (0 if no bin has a count).' }),
-    brier: Type.Number({ description: 'Mean over rows (elements) of the squared error of the probabilities against the (unsmoothed) targets.' }),
+    mce: Type.Number({
+      description: 'Maximum calibration error: the largest |hits_b / count_b - values_b / count_b| (0 if no bin has a count).',
+    }),
+    brier: Type.Number({
+      description: 'Mean over rows (elements) of the squared error of the probabilities against the (unsmoothed) targets.',
+    }),
     nll: Type.Number({ description: 'Mean negative log-likelihood (cross-entropy, natural log) against the unsmoothed targets.' }),
-    classwise_ece: Type.Optional(Type.Number({ description: 'multilabel: the mean over columns of each column\'s own ece.' })),
+    classwise_ece: Type.Optional(Type.Number({ description: "multilabel: the mean over columns of each column's own ece." })),
   },
   {
     additionalProperties: false,
@@ -130,9 +131,11 @@ export const StatsSchema = Type.Object(
     ),
     classes: Type.Array(ClassStatsSchema),
     averages: AveragesSchema,
-    confusion: Type.Optional(Type.Array(Type.Array(Count), {
-      description: 'multiclass, with `"confusion"` in `outputs`: confusion[t][p] = rows of true class t predicted as p.',
-    })),
+    confusion: Type.Optional(
+      Type.Array(Type.Array(Count), {
+        description: 'multiclass, with `"confusion"` in `outputs`: confusion[t][p] = rows of true class t predicted as p.',
+      }),
+    ),
     calibration: Type.Optional(CalibrationSchema),
   },
   {
@@ -199,9 +202,11 @@ export const LossResponseSchema = Type.Object(
       }),
     ),
     stats: Type.Optional(StatsSchema),
-    sweep: Type.Optional(Type.Array(SweepEntrySchema, {
-      description: 'With `sweep` in the request: the loss at every gamma x alpha pair, gamma outer, alpha inner.',
-    })),
+    sweep: Type.Optional(
+      Type.Array(SweepEntrySchema, {
+        description: 'With `sweep` in the request: the loss at every gamma x alpha pair, gamma outer, alpha inner.',
+      }),
+    ),
     meta: MetaSchema,
   },
   { $id: 'LossResponse', additionalProperties: false },

@@ -30,7 +30,10 @@ export const OipInferStatisticsSchema = Type.Object({
 export const OipModelStatisticsSchema = Type.Object({
   name: Type.String(),
   version: Type.String(),
-  last_inference: Type.Integer({ minimum: 0, description: 'When the last successful inference finished, in ms since the epoch (0: none yet).' }),
+  last_inference: Type.Integer({
+    minimum: 0,
+    description: 'When the last successful inference finished, in ms since the epoch (0: none yet).',
+  }),
   inference_count: Type.Integer({ minimum: 0, description: 'Successful inferences (each request is one: max_batch_size is 0).' }),
   execution_count: Type.Integer({ minimum: 0, description: 'Model executions: one per successful inference (no dynamic batching).' }),
   inference_stats: OipInferStatisticsSchema,
@@ -64,7 +67,7 @@ export const OipModelConfigSchema = Type.Object(
     platform: Type.String(),
     backend: Type.String(),
     version_policy: Type.Object({ specific: Type.Object({ versions: Type.Array(Type.Integer()) }) }),
-    max_batch_size: Type.Integer({ description: '0: no batch dimension of Triton\'s kind; N is part of each input\'s dims.' }),
+    max_batch_size: Type.Integer({ description: "0: no batch dimension of Triton's kind; N is part of each input's dims." }),
     input: Type.Array(
       Type.Object({
         ...ConfigTensor,

@@ -196,7 +196,7 @@ export function inferOperation(versioned: boolean) {
       413: oipErrorResponse(
         'The body, or its decompressed size, exceeds `BODY_LIMIT`, or a tensor `MAX_ELEMENTS` (`payload-too-large`, `too-many-elements`).',
       ),
-      415: oipErrorResponse('The body\'s `Content-Encoding` is not gzip, deflate or identity (`unsupported-media-type`).'),
+      415: oipErrorResponse("The body's `Content-Encoding` is not gzip, deflate or identity (`unsupported-media-type`)."),
       422: oipErrorResponse(
         'The loss or gradient overflows float64, or an FP32 output (`result-not-finite`); or the selected outputs would make ' +
           'an answer larger than `RESPONSE_LIMIT` (`answer-too-large`, checked before computing): ask for fewer outputs, binary data or FP32.',

@@ -44,9 +44,11 @@ const MetadataTensorSchema = Type.Object({
       datatypes: Type.String({ description: 'Comma-separated datatypes accepted for this input or returned for this output.' }),
       optional: Type.Boolean({ description: 'Whether the input may be left out.' }),
       description: Type.String(),
-      only_when_named: Type.Optional(Type.Boolean({
-        description: 'An output returned only when the request names it (not part of "every output" when `outputs` is left out).',
-      })),
+      only_when_named: Type.Optional(
+        Type.Boolean({
+          description: 'An output returned only when the request names it (not part of "every output" when `outputs` is left out).',
+        }),
+      ),
     }),
   ),
 });
@@ -76,22 +78,28 @@ export const ModelVersionParamsSchema = Type.Object(
 /** The focal-loss settings a request carries in its `parameters` (the same rules as POST /loss). */
 export const InferenceParametersSchema = Type.Object(
   {
-    gamma: Type.Optional(Type.Number({
-      ...GammaValue,
-      default: 2,
-      description: 'Focusing parameter in [0, 20]. A gamma per class is the optional `gamma` input tensor [C] instead.',
-    })),
+    gamma: Type.Optional(
+      Type.Number({
+        ...GammaValue,
+        default: 2,
+        description: 'Focusing parameter in [0, 20]. A gamma per class is the optional `gamma` input tensor [C] instead.',
+      }),
+    ),
     variant: loss.variant,
-    gamma_pos: Type.Optional(Type.Number({
-      ...GammaValue,
-      default: 0,
-      description: '`variant` `asymmetric` only. One value per label is the optional `gamma_pos` input tensor [C] instead.',
-    })),
-    gamma_neg: Type.Optional(Type.Number({
-      ...GammaValue,
-      default: 4,
-      description: '`variant` `asymmetric` only. One value per label is the optional `gamma_neg` input tensor [C] instead.',
-    })),
+    gamma_pos: Type.Optional(
+      Type.Number({
+        ...GammaValue,
+        default: 0,
+        description: '`variant` `asymmetric` only. One value per label is the optional `gamma_pos` input tensor [C] instead.',
+      }),
+    ),
+    gamma_neg: Type.Optional(
+      Type.Number({
+        ...GammaValue,
+        default: 4,
+        description: '`variant` `asymmetric` only. One value per label is the optional `gamma_neg` input tensor [C] instead.',
+      }),
+    ),
     clip: loss.clip,
     epsilon: loss.epsilon,
     alpha: Type.Optional(
@@ -107,16 +115,20 @@ export const InferenceParametersSchema = Type.Object(
     ignore_index: loss.ignore_index,
     label_smoothing: loss.label_smoothing,
     class_balance_beta: loss.class_balance_beta,
-    sweep_gamma: Type.Optional(Type.String({
-      pattern: SWEEP_GAMMA_PATTERN,
-      description:
-        'The gammas of the `sweep_loss` output, comma-separated (e.g. `"0,0.5,2"`), each in [0, 20]; at most 64 ' +
-        'settings with `sweep_alpha`. Reduction must be mean or sum.',
-    })),
-    sweep_alpha: Type.Optional(Type.String({
-      pattern: SWEEP_ALPHA_PATTERN,
-      description: 'The alphas of the `sweep_loss` output, comma-separated numbers in [0, 1] or `none` (e.g. `"none,0.25"`).',
-    })),
+    sweep_gamma: Type.Optional(
+      Type.String({
+        pattern: SWEEP_GAMMA_PATTERN,
+        description:
+          'The gammas of the `sweep_loss` output, comma-separated (e.g. `"0,0.5,2"`), each in [0, 20]; at most 64 ' +
+          'settings with `sweep_alpha`. Reduction must be mean or sum.',
+      }),
+    ),
+    sweep_alpha: Type.Optional(
+      Type.String({
+        pattern: SWEEP_ALPHA_PATTERN,
+        description: 'The alphas of the `sweep_loss` output, comma-separated numbers in [0, 1] or `none` (e.g. `"none,0.25"`).',
+      }),
+    ),
     binary_data_output: Type.Optional(
       Type.Boolean({ description: 'Binary tensor data extension: return every output as binary data unless the output says otherwise.' }),
     ),
@@ -200,7 +212,7 @@ export const InferenceRequestSchema = Type.Object(
     description:
       'An inference request: sent as application/json, or with the binary tensor data extension as the JSON header ' +
       'followed by the binary data of every input that has `parameters.binary_data_size` (in input order); the ' +
-      '`Inference-Header-Content-Length` header then gives the JSON header\'s length in bytes.',
+      "`Inference-Header-Content-Length` header then gives the JSON header's length in bytes.",
   },
 );
 
@@ -209,7 +221,7 @@ export const ResponseOutputSchema = Type.Object({
   datatype: Type.String({ description: 'FP64 (or FP32 when asked) for values, INT64 for counts.' }),
   shape: Type.Array(Type.Integer()),
   parameters: Type.Optional(
-    Type.Object({ binary_data_size: Type.Integer({ description: 'The output\'s bytes follow the JSON header, in output order.' }) }),
+    Type.Object({ binary_data_size: Type.Integer({ description: "The output's bytes follow the JSON header, in output order." }) }),
   ),
   data: Type.Optional(Type.Array(Type.Number(), { description: 'The values, flat and row-major (absent for binary outputs).' })),
 });
@@ -230,7 +242,7 @@ export const InferenceResponseSchema = Type.Object(
     $id: 'OipInferenceResponse',
     description:
       'The inference response. With binary outputs the body is application/octet-stream: this JSON header, then each ' +
-      'binary output\'s bytes in output order; `Inference-Header-Content-Length` gives the header\'s length.',
+      "binary output's bytes in output order; `Inference-Header-Content-Length` gives the header's length.",
   },
 );
 

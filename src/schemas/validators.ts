@@ -26,7 +26,10 @@ export const AJV_OPTIONS = {
 
 export type Validator = ((data: unknown) => boolean) & { errors?: AjvErrorLike[] | null };
 type RouteSchema = { schema: unknown; method?: string; url?: string; httpPart?: string };
-type CompilerFactory = (externalSchemas: Record<string, unknown>, options: { customOptions: object; plugins: unknown[] }) => (route: RouteSchema) => Validator;
+type CompilerFactory = (
+  externalSchemas: Record<string, unknown>,
+  options: { customOptions: object; plugins: unknown[] },
+) => (route: RouteSchema) => Validator;
 
 const ajvCompiler = AjvCompiler as unknown as () => CompilerFactory;
 

@@ -67,7 +67,8 @@ export function decodeBase64(text: Base64Text, bytes: number, chunkChars = BASE6
   if (padding > 0) {
     // The last data character carries 2 (one '=') or 4 (two '=') unused bits, which must be 0.
     const last = ALPHABET.indexOf(String.fromCharCode(codeAt(text, text.length - padding - 1)));
-    if (last >= 0 && (last & (padding === 1 ? 0b11 : 0b1111)) !== 0) return 'is not canonical base64 (unused bits of the last character are set)';
+    if (last >= 0 && (last & (padding === 1 ? 0b11 : 0b1111)) !== 0)
+      return 'is not canonical base64 (unused bits of the last character are set)';
   }
   const out = bytes >= SHARED_FROM_BYTES && sharingBatchMemory() ? sharedBytes(bytes, false) : new Uint8Array(bytes);
   if (bytes > 0 && !writeDecoded(text, Buffer.from(out.buffer, 0, bytes), padding, chunkChars)) {

@@ -31,7 +31,11 @@ export interface BatchArrays {
 }
 
 /** Checks every value, adding an error for each offending one (up to the cap); null when any was added. */
-export function checkBatch(settings: Pick<LossSettings, 'mode' | 'ignoreIndex' | 'meta'>, tensors: BatchTensors, errors: FieldErrors): BatchArrays | null {
+export function checkBatch(
+  settings: Pick<LossSettings, 'mode' | 'ignoreIndex' | 'meta'>,
+  tensors: BatchTensors,
+  errors: FieldErrors,
+): BatchArrays | null {
   const before = errors.count;
   const { logits, targets, weights } = tensors;
   const c = settings.meta.c;

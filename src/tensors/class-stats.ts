@@ -54,6 +54,7 @@ export function reportStats(
   if (mode === 'multiclass') stats.accuracy = ratio(correct, count);
   stats.averages = averages(classes);
   if (raw.confusion !== undefined) stats.confusion = confusionRows(raw.confusion, c);
-  if (raw.calibration !== undefined && raw.scoreSums !== undefined) stats.calibration = calibrationReport(mode, raw.calibration, raw.scoreSums);
+  if (raw.calibration !== undefined && raw.scoreSums !== undefined)
+    stats.calibration = calibrationReport(mode, raw.calibration, raw.scoreSums);
   return stats;
 }

@@ -57,7 +57,10 @@ export function decodeEvaluation(
     if (mode !== 'multiclass') {
       errors.add(['outputs'], `"confusion" applies only to multiclass mode (per-label tp, fp, fn and tn are in stats.classes)`);
     } else if (c > MAX_CONFUSION_CLASSES) {
-      errors.add(['outputs'], `"confusion" is built for at most ${MAX_CONFUSION_CLASSES} classes; this batch has C = ${c} (${c} x ${c} counts)`);
+      errors.add(
+        ['outputs'],
+        `"confusion" is built for at most ${MAX_CONFUSION_CLASSES} classes; this batch has C = ${c} (${c} x ${c} counts)`,
+      );
     }
     outputs.add('stats');
   }
@@ -70,7 +73,10 @@ export function decodeEvaluation(
     if (reduction === 'none') {
       errors.add(['sweep'], 'needs reduction "mean" or "sum" (one loss per setting)');
     } else if (gammas.length * alphas.length > MAX_SWEEP_SETTINGS) {
-      errors.add(['sweep'], `asks for ${gammas.length} x ${alphas.length} = ${gammas.length * alphas.length} settings; at most ${MAX_SWEEP_SETTINGS}`);
+      errors.add(
+        ['sweep'],
+        `asks for ${gammas.length} x ${alphas.length} = ${gammas.length * alphas.length} settings; at most ${MAX_SWEEP_SETTINGS}`,
+      );
     } else {
       sweep = { shape: [gammas.length, alphas.length], settings: [] };
       for (const gamma of gammas) {

@@ -116,7 +116,13 @@ export function decodeLossRequest(request: LossInput, limits: DecodeLimits, name
 function logitsShape(mode: Mode, value: FieldValue, errors: FieldErrors): { n: number; c: number } {
   const shape = declaredShape(value);
   const at = shapePath('logits', value);
-  const form = isEncoded(value) ? (mode === 'binary' ? '[N]' : '[N, C]') : mode === 'binary' ? 'a flat array number[N]' : 'an array of rows number[N][C]';
+  const form = isEncoded(value)
+    ? mode === 'binary'
+      ? '[N]'
+      : '[N, C]'
+    : mode === 'binary'
+      ? 'a flat array number[N]'
+      : 'an array of rows number[N][C]';
   if (shape[0] === 0) {
     errors.add(at, 'must not be empty (the batch has no rows)');
   } else if (mode === 'binary' && shape.length !== 1) {

@@ -85,7 +85,10 @@ export function decodeVariant(body: VariantFields, mode: Mode, c: number, errors
 function perClass(field: string, value: number | number[], mode: Mode, c: number, errors: FieldErrors, sigmoidOnly: boolean): Float64Array {
   if (typeof value === 'number') return new Float64Array(c).fill(value);
   if (mode === 'binary') {
-    errors.add([field], `a list (one value per class) applies only in ${sigmoidOnly ? 'multilabel' : 'multilabel and multiclass'} mode; binary mode takes one number`);
+    errors.add(
+      [field],
+      `a list (one value per class) applies only in ${sigmoidOnly ? 'multilabel' : 'multilabel and multiclass'} mode; binary mode takes one number`,
+    );
   } else if (value.length !== c) {
     errors.add([field], `has ${value.length} values; must have one per class (C = ${c})`);
   }

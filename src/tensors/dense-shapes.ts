@@ -64,8 +64,14 @@ export function toRowForm<T extends DenseFields>(mode: Mode, body: T, errors: Fi
   const targetsShape = declaredShape(body.targets);
   const classIds = mode === 'multiclass' && sameShape(targetsShape, [samples, ...spatial]);
   if (!classIds && !sameShape(targetsShape, shape)) {
-    const wanted = mode === 'multiclass' ? `[${[samples, ...spatial].join(', ')}] (class ids) or [${shape.join(', ')}] (probabilities)` : `[${shape.join(', ')}]`;
-    errors.add(shapePath('targets', body.targets), `does not fit logits [${shape.join(', ')}]: targets must be ${wanted}, got [${targetsShape.join(', ')}]`);
+    const wanted =
+      mode === 'multiclass'
+        ? `[${[samples, ...spatial].join(', ')}] (class ids) or [${shape.join(', ')}] (probabilities)`
+        : `[${shape.join(', ')}]`;
+    errors.add(
+      shapePath('targets', body.targets),
+      `does not fit logits [${shape.join(', ')}]: targets must be ${wanted}, got [${targetsShape.join(', ')}]`,
+    );
   }
   if (body.weights !== undefined) {
     const w = declaredShape(body.weights);
@@ -76,7 +82,13 @@ export function toRowForm<T extends DenseFields>(mode: Mode, body: T, errors: Fi
   if (!errors.empty) return null;
 
   // Multiclass losses are one per position (per row), whichever form the targets take.
-  const layout: DenseLayout = { logitsShape: shape, lossesShape: mode === 'multiclass' ? [samples, ...spatial] : shape, samples, c, positions };
+  const layout: DenseLayout = {
+    logitsShape: shape,
+    lossesShape: mode === 'multiclass' ? [samples, ...spatial] : shape,
+    samples,
+    c,
+    positions,
+  };
   const rowShape = binary ? [samples * positions] : [samples * positions, c];
   // Nested JSON of rank 3 or more is read here; anything else (class ids [N, d1] as JSON rows, tensors) as usual.
   const read = (field: string, value: FieldValue, dtypes: readonly TensorDtype[]) => {
@@ -93,7 +105,9 @@ export function toRowForm<T extends DenseFields>(mode: Mode, body: T, errors: Fi
 
   const rows: DenseFields = {
     logits: { shape: rowShape, values: classesLast(logits.values, layout) },
-    targets: classIds ? { shape: [samples * positions], values: targets.values } : { shape: rowShape, values: classesLast(targets.values, layout) },
+    targets: classIds
+      ? { shape: [samples * positions], values: targets.values }
+      : { shape: rowShape, values: classesLast(targets.values, layout) },
   };
   if (weights !== null) rows.weights = { shape: [samples * positions], values: perPosition(weights.values, positions) };
   return { body: { ...body, ...rows }, layout };
@@ -163,7 +177,10 @@ function flattenNested(value: unknown[], shape: number[], field: string, errors:
     }
     if (!Array.isArray(level) || level.length !== shape[depth]) {
       const got = Array.isArray(level) ? `${level.length} entries` : 'not an array';
-      errors.add([field, ...index], `has ${got}; ${field} has shape [${shape.join(', ')}] (from its first entries), which needs ${shape[depth]} here`);
+      errors.add(
+        [field, ...index],
+        `has ${got}; ${field} has shape [${shape.join(', ')}] (from its first entries), which needs ${shape[depth]} here`,
+      );
       return false;
     }
     for (let i = 0; i < level.length; i++) {
@@ -188,4 +205,3 @@ function perPosition(weights: TensorValues, positions: number): Float64Array {
 function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
-

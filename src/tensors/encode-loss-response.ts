@@ -16,7 +16,8 @@ import { narrowToFloat32 } from './dtypes.js';
 import { sweepEntries } from './sweep-report.js';
 
 /** What a non-finite result means and what to do about it, in every answer that reports one (service and CLI). */
-export const OVERFLOW_DETAIL = 'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer';
+export const OVERFLOW_DETAIL =
+  'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer';
 import { gradientOut, lossesOut } from './dense-shapes.js';
 
 /** A result with a non-finite number can only come from float64 overflow of the inputs' scale (422). */
@@ -34,11 +35,15 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
   const body = { loss: result.loss } as LossResponse;
   const { dense } = decoded;
   if (outputs.has('gradient') && result.gradient !== null) {
-    const g = dense === null ? { values: result.gradient, shape: meta.mode === 'binary' ? [n] : [n, c] } : gradientOut(result.gradient, dense);
+    const g =
+      dense === null ? { values: result.gradient, shape: meta.mode === 'binary' ? [n] : [n, c] } : gradientOut(result.gradient, dense);
     body.gradient = shaped(g.values, g.shape, encoding, text);
   }
   if (outputs.has('losses') && result.losses !== null) {
-    const l = dense === null ? { values: result.losses, shape: meta.mode === 'multilabel' ? [n, c] : [n] } : lossesOut(result.losses, dense, meta.mode);
+    const l =
+      dense === null
+        ? { values: result.losses, shape: meta.mode === 'multilabel' ? [n, c] : [n] }
+        : lossesOut(result.losses, dense, meta.mode);
     body.losses = shaped(l.values, l.shape, encoding, text);
   }
   if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames, decoded.classBalanceBeta);
@@ -71,11 +76,19 @@ function nested(flat: Float64Array, shape: number[], depth: number, offset: numb
 }
 
 /** A float64 result as an encoded tensor of `dtype`; float32 must hold every value finitely. The float64 array is consumed. */
-export function encodeTensor(flat: Float64Array, shape: number[], dtype: 'float32' | 'float64', text: TensorText = encodeBase64): EncodedTensor {
+export function encodeTensor(
+  flat: Float64Array,
+  shape: number[],
+  dtype: 'float32' | 'float64',
+  text: TensorText = encodeBase64,
+): EncodedTensor {
   if (dtype === 'float64') return { dtype, shape, data: text(flat) };
   const narrow = narrowToFloat32(flat);
   if (!(narrow instanceof Float32Array)) {
-    throw new ProblemError('result-not-finite', `a result (${narrow.beyond}) is beyond the float32 range; ask for dtype "float64" or scale the inputs down`);
+    throw new ProblemError(
+      'result-not-finite',
+      `a result (${narrow.beyond}) is beyond the float32 range; ask for dtype "float64" or scale the inputs down`,
+    );
   }
   return { dtype, shape, data: text(narrow) };
 }

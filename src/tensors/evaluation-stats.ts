@@ -29,7 +29,11 @@ function inverseEffectiveNumber(n: number, beta: number): number {
 }
 
 /** Per class weights w(support_k) normalised so that sum_k f_k w_k = 1; null where support is 0. */
-function normalisedClassWeights(support: Float64Array, count: number, weight: (support: number, share: number) => number): (number | null)[] {
+function normalisedClassWeights(
+  support: Float64Array,
+  count: number,
+  weight: (support: number, share: number) => number,
+): (number | null)[] {
   let mean = 0;
   const raw = Array.from(support, (s) => {
     if (s <= 0) return null;
@@ -62,7 +66,10 @@ export function classWeights(mode: Mode, support: Float64Array, count: number, r
   const suggested = (_: number, share: number) => inverseLogFrequency(share);
   const balanced = (n: number) => inverseEffectiveNumber(n, beta);
   if (mode === 'multiclass') {
-    return { suggested: normalisedClassWeights(support, count, suggested), classBalanced: normalisedClassWeights(support, count, balanced) };
+    return {
+      suggested: normalisedClassWeights(support, count, suggested),
+      classBalanced: normalisedClassWeights(support, count, balanced),
+    };
   }
   return {
     suggested: Array.from(support, (s) => positiveWeight(s, rows, suggested)),
@@ -128,7 +135,8 @@ export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Flo
   for (let j = 0; j < columns; j++) {
     for (let i = 0; i < pooled.length; i++) pooled[i] += bins[j * pooled.length + i];
   }
-  const [value, hit] = mode === 'multiclass' ? (['confidence_sum', 'correct_sum'] as const) : (['probability_sum', 'positive_sum'] as const);
+  const [value, hit] =
+    mode === 'multiclass' ? (['confidence_sum', 'correct_sum'] as const) : (['probability_sum', 'positive_sum'] as const);
   const { count, ece, mce } = calibrationErrors(pooled, 0);
   const report: Calibration = {
     bins: Array.from({ length: CALIBRATION_BINS }, (_, b) => ({

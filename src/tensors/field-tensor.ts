@@ -90,7 +90,10 @@ export function readField(
   const count = value.shape.reduce((a, b) => a * b, 1);
   const bytes = decodeBase64(liftedText(value), count * DTYPES[value.dtype].size);
   if (typeof bytes === 'string') {
-    errors.add([field, 'data'], `${bytes} (shape [${value.shape.join(', ')}] of ${value.dtype} is ${count * DTYPES[value.dtype].size} bytes)`);
+    errors.add(
+      [field, 'data'],
+      `${bytes} (shape [${value.shape.join(', ')}] of ${value.dtype} is ${count * DTYPES[value.dtype].size} bytes)`,
+    );
     return null;
   }
   return { field, encoded: true, shape: value.shape, values: typedView(value.dtype, bytes) };

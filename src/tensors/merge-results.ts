@@ -98,7 +98,13 @@ export class ResultMerger {
   }
 
   /** Reduces the merged sums once, as a single request over all `n` rows would. */
-  finish(options: { reduction: Reduction; normalizer: number | null; n: number; classNames: string[] | null; classBalanceBeta?: number }): MergedResult {
+  finish(options: {
+    reduction: Reduction;
+    normalizer: number | null;
+    n: number;
+    classNames: string[] | null;
+    classBalanceBeta?: number;
+  }): MergedResult {
     const lossSum = this.lossSum.value();
     const denominator = lossDenominator(options.reduction, options.normalizer, this.count);
     return {

@@ -10,7 +10,11 @@ import { MODEL_OF_MODE, readOipReply } from '../helpers/oip.js';
 
 t.test('oipBinaryBody and encodedBody of one batch give the same loss and float32 gradient', async (t) => {
   const app = await buildTestApp(t);
-  const cases: [Mode, number, number][] = [['binary', 1000, 1], ['multilabel', 60, 5], ['multiclass', 50, 7]];
+  const cases: [Mode, number, number][] = [
+    ['binary', 1000, 1],
+    ['multilabel', 60, 5],
+    ['multiclass', 50, 7],
+  ];
   for (const [mode, n, c] of cases) {
     const batch = makeBatch(mode, n, c, 7);
     const viaLoss = await app.inject({

@@ -54,7 +54,10 @@ t.test('lifted parsing equals whole parsing, value or error', async (t) => {
   let liftedCount = 0;
   fc.assert(
     fc.property(
-      fc.array(fc.tuple(fc.constantFrom('data', 'data', 'data', 'Data', 'other'), fc.nat(63), oddities, fc.nat(LIFT_MIN_CHARS + 5)), { minLength: 1, maxLength: 3 }),
+      fc.array(fc.tuple(fc.constantFrom('data', 'data', 'data', 'Data', 'other'), fc.nat(63), oddities, fc.nat(LIFT_MIN_CHARS + 5)), {
+        minLength: 1,
+        maxLength: 3,
+      }),
       fc.oneof({ arbitrary: fc.constant(null), weight: 3 }, fc.double({ min: 0, max: 1, noNaN: true })),
       fc.constantFrom('', ' ', '\n  '),
       (fields, cut, space) => {

@@ -42,7 +42,19 @@ const fx = await Fixtures.create(t);
 const labelsFile = await fx.npy('labels.npy', labels);
 const namesFile = await fx.text('names.txt', names.join('\n'));
 async function evaluation(file: string, z: Float32Array, extra: string[] = []): Promise<string> {
-  const run = await runCli(['eval', '--mode', 'multiclass', '--logits', await fx.npy(`${file}.npy`, z, [n, c]), '--targets', labelsFile, '--class-names', namesFile, '--json', ...extra]);
+  const run = await runCli([
+    'eval',
+    '--mode',
+    'multiclass',
+    '--logits',
+    await fx.npy(`${file}.npy`, z, [n, c]),
+    '--targets',
+    labelsFile,
+    '--class-names',
+    namesFile,
+    '--json',
+    ...extra,
+  ]);
   if (run.code !== 0) throw new Error(run.stderr);
   return fx.text(`${file}.json`, run.stdout);
 }
@@ -51,13 +63,16 @@ const next = await evaluation('next', worse);
 const baseJson = JSON.parse(await readFile(base, 'utf8')) as Json;
 const nextJson = JSON.parse(await readFile(next, 'utf8')) as Json;
 
-t.test('a regression fails the gate (exit 3) and says which check, with the files\' own numbers', async (t) => {
+t.test("a regression fails the gate (exit 3) and says which check, with the files' own numbers", async (t) => {
   const increase = nextJson.loss - baseJson.loss;
   t.ok(increase > 0, 'the degraded model has the higher loss');
   const run = await runCli(['compare', base, next, '--max-loss-increase', '1%', '--min-recall', '0.5', '--per-class']);
   t.equal(run.code, 3, run.stderr);
   const six = (v: number) => String(Number(v.toPrecision(6)));
-  t.ok(run.stdout.includes(`FAIL  loss increase +${six(increase)} > ${six(baseJson.loss / 100)}\n`), 'the loss check with its value and limit');
+  t.ok(
+    run.stdout.includes(`FAIL  loss increase +${six(increase)} > ${six(baseJson.loss / 100)}\n`),
+    'the loss check with its value and limit',
+  );
   const expected = recalls(worse);
   names.forEach((name, k) => {
     const line = run.stdout.split('\n').find((l) => l.includes(`recall of class ${name} `));
@@ -90,7 +105,9 @@ t.test('--json: the comparison as data, recalls equal to an independent count', 
     out.checks.map((ch: Json) => [ch.check, ch.passed]),
     names.map((name, k) => [`recall of class ${name}`, expected[k] >= 0.5]),
   );
-  out.classes.forEach((k: Json, i: number) => t.ok(Math.abs(k.recall[1] - expected[i]) < 1e-15 && Math.abs(k.recall[0] - recalls(good)[i]) < 1e-15, k.label));
+  out.classes.forEach((k: Json, i: number) =>
+    t.ok(Math.abs(k.recall[1] - expected[i]) < 1e-15 && Math.abs(k.recall[0] - recalls(good)[i]) < 1e-15, k.label),
+  );
   t.same(out.metrics[0], { metric: 'loss', base: baseJson.loss, next: nextJson.loss, higherIsBetter: false });
 });
 

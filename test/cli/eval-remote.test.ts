@@ -23,9 +23,21 @@ const rand = lcg(99);
 const n = 2000;
 const c = 5;
 const files = [
-  '--mode', 'multiclass', '--json', ...WIRE,
-  '--logits', await fx.npy('z.npy', Float64Array.from({ length: n * c }, () => (rand() - 0.5) * 8), [n, c]),
-  '--targets', await fx.npy('y.npy', Int32Array.from({ length: n }, () => Math.floor(rand() * c))),
+  '--mode',
+  'multiclass',
+  '--json',
+  ...WIRE,
+  '--logits',
+  await fx.npy(
+    'z.npy',
+    Float64Array.from({ length: n * c }, () => (rand() - 0.5) * 8),
+    [n, c],
+  ),
+  '--targets',
+  await fx.npy(
+    'y.npy',
+    Int32Array.from({ length: n }, () => Math.floor(rand() * c)),
+  ),
 ];
 const app = await buildTestApp(t);
 const local = await runCli(['eval', ...files, '--gradient-out', fx.path('g-local.npy')], { pool: app.focalPool });
@@ -33,10 +45,24 @@ const localOut = JSON.parse(local.stdout);
 
 t.test('remote chunks with several in flight give the local result', async (t) => {
   const s = await server();
-  const run = await runCli(['eval', ...files, '--url', s.url + '/', '--chunk-rows', '150', '--concurrency', '4', '--gradient-out', fx.path('g-remote.npy')]);
+  const run = await runCli([
+    'eval',
+    ...files,
+    '--url',
+    s.url + '/',
+    '--chunk-rows',
+    '150',
+    '--concurrency',
+    '4',
+    '--gradient-out',
+    fx.path('g-remote.npy'),
+  ]);
   t.equal(run.code, 0, run.stderr);
   const out = JSON.parse(run.stdout);
-  t.ok(Math.abs(out.loss - localOut.loss) <= 1e-13 * Math.abs(localOut.loss), 'the same loss (to a few ulp: chunk sums are merged in another order)');
+  t.ok(
+    Math.abs(out.loss - localOut.loss) <= 1e-13 * Math.abs(localOut.loss),
+    'the same loss (to a few ulp: chunk sums are merged in another order)',
+  );
   // Per-class sums are added in another order (chunks of 150 rows against one chunk): a few ulp.
   near(t, out.stats, localOut.stats, 1e-13);
   t.same(out.meta, localOut.meta);
@@ -68,8 +94,16 @@ t.test('ignored rows, per-class alpha and smoothing: remote chunks on either wir
   const ids = Int32Array.from({ length: n }, (_, i) => (i % 7 === 3 ? 255 : Math.floor(rand() * c)));
   const args = [
     ...files.slice(0, files.indexOf('--targets')),
-    '--targets', await fx.npy('y-ignored.npy', ids),
-    '--ignore-index', '255', '--alpha', '0.5,1,2,1,0.25', '--label-smoothing', '0.05', '--chunk-rows', '333',
+    '--targets',
+    await fx.npy('y-ignored.npy', ids),
+    '--ignore-index',
+    '255',
+    '--alpha',
+    '0.5,1,2,1,0.25',
+    '--label-smoothing',
+    '0.05',
+    '--chunk-rows',
+    '333',
   ];
   const alone = await runCli(['eval', ...args], { pool: app.focalPool });
   t.equal(alone.code, 0, alone.stderr);
@@ -109,7 +143,18 @@ t.test('503 overloaded chunks are retried after Retry-After until every chunk is
   // One worker and no queue: of 8 chunks sent at once, all but one are refused at first.
   const s = await server({ POOL_SIZE: '1', POOL_MAX_QUEUE: '0' });
   // The JSON wire: each chunk takes the server longer to parse, so 8 arrive while one computes.
-  const run = await runCli(['eval', ...files.filter((a) => a !== '--json'), '--wire', 'json', '--url', s.url, '--chunk-rows', '250', '--concurrency', '8']);
+  const run = await runCli([
+    'eval',
+    ...files.filter((a) => a !== '--json'),
+    '--wire',
+    'json',
+    '--url',
+    s.url,
+    '--chunk-rows',
+    '250',
+    '--concurrency',
+    '8',
+  ]);
   t.equal(run.code, 0, run.stderr);
   const refused = s.logs.filter((l) => l.statusCode === 503).length;
   t.ok(refused > 0, `the service refused ${refused} requests`);
@@ -137,7 +182,10 @@ t.test('a refused connection is retried 3 times, then one line', async (t) => {
   const started = Date.now();
   const run = await runCli(['eval', ...files, '--url', `http://127.0.0.1:${port}`]);
   t.equal(run.code, 1);
-  t.match(run.stderr, new RegExp(`^focal-loss: service error on rows 0\\.\\.\\d+: POST http://127\\.0\\.0\\.1:${port}/loss: ECONNREFUSED\\n$`));
+  t.match(
+    run.stderr,
+    new RegExp(`^focal-loss: service error on rows 0\\.\\.\\d+: POST http://127\\.0\\.0\\.1:${port}/loss: ECONNREFUSED\\n$`),
+  );
   t.ok(Date.now() - started >= 1400, 'after backing off 200 + 400 + 800 ms');
 });
 
@@ -145,7 +193,10 @@ t.test('a service error stops the run with the rows and the reason', async (t) =
   const s = await server({ MAX_ELEMENTS: '1000' });
   const run = await runCli(['eval', ...files, '--url', s.url, '--chunk-rows', '300']);
   t.equal(run.code, 1);
-  t.match(run.stderr, /^focal-loss: service error on rows \d+\.\.\d+: 413 too-many-elements: logits has 300 x 5 = 1500 elements; this service accepts at most 1000 per request .*\n$/);
+  t.match(
+    run.stderr,
+    /^focal-loss: service error on rows \d+\.\.\d+: 413 too-many-elements: logits has 300 x 5 = 1500 elements; this service accepts at most 1000 per request .*\n$/,
+  );
   t.equal(run.stdout, '');
 });
 
@@ -155,7 +206,14 @@ t.test('a service too old to report the p_t histogram is named, not merged wrong
     req.resume();
     req.on('end', () =>
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ loss: 1, stats: { count: 1, classes: [{ class: 0, support: 1, loss_sum: 1, tp: 1, fp: 0, fn: 0, precision: 1, recall: 1, suggested_alpha: 1 }] }, meta: { count: 1 } }),
+        JSON.stringify({
+          loss: 1,
+          stats: {
+            count: 1,
+            classes: [{ class: 0, support: 1, loss_sum: 1, tp: 1, fp: 0, fn: 0, precision: 1, recall: 1, suggested_alpha: 1 }],
+          },
+          meta: { count: 1 },
+        }),
       ),
     );
   });

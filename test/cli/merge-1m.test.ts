@@ -31,7 +31,14 @@ function worstRelative(actual: ArrayLike<number>, expected: ArrayLike<number>): 
 
 /** Every number of the stats, in a fixed order, for an element-wise comparison. */
 function statNumbers(out: Json): number[] {
-  return [out.loss, out.stats.count, out.stats.accuracy, ...out.stats.classes.flatMap((k: Json) => [k.support, k.loss_sum, k.tp, k.fp, k.fn, k.precision, k.recall, k.suggested_alpha]), out.meta.count, out.meta.denominator];
+  return [
+    out.loss,
+    out.stats.count,
+    out.stats.accuracy,
+    ...out.stats.classes.flatMap((k: Json) => [k.support, k.loss_sum, k.tp, k.fp, k.fn, k.precision, k.recall, k.suggested_alpha]),
+    out.meta.count,
+    out.meta.denominator,
+  ];
 }
 
 async function readNpy(file: string): Promise<Float64Array> {
@@ -47,19 +54,45 @@ const logits = Float32Array.from({ length: N * C }, () => (rand() - 0.5) * 12);
 const labels = BigInt64Array.from({ length: N }, () => (rand() < 0.05 ? -100n : BigInt(Math.floor(rand() * C))));
 const weights = Float64Array.from({ length: N }, () => 0.5 + rand());
 const files = [
-  '--mode', 'multiclass', '--gamma', '2', '--alpha', '0.25,0.5,1,2', '--ignore-index', '-100', '--json',
-  '--logits', await fx.npy('logits.npy', logits, [N, C]),
-  '--targets', await fx.npy('labels.npy', labels),
-  '--weights', await fx.npy('weights.npy', weights),
+  '--mode',
+  'multiclass',
+  '--gamma',
+  '2',
+  '--alpha',
+  '0.25,0.5,1,2',
+  '--ignore-index',
+  '-100',
+  '--json',
+  '--logits',
+  await fx.npy('logits.npy', logits, [N, C]),
+  '--targets',
+  await fx.npy('labels.npy', labels),
+  '--weights',
+  await fx.npy('weights.npy', weights),
 ];
 
 // The reference: the kernel over the whole file at once, on this thread.
 const whole = focalLoss({
-  mode: 'multiclass', n: N, c: C, logits, weights, alpha: Float64Array.from([0.25, 0.5, 1, 2]), gamma: 2, labelSmoothing: 0,
-  reduction: 'mean', normalizer: null, wantGradient: true, wantLosses: false,
-  labels: Int32Array.from(labels, (v) => (v === -100n ? -1 : Number(v))), probabilities: null,
+  mode: 'multiclass',
+  n: N,
+  c: C,
+  logits,
+  weights,
+  alpha: Float64Array.from([0.25, 0.5, 1, 2]),
+  gamma: 2,
+  labelSmoothing: 0,
+  reduction: 'mean',
+  normalizer: null,
+  wantGradient: true,
+  wantLosses: false,
+  labels: Int32Array.from(labels, (v) => (v === -100n ? -1 : Number(v))),
+  probabilities: null,
 });
-const wholeStats = { loss: whole.loss, stats: reportStats('multiclass', whole.stats, whole.count, N, null), meta: { count: whole.count, denominator: whole.denominator } };
+const wholeStats = {
+  loss: whole.loss,
+  stats: reportStats('multiclass', whole.stats, whole.count, N, null),
+  meta: { count: whole.count, denominator: whole.denominator },
+};
 
 function sameAsWhole(t: Test, out: Json, gradient: Float64Array, what: string) {
   const stats = worstRelative(statNumbers(out), statNumbers(wholeStats));
@@ -79,9 +112,29 @@ t.test(`local: ${N * C} elements in 26 chunks on the worker pool equal one pass 
 t.test(`remote: ${N * C} elements in 26 requests, 4 in flight, equal one request over the whole file`, async (t) => {
   const server = await startServer({ MAX_ELEMENTS: String(N * C) });
   t.teardown(() => void server.child.kill('SIGKILL'));
-  const chunked = await runCli(['eval', ...files, '--url', server.url, '--chunk-rows', '9973', '--concurrency', '4', '--gradient-out', fx.path('g-remote.npy')]);
+  const chunked = await runCli([
+    'eval',
+    ...files,
+    '--url',
+    server.url,
+    '--chunk-rows',
+    '9973',
+    '--concurrency',
+    '4',
+    '--gradient-out',
+    fx.path('g-remote.npy'),
+  ]);
   t.equal(chunked.code, 0, chunked.stderr);
-  const single = await runCli(['eval', ...files, '--url', server.url, '--chunk-rows', String(N), '--gradient-out', fx.path('g-single.npy')]);
+  const single = await runCli([
+    'eval',
+    ...files,
+    '--url',
+    server.url,
+    '--chunk-rows',
+    String(N),
+    '--gradient-out',
+    fx.path('g-single.npy'),
+  ]);
   t.equal(single.code, 0, single.stderr);
   const one = JSON.parse(single.stdout);
   const many = JSON.parse(chunked.stdout);

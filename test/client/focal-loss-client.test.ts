@@ -28,9 +28,14 @@ async function scripted(t: Test, script: ((req: IncomingMessage, res: ServerResp
   return { url: `http://127.0.0.1:${(srv.address() as { port: number }).port}`, arrivals };
 }
 
-const ok = (_: IncomingMessage, res: ServerResponse) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"loss":1,"meta":{}}');
-const status = (code: number, headers: Record<string, string> = {}) => (_: IncomingMessage, res: ServerResponse) =>
-  res.writeHead(code, { 'content-type': 'application/problem+json', ...headers }).end(JSON.stringify({ type: 'x', title: 't', status: code, detail: `answer ${code}`, code: `c${code}` }));
+const ok = (_: IncomingMessage, res: ServerResponse) =>
+  res.writeHead(200, { 'content-type': 'application/json' }).end('{"loss":1,"meta":{}}');
+const status =
+  (code: number, headers: Record<string, string> = {}) =>
+  (_: IncomingMessage, res: ServerResponse) =>
+    res
+      .writeHead(code, { 'content-type': 'application/problem+json', ...headers })
+      .end(JSON.stringify({ type: 'x', title: 't', status: code, detail: `answer ${code}`, code: `c${code}` }));
 
 t.test('POST /loss on the real service, typed by the schemas', async (t) => {
   const client = new FocalLossClient({ url: service.url, apiKey: 'client-key' });
@@ -53,13 +58,19 @@ t.test('a 4xx is a FocalLossError carrying the problem', async (t) => {
   t.equal(e.code, 'invalid-request');
   t.equal(e.message, '400 invalid-request: targets/0 must be a finite number in [0, 1]');
   t.same(e.problem?.errors, [{ pointer: '#/targets/0', detail: 'must be a finite number in [0, 1]' }]);
-  const unauth = (await new FocalLossClient({ url: service.url }).loss({ mode: 'binary', logits: [0], targets: [1] }).catch((x: unknown) => x)) as FocalLossError;
+  const unauth = (await new FocalLossClient({ url: service.url })
+    .loss({ mode: 'binary', logits: [0], targets: [1] })
+    .catch((x: unknown) => x)) as FocalLossError;
   t.equal(unauth.code, 'unauthorized');
 });
 
 t.test('503 and 429 are retried after Retry-After (seconds, then an HTTP date)', async (t) => {
   const retryDate = () => new Date(Date.now() + 1500).toUTCString(); // second resolution: 0.5-1.5 s ahead
-  const srv = await scripted(t, [status(503, { 'retry-after': '1' }), (req, res) => status(429, { 'retry-after': retryDate() })(req, res), ok]);
+  const srv = await scripted(t, [
+    status(503, { 'retry-after': '1' }),
+    (req, res) => status(429, { 'retry-after': retryDate() })(req, res),
+    ok,
+  ]);
   const retries: [string, number][] = [];
   const client = new FocalLossClient({ url: srv.url, onRetry: (reason, ms) => retries.push([reason, ms]) });
   const res = await client.loss({ mode: 'binary', logits: [0], targets: [1] });
@@ -68,18 +79,25 @@ t.test('503 and 429 are retried after Retry-After (seconds, then an HTTP date)',
   t.ok(srv.arrivals[1] - srv.arrivals[0] >= 1000, `waited ${srv.arrivals[1] - srv.arrivals[0]} ms after Retry-After: 1`);
   t.ok(srv.arrivals[1] - srv.arrivals[0] < 1300, 'with at most 10% jitter (plus scheduling)');
   t.ok(srv.arrivals[2] - srv.arrivals[1] >= 400, 'waited for the HTTP date');
-  t.same(retries.map((r) => r[0]), ['503', '429']);
+  t.same(
+    retries.map((r) => r[0]),
+    ['503', '429'],
+  );
 });
 
 t.test('retries are bounded; without Retry-After the wait backs off', async (t) => {
   const srv = await scripted(t, [status(503)]);
-  const err = (await new FocalLossClient({ url: srv.url, maxRetries: 2 }).loss({ mode: 'binary', logits: [0], targets: [1] }).catch((e: unknown) => e)) as FocalLossError;
+  const err = (await new FocalLossClient({ url: srv.url, maxRetries: 2 })
+    .loss({ mode: 'binary', logits: [0], targets: [1] })
+    .catch((e: unknown) => e)) as FocalLossError;
   t.equal(err.status, 503);
   t.equal(err.message, '503 c503: answer 503');
   t.equal(srv.arrivals.length, 3, 'the first try and 2 retries');
   t.ok(srv.arrivals[2] - srv.arrivals[1] >= srv.arrivals[1] - srv.arrivals[0], 'exponential: 250 ms, then 500 ms');
   const html = await scripted(t, [(_, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>')]);
-  const bad = (await new FocalLossClient({ url: html.url }).loss({ mode: 'binary', logits: [0], targets: [1] }).catch((e: unknown) => e)) as FocalLossError;
+  const bad = (await new FocalLossClient({ url: html.url })
+    .loss({ mode: 'binary', logits: [0], targets: [1] })
+    .catch((e: unknown) => e)) as FocalLossError;
   t.same([bad.status, bad.code, bad.problem, bad.message], [502, 'http-502', null, '502 http-502: <h1>Bad gateway</h1>']);
 });
 
@@ -94,7 +112,9 @@ t.test('connection errors are retried maxConnectionRetries times', async (t) => 
 
 t.test('a slow answer times out; an abort stops the call, even while it waits to retry', async (t) => {
   const slow = await scripted(t, [() => undefined]);
-  const err = (await new FocalLossClient({ url: slow.url, timeoutMs: 200 }).loss({ mode: 'binary', logits: [0], targets: [1] }).catch((e: unknown) => e)) as FocalLossError;
+  const err = (await new FocalLossClient({ url: slow.url, timeoutMs: 200 })
+    .loss({ mode: 'binary', logits: [0], targets: [1] })
+    .catch((e: unknown) => e)) as FocalLossError;
   t.same([err.status, err.code], [0, 'client-timeout']);
   const busy = await scripted(t, [status(503, { 'retry-after': '30' })]);
   const controller = new AbortController();
@@ -105,7 +125,10 @@ t.test('a slow answer times out; an abort stops the call, even while it waits to
   t.ok(Date.now() - started < 5000, 'did not wait out the 30 s Retry-After');
   const pre = new AbortController();
   pre.abort(new Error('before'));
-  await t.rejects(new FocalLossClient({ url: busy.url }).loss({ mode: 'binary', logits: [0], targets: [1] }, { signal: pre.signal }), /before/);
+  await t.rejects(
+    new FocalLossClient({ url: busy.url }).loss({ mode: 'binary', logits: [0], targets: [1] }, { signal: pre.signal }),
+    /before/,
+  );
 });
 
 t.test('retryAfterMs reads seconds and HTTP dates', async (t) => {
@@ -127,7 +150,13 @@ t.test('tensors round-trip through the base64 encoding', async (t) => {
   t.same(decodeTensor(encodeTensor(Uint8Array.from([0, 255]))), Uint8Array.from([0, 255]));
   t.same(toFloat64(encodeTensor(Float64Array.from([1, 2, 3, 4]), [2, 2])), Float64Array.from([1, 2, 3, 4]));
   t.same(toFloat64(encodeTensor(BigInt64Array.from([9n]))), Float64Array.from([9]));
-  t.same(toFloat64([[1, 2], [3, 4]]), Float64Array.from([1, 2, 3, 4]));
+  t.same(
+    toFloat64([
+      [1, 2],
+      [3, 4],
+    ]),
+    Float64Array.from([1, 2, 3, 4]),
+  );
   t.same(toFloat64([5, 6]), Float64Array.from([5, 6]));
   t.throws(() => encodeTensor(f32, [2, 2]), /shape \[2, 2\] has 4 elements; the data has 3/);
   t.throws(() => decodeTensor({ dtype: 'float64', shape: [1], data: 'AAAA' }), /3 bytes are not a whole number of float64 elements/);

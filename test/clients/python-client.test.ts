@@ -56,7 +56,14 @@ t.test('pip install ./clients/python in a venv, then its tests against the real 
   // As a Debian user without PyPI: numpy and requests come from Debian (--system-site-packages).
   const installed = await run(python, ['-m', 'pip', 'install', '--no-deps', '--no-build-isolation', '--no-index', source], { cwd: work });
   t.equal(installed.code, 0, 'pip install (offline, Debian numpy and requests)', { output: installed.output.slice(-2000) });
-  const where = await run(python, ['-c', 'import focal_loss_client as m, os; print(m.__file__); print(os.path.exists(os.path.join(os.path.dirname(m.__file__), "py.typed")))'], { cwd: work });
+  const where = await run(
+    python,
+    [
+      '-c',
+      'import focal_loss_client as m, os; print(m.__file__); print(os.path.exists(os.path.join(os.path.dirname(m.__file__), "py.typed")))',
+    ],
+    { cwd: work },
+  );
   const [file, typed] = where.output.trim().split('\n');
   t.ok(file.startsWith(venv), `imported from the venv: ${file}`);
   t.equal(typed, 'True', 'py.typed is installed (typed package)');

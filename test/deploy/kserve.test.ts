@@ -29,14 +29,20 @@ const predictor = isvc.spec.predictor;
 const cpus = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) / 1000 : Number(q));
 
 t.test('both manifests are valid against the KServe CRD fields they use', async (t) => {
-  t.ok(Value.Check(ServingRuntimeSchema, runtime), [...Value.Errors(ServingRuntimeSchema, runtime)].map((e) => `${e.path} ${e.message}`).join('; ') || 'ServingRuntime');
-  t.ok(Value.Check(InferenceServiceSchema, isvc), [...Value.Errors(InferenceServiceSchema, isvc)].map((e) => `${e.path} ${e.message}`).join('; ') || 'InferenceService');
+  t.ok(
+    Value.Check(ServingRuntimeSchema, runtime),
+    [...Value.Errors(ServingRuntimeSchema, runtime)].map((e) => `${e.path} ${e.message}`).join('; ') || 'ServingRuntime',
+  );
+  t.ok(
+    Value.Check(InferenceServiceSchema, isvc),
+    [...Value.Errors(InferenceServiceSchema, isvc)].map((e) => `${e.path} ${e.message}`).join('; ') || 'InferenceService',
+  );
   t.equal(runtime.spec.containers.length, 1);
   t.doesNotThrow(() => new Container(container).validate(), 'the container is a valid Kubernetes container');
   // The checks can fail: a misspelt field, a wrong enum value and a wrong type are rejected.
   const misspelt = structuredClone(isvc);
   misspelt.spec.predictor.model.protocolVersions = ['v2'];
-  t.notOk(Value.Check(InferenceServiceSchema, misspelt), 'model.protocolVersions (the runtime\'s field name) is not a model field');
+  t.notOk(Value.Check(InferenceServiceSchema, misspelt), "model.protocolVersions (the runtime's field name) is not a model field");
   const badMetric = structuredClone(isvc);
   badMetric.spec.predictor.scaleMetric = 'latency';
   t.notOk(Value.Check(InferenceServiceSchema, badMetric), 'scaleMetric outside cpu, memory, concurrency, rps');
@@ -51,7 +57,9 @@ t.test('the InferenceService selects the runtime, its model format and the v2 pr
   t.equal(model.protocolVersion, 'v2');
   t.ok(runtime.spec.protocolVersions.includes(model.protocolVersion), 'the runtime speaks that protocol');
   t.ok(
-    runtime.spec.supportedModelFormats.some((f: Manifest) => f.name === model.modelFormat.name && f.version === model.modelFormat.version && f.autoSelect),
+    runtime.spec.supportedModelFormats.some(
+      (f: Manifest) => f.name === model.modelFormat.name && f.version === model.modelFormat.version && f.autoSelect,
+    ),
     'the runtime supports the model format (and would be selected by it alone)',
   );
   t.notOk('storageUri' in model, 'no model files to download: the models are built in');
@@ -72,7 +80,7 @@ t.test('the container: image of deploy/k8s, the Dockerfile port, the service con
   for (const name of Object.keys(env)) t.ok(known.includes(name), `${name} is a configuration variable`);
   t.equal(config.POOL_SIZE, cpus(container.resources.limits.cpu), 'one worker thread per CPU of the limit');
   t.same(container.resources.requests, container.resources.limits, 'requests = limits: a guaranteed pod, no CPU throttling surprises');
-  t.equal(container.securityContext.runAsUser, 1000, 'the image\'s user');
+  t.equal(container.securityContext.runAsUser, 1000, "the image's user");
   t.match(dockerfile, /^USER 1000:1000$/m);
 });
 
@@ -84,7 +92,11 @@ t.test('probes and the metrics annotation point at routes the real service answe
   const annotations = runtime.spec.annotations;
   t.equal(Number(annotations['prometheus.kserve.io/port']), port);
   const app = await buildTestApp(t, env);
-  for (const path of [container.livenessProbe.httpGet.path, container.readinessProbe.httpGet.path, annotations['prometheus.kserve.io/path']]) {
+  for (const path of [
+    container.livenessProbe.httpGet.path,
+    container.readinessProbe.httpGet.path,
+    annotations['prometheus.kserve.io/path'],
+  ]) {
     t.equal((await app.inject({ method: 'GET', url: path })).statusCode, 200, `GET ${path}`);
   }
   t.ok(container.readinessProbe.timeoutSeconds * 1000 < config.REQUEST_TIMEOUT_MS);
@@ -96,7 +108,10 @@ t.test('autoscaling and time budgets nest', async (t) => {
   t.ok(predictor.scaleTarget >= config.POOL_SIZE, 'the target keeps every worker thread busy');
   t.ok(predictor.containerConcurrency >= predictor.scaleTarget, 'the hard cap is above the soft target');
   t.ok(predictor.containerConcurrency <= config.POOL_SIZE + config.POOL_MAX_QUEUE, 'the cap is reached before the service sheds (503)');
-  t.ok(predictor.timeout * 1000 > config.REQUEST_TIMEOUT_MS, 'the ingress waits longer than the service\'s own deadline (504 with a reason)');
+  t.ok(
+    predictor.timeout * 1000 > config.REQUEST_TIMEOUT_MS,
+    "the ingress waits longer than the service's own deadline (504 with a reason)",
+  );
   const annotations = isvc.metadata.annotations;
   t.equal(annotations['serving.kserve.io/deploymentMode'], 'Serverless');
   t.equal(annotations['autoscaling.knative.dev/class'], 'kpa.autoscaling.knative.dev');

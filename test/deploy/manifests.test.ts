@@ -63,7 +63,7 @@ function withComposeDefaults(text: string): string {
 
 const K8S_DIR = 'deploy/k8s/';
 const kustomization = parse(read(`${K8S_DIR}kustomization.yaml`)) as { resources: string[]; images: { name: string }[] };
- 
+
 type Manifest = Record<string, any>;
 const manifests: Manifest[] = kustomization.resources.flatMap((file) =>
   parseAllDocuments(read(K8S_DIR + file)).map((doc) => doc.toJS() as Manifest),
@@ -84,7 +84,11 @@ const env = Object.fromEntries((container.env as { name: string; value: string }
 t.test('kustomization lists every manifest in deploy/k8s, and only those', async (t) => {
   const files = readdirSync(ROOT + K8S_DIR).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
   t.same([...kustomization.resources].sort(), files.sort());
-  t.same(kustomization.images.map((i) => i.name), [container.image.split(':')[0]], 'the image override names the Deployment image');
+  t.same(
+    kustomization.images.map((i) => i.name),
+    [container.image.split(':')[0]],
+    'the image override names the Deployment image',
+  );
 });
 
 t.test('every manifest is valid against the Kubernetes API schema', async (t) => {
@@ -142,7 +146,10 @@ t.test('shutdown budgets nest: preStop + drain < terminationGracePeriodSeconds',
   const preStopMs = Number(preStop[1]) * 1000;
   const drainMs = loadConfig(env).SHUTDOWN_GRACE_MS;
   t.ok(preStopMs > 0, 'a preStop pause lets endpoint removal spread before SIGTERM');
-  t.ok(preStopMs + drainMs < pod.terminationGracePeriodSeconds * 1000, `${preStopMs} + ${drainMs} ms < ${pod.terminationGracePeriodSeconds} s`);
+  t.ok(
+    preStopMs + drainMs < pod.terminationGracePeriodSeconds * 1000,
+    `${preStopMs} + ${drainMs} ms < ${pod.terminationGracePeriodSeconds} s`,
+  );
   t.ok(drainMs > loadConfig(env).REQUEST_TIMEOUT_MS / 10, 'the drain budget is not trivially short');
 });
 
@@ -180,12 +187,18 @@ t.test('Dockerfile: base image argument, non-root user, health check, signals', 
   t.match(dockerfile, /^CMD \["node", "dist\/server\.js"\]$/m, 'exec form, node itself: SIGTERM reaches the server');
   const ignore = read('.dockerignore');
   t.match(ignore, /^\*$/m, '.dockerignore is an allowlist');
-  for (const kept of ['!package.json', '!package-lock.json', '!tsconfig.json', '!src/']) t.match(ignore, new RegExp(`^${kept.replace(/[.*]/g, '\\$&')}$`, 'm'));
+  for (const kept of ['!package.json', '!package-lock.json', '!tsconfig.json', '!src/'])
+    t.match(ignore, new RegExp(`^${kept.replace(/[.*]/g, '\\$&')}$`, 'm'));
   // Every file or folder the build copies from the context must be let through the allowlist,
   // or the image build fails (assembly/, the WebAssembly kernels' source, once was not).
-  const allowed = new Set(ignore.split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/$/, '')));
+  const allowed = new Set(
+    ignore
+      .split('\n')
+      .filter((l) => l.startsWith('!'))
+      .map((l) => l.slice(1).replace(/\/$/, '')),
+  );
   const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1].trim().split(/\s+/));
-  t.ok(copied.includes('assembly'), 'the kernels\' source is copied');
+  t.ok(copied.includes('assembly'), "the kernels' source is copied");
   for (const source of copied) t.ok(allowed.has(source.replace(/\/$/, '')), `${source} is in the build context (.dockerignore)`);
   // The service reads the OpenAPI examples at run time from the package root, as dist/ sees it.
   const runtime = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
@@ -193,7 +206,6 @@ t.test('Dockerfile: base image argument, non-root user, health check, signals', 
   t.match(runtime, new RegExp(`^COPY ${examples} \\./${examples}$`, 'm'), `the runtime stage has ${RECORDED_EXAMPLES_FILE}`);
 });
 
- 
 const compose = parse(withComposeDefaults(read('docker-compose.yml')), { merge: true }) as Record<string, any>;
 const app = compose.services['focal-loss'];
 
@@ -224,7 +236,12 @@ t.test('compose: one published port on the load balancer, which starts after hea
   const files = mounts.filter((m) => m.source.startsWith('./'));
   t.same(
     files.map((m) => m.source).sort(),
-    ['./deploy/grafana/dashboards', './deploy/grafana/provisioning', './deploy/nginx/focal-loss.conf', './deploy/prometheus/prometheus.yml'],
+    [
+      './deploy/grafana/dashboards',
+      './deploy/grafana/provisioning',
+      './deploy/nginx/focal-loss.conf',
+      './deploy/prometheus/prometheus.yml',
+    ],
     'the configuration is mounted from deploy/',
   );
   for (const { name, source } of files) t.ok(existsSync(ROOT + source.slice(2)), `${name} mounts ${source}, which exists`);
@@ -242,7 +259,11 @@ t.test('nginx retries what a draining replica refuses, over kept-alive connectio
   const conf = read('deploy/nginx/focal-loss.conf').replace(/#.*$/gm, '');
   const directive = (name: string) => [...conf.matchAll(new RegExp(`^\\s*${name}\\s+([^;]*);`, 'gm'))].map((m) => m[1].trim());
   const servers = directive('server').filter((s) => !s.startsWith('{'));
-  t.same(servers.map((s) => s.split(/\s+/)[0]), [`focal-loss:${DEFAULTS.PORT}`], 'the Compose service, on the service port');
+  t.same(
+    servers.map((s) => s.split(/\s+/)[0]),
+    [`focal-loss:${DEFAULTS.PORT}`],
+    'the Compose service, on the service port',
+  );
   const retry = directive('proxy_next_upstream')[0].split(/\s+/);
   for (const condition of ['error', 'timeout', 'http_503', 'non_idempotent']) t.ok(retry.includes(condition), `retries on ${condition}`);
   t.ok(Number(directive('proxy_next_upstream_tries')[0]) >= 2);
@@ -258,7 +279,6 @@ t.test('nginx retries what a draining replica refuses, over kept-alive connectio
 });
 
 t.test('Prometheus scrapes every replica directly, found by DNS', async (t) => {
-   
   const prometheus = parse(read('deploy/prometheus/prometheus.yml')) as Record<string, any>;
   const job = prometheus.scrape_configs.find((j: Manifest) => j.job_name === 'focal-loss');
   t.equal(job.metrics_path, '/metrics');
@@ -270,17 +290,22 @@ t.test('the Grafana dashboard shows the asked-for panels from metrics the servic
   const dashboard = JSON.parse(read('deploy/grafana/dashboards/focal-loss.json')) as {
     panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
   };
-  const datasources = parse(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as { datasources: { uid: string; url: string }[] };
+  const datasources = parse(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as {
+    datasources: { uid: string; url: string }[];
+  };
   t.equal(datasources.datasources[0].url, 'http://prometheus:9090', 'the Compose Prometheus');
   const exprs = dashboard.panels.flatMap((p) => p.targets.map((x) => x.expr));
   const functions = new Set(['sum', 'by', 'rate', 'histogram_quantile', 'le', 'instance', 'job', 'route', 'mode', 'reason', 'status_code']);
   for (const expr of exprs) {
     // Every identifier followed by { or [ is a metric (label names are followed by = or ~).
-    const metrics = [...expr.replace(/"[^"]*"/g, '""').matchAll(/([a-z_:][a-z0-9_:]*)\s*(?=[{[])/g)].map((m) => m[1]).filter((m) => !functions.has(m));
+    const metrics = [...expr.replace(/"[^"]*"/g, '""').matchAll(/([a-z_:][a-z0-9_:]*)\s*(?=[{[])/g)]
+      .map((m) => m[1])
+      .filter((m) => !functions.has(m));
     t.ok(metrics.length > 0, `${expr} queries a metric`);
     for (const m of metrics) t.ok(SERVICE_METRICS.includes(m.replace(/_(bucket|count|sum)$/, '')), `${m} is exported by the service`);
   }
-  for (const p of dashboard.panels) t.equal(p.datasource.uid, datasources.datasources[0].uid, `${p.title} uses the provisioned data source`);
+  for (const p of dashboard.panels)
+    t.equal(p.datasource.uid, datasources.datasources[0].uid, `${p.title} uses the provisioned data source`);
   const all = exprs.join('\n');
   t.match(all, /rate\(http_request_duration_seconds_count/, 'request rate');
   t.match(all, /histogram_quantile\(0\.5, .*http_request_duration_seconds_bucket/, 'p50 latency');

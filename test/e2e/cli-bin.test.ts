@@ -16,7 +16,18 @@ const BIN = fileURLToPath(new URL(`../../${pkg.bin['focal-loss']}`, import.meta.
 
 t.test('eval: the result on stdout, nothing else on stderr when piped, exit 0', async (t) => {
   const fx = await Fixtures.create(t);
-  const args = ['eval', '--mode', 'binary', '--json', '--logits', await fx.npy('z.npy', Float64Array.from([2.5, -1, 1000])), '--targets', await fx.npy('y.npy', Float64Array.from([1, 0, 1])), '--gamma', '0.5'];
+  const args = [
+    'eval',
+    '--mode',
+    'binary',
+    '--json',
+    '--logits',
+    await fx.npy('z.npy', Float64Array.from([2.5, -1, 1000])),
+    '--targets',
+    await fx.npy('y.npy', Float64Array.from([1, 0, 1])),
+    '--gamma',
+    '0.5',
+  ];
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH } });
   t.equal(r.status, 0, r.stderr);
   t.equal(r.stderr, '');
@@ -25,7 +36,11 @@ t.test('eval: the result on stdout, nothing else on stderr when piped, exit 0', 
 });
 
 t.test('an error: one line, exit 1', async (t) => {
-  const r = spawnSync(process.execPath, [BIN, 'eval', '--mode', 'binary', '--logits', '/nonexistent/z.npy', '--targets', '/nonexistent/y.npy'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [BIN, 'eval', '--mode', 'binary', '--logits', '/nonexistent/z.npy', '--targets', '/nonexistent/y.npy'],
+    { encoding: 'utf8' },
+  );
   t.equal(r.status, 1);
   t.equal(r.stdout, '');
   t.equal(r.stderr, 'focal-loss: /nonexistent/z.npy: no such file\n');

@@ -61,9 +61,18 @@ t.test('npm pack, npm install -g of the tarball, focal-loss from anywhere', asyn
 
   const logits = await fx.npy('z.npy', Float64Array.from([2.5, -1, 1000]));
   const targets = await fx.npy('y.npy', Float64Array.from([1, 0, 1]));
-  const evaluated = await run('focal-loss', ['eval', '--mode', 'binary', '--json', '--logits', logits, '--targets', targets, '--gamma', '0.5'], elsewhere, env);
+  const evaluated = await run(
+    'focal-loss',
+    ['eval', '--mode', 'binary', '--json', '--logits', logits, '--targets', targets, '--gamma', '0.5'],
+    elsewhere,
+    env,
+  );
   t.equal(evaluated.code, 0, evaluated.stderr);
-  const fromRepo = await run(process.execPath, [path.join(ROOT, 'dist/cli/bin.js'), 'eval', '--mode', 'binary', '--json', '--logits', logits, '--targets', targets, '--gamma', '0.5'], elsewhere);
+  const fromRepo = await run(
+    process.execPath,
+    [path.join(ROOT, 'dist/cli/bin.js'), 'eval', '--mode', 'binary', '--json', '--logits', logits, '--targets', targets, '--gamma', '0.5'],
+    elsewhere,
+  );
   t.equal(fromRepo.code, 0);
-  t.same(JSON.parse(evaluated.stdout), JSON.parse(fromRepo.stdout), 'the installed command answers as the repository\'s does');
+  t.same(JSON.parse(evaluated.stdout), JSON.parse(fromRepo.stdout), "the installed command answers as the repository's does");
 });

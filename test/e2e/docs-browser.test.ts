@@ -53,12 +53,16 @@ browserTest(t, 'Swagger UI runs the binary example against the running service',
     body: JSON.stringify(binary.request.body),
   });
   t.equal(direct.status, 200);
-  t.same(shown, await direct.json(), 'the response in the page is the service\'s answer');
+  t.same(shown, await direct.json(), "the response in the page is the service's answer");
   t.match(await operation.locator('.request-url pre').innerText(), `${server.url}/loss`, 'sent to the running service');
 
-  t.same(requested.filter((u) => !u.startsWith(`${server.url}/`)), [], 'nothing is fetched from anywhere else (no CDN)');
+  t.same(
+    requested.filter((u) => !u.startsWith(`${server.url}/`)),
+    [],
+    'nothing is fetched from anywhere else (no CDN)',
+  );
   const answered = server.logs.filter((l) => l.url === '/loss' && l.statusCode === 200);
-  t.ok(answered.length >= 2, 'the service logged the page\'s request and the direct one');
+  t.ok(answered.length >= 2, "the service logged the page's request and the direct one");
 
   mkdirSync(OUTPUT_DIR, { recursive: true });
   // Frame the picked example, the request sent and the answer.

@@ -28,10 +28,14 @@ t.test('/healthz answers within a generous bound while four large requests compu
   const server = await startServer({ POOL_SIZE: '2' });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const post = () =>
-    fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => ({ status: r.status, size: (await r.arrayBuffer()).byteLength }));
+    fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then(async (r) => ({
+      status: r.status,
+      size: (await r.arrayBuffer()).byteLength,
+    }));
   await post(); // warm-up: workers loaded and optimised
   // prom-client's event-loop delay histogram restarts at every scrape: this one starts the window.
-  const lagMax = async () => Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
+  const lagMax = async () =>
+    Number(/^nodejs_eventloop_lag_max_seconds (\S+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())![1]);
   await lagMax();
 
   const latencies: number[] = [];
@@ -50,9 +54,16 @@ t.test('/healthz answers within a generous bound while four large requests compu
   await prober;
   const serverLag = await lagMax();
 
-  t.same(answers.map((a) => a.status), [200, 200, 200, 200], 'the four large requests succeed');
+  t.same(
+    answers.map((a) => a.status),
+    [200, 200, 200, 200],
+    'the four large requests succeed',
+  );
   t.ok(latencies.length >= 10, `health was probed while they ran (${latencies.length} probes)`);
-  t.ok(serverLag < 0.6, `the server's longest event-loop delay was ${(serverLag * 1000).toFixed(0)} ms (bound 600 ms; 1-2 s when the main thread decoded)`);
+  t.ok(
+    serverLag < 0.6,
+    `the server's longest event-loop delay was ${(serverLag * 1000).toFixed(0)} ms (bound 600 ms; 1-2 s when the main thread decoded)`,
+  );
   // Seen from this process, which also sends and reads the large bodies (and stalls while it does):
   // the slowest probe says as much about this process as about the server, so only p90 is bounded.
   t.comment(`slowest /healthz answer: ${Math.max(...latencies).toFixed(0)} ms`);

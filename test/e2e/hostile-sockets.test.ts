@@ -31,12 +31,16 @@ const heavy = gzipSync(
   }),
 );
 
-const head = (lines: string[]) => `POST /loss HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
+const head = (lines: string[]) =>
+  `POST /loss HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
 
 /** The 504's first byte came after the deadline (counted from the server's arrival, after the client began) and at most LATE_MS after. */
 function assertOnTime(t: Test, firstByteMs: number | null): void {
   t.comment(`504 after ${firstByteMs} ms for REQUEST_TIMEOUT_MS=${DEADLINE_MS}`);
-  t.ok(firstByteMs !== null && firstByteMs >= DEADLINE_MS - 5 && firstByteMs < DEADLINE_MS + LATE_MS, `answered after ${firstByteMs} ms (deadline ${DEADLINE_MS} ms + at most ${LATE_MS} ms)`);
+  t.ok(
+    firstByteMs !== null && firstByteMs >= DEADLINE_MS - 5 && firstByteMs < DEADLINE_MS + LATE_MS,
+    `answered after ${firstByteMs} ms (deadline ${DEADLINE_MS} ms + at most ${LATE_MS} ms)`,
+  );
 }
 
 let server: RunningServer;
@@ -78,10 +82,14 @@ t.test('the deadline is a 504 problem+json on time while the body is still arriv
 });
 
 t.test('the deadline is a 504 on time while the computation runs', async (t) => {
-  const res = await rawExchange(server.url, (socket) => {
-    socket.write(head(['Authorization: Bearer k1', 'Content-Encoding: gzip', `Content-Length: ${heavy.length}`]));
-    socket.write(heavy);
-  }, DEADLINE_MS + 2000);
+  const res = await rawExchange(
+    server.url,
+    (socket) => {
+      socket.write(head(['Authorization: Bearer k1', 'Content-Encoding: gzip', `Content-Length: ${heavy.length}`]));
+      socket.write(heavy);
+    },
+    DEADLINE_MS + 2000,
+  );
   t.equal(statusOf(res.response), 504, res.response.split('\r\n')[0]);
   t.equal(problemOf(res.response).code, 'timeout');
   assertOnTime(t, res.firstByteMs);
@@ -89,12 +97,16 @@ t.test('the deadline is a 504 on time while the computation runs', async (t) => 
 
 t.test('a client that leaves mid-body is cancelled at once, and the next request is served', async (t) => {
   const id = 'leaves-mid-body';
-  await rawExchange(server.url, async (socket) => {
-    socket.write(head(['Authorization: Bearer k1', `X-Request-Id: ${id}`, `Content-Length: ${heavy.length}`, 'Content-Encoding: gzip']));
-    socket.write(heavy.subarray(0, 1000));
-    // The server has the headers once its log says the request began; leaving before would test nothing.
-    socket.destroy();
-  }, 2000);
+  await rawExchange(
+    server.url,
+    async (socket) => {
+      socket.write(head(['Authorization: Bearer k1', `X-Request-Id: ${id}`, `Content-Length: ${heavy.length}`, 'Content-Encoding: gzip']));
+      socket.write(heavy.subarray(0, 1000));
+      // The server has the headers once its log says the request began; leaving before would test nothing.
+      socket.destroy();
+    },
+    2000,
+  );
   const [line] = await server.logsMatching((l) => l.reqId === id && l.msg === 'request completed', 1);
   t.equal(line.statusCode, 499, 'logged as the client closing the request, not as a 504 at the deadline');
   t.equal(line.problem, 'cancelled');
@@ -107,7 +119,11 @@ t.test('a client that leaves mid-body is cancelled at once, and the next request
   let attempts = 0;
   do {
     attempts++;
-    next = await fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k1' }, body: small });
+    next = await fetch(`${server.url}/loss`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer k1' },
+      body: small,
+    });
   } while (next.status === 504 && Date.now() - started < 20_000);
   t.equal(next.status, 200, `the next request is served (attempt ${attempts})`);
 });

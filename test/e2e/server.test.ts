@@ -32,8 +32,17 @@ t.test('SIGTERM during a large request lets it finish, then exits 0', async (t) 
   const server = await startServer({ SHUTDOWN_GRACE_MS: '20000', LOG_LEVEL: 'debug' });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const n = 1_000_000;
-  const body = JSON.stringify({ mode: 'binary', logits: Array.from({ length: n }, (_, i) => ((i % 200) - 100) / 10), targets: Array.from({ length: n }, (_, i) => i % 2), outputs: ['loss'] });
-  const pending = fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'in-flight' }, body });
+  const body = JSON.stringify({
+    mode: 'binary',
+    logits: Array.from({ length: n }, (_, i) => ((i % 200) - 100) / 10),
+    targets: Array.from({ length: n }, (_, i) => i % 2),
+    outputs: ['loss'],
+  });
+  const pending = fetch(`${server.url}/loss`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'in-flight' },
+    body,
+  });
   // Once the server has the whole request and is computing it, ask it to stop.
   await server.logsMatching((l) => l.msg === 'computing' && l.reqId === 'in-flight', 1, 30_000);
   server.child.kill('SIGTERM');
@@ -50,7 +59,12 @@ t.test('SIGTERM with open connections that have no request in progress still exi
   // Clients open connections ahead of use, and an aborted fetch can leave one that never sends
   // a byte; Node counts it as a request in progress until HEADERS_TIMEOUT_MS. With both
   // timeouts longer than the grace, only closing such connections at the drain gives exit 0.
-  const server = await startServer({ SHUTDOWN_GRACE_MS: '20000', HEADERS_TIMEOUT_MS: '60000', REQUEST_TIMEOUT_MS: '60000', LOG_LEVEL: 'debug' });
+  const server = await startServer({
+    SHUTDOWN_GRACE_MS: '20000',
+    HEADERS_TIMEOUT_MS: '60000',
+    REQUEST_TIMEOUT_MS: '60000',
+    LOG_LEVEL: 'debug',
+  });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const { port } = new URL(server.url);
   const silent = await Promise.all(
@@ -92,7 +106,9 @@ t.test('SIGTERM while a client is slowly uploading closes that upload and exits 
   const { port } = new URL(server.url);
   const uploader = connect(Number(port), '127.0.0.1');
   await once(uploader, 'connect');
-  uploader.write('POST /loss HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"mode":"binary","logits":[');
+  uploader.write(
+    'POST /loss HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"mode":"binary","logits":[',
+  );
   const closedByServer = once(uploader, 'close').then(() => true);
   uploader.on('error', () => {});
   // The server has the headers (a request is in progress) when it answers a probe on another connection.
@@ -108,8 +124,17 @@ t.test('a second signal during the drain exits at once, without waiting for the 
   const server = await startServer({ SHUTDOWN_GRACE_MS: '60000', LOG_LEVEL: 'debug' });
   t.teardown(() => void server.child.kill('SIGKILL'));
   const n = 3_000_000;
-  const body = JSON.stringify({ mode: 'binary', logits: Array.from({ length: n }, (_, i) => ((i % 200) - 100) / 10), targets: Array.from({ length: n }, (_, i) => i % 2), gamma: 1.5 });
-  const pending = fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'long' }, body }).then(
+  const body = JSON.stringify({
+    mode: 'binary',
+    logits: Array.from({ length: n }, (_, i) => ((i % 200) - 100) / 10),
+    targets: Array.from({ length: n }, (_, i) => i % 2),
+    gamma: 1.5,
+  });
+  const pending = fetch(`${server.url}/loss`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'long' },
+    body,
+  }).then(
     (r) => r.status,
     () => 'connection closed',
   );
@@ -121,7 +146,10 @@ t.test('a second signal during the drain exits at once, without waiting for the 
   server.child.kill('SIGINT');
   t.same(await server.exited, { code: 130, signal: null }, 'exits 128 + SIGINT');
   t.equal(await pending, 'connection closed', 'the in-flight request was not waited for');
-  t.ok(server.logs.some((l) => l.signal === 'SIGINT' && /second signal/.test(String(l.msg))), 'the log says why');
+  t.ok(
+    server.logs.some((l) => l.signal === 'SIGINT' && /second signal/.test(String(l.msg))),
+    'the log says why',
+  );
 });
 
 t.test('a bad configuration stops start-up with the variable named and exit code 78', async (t) => {

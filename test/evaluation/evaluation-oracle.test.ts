@@ -49,7 +49,12 @@ function randomCase(form: Form, rnd: () => number): { batch: NaiveEvaluationBatc
   }
   const weights = rnd() < 0.5 ? Array.from({ length: n }, () => Math.round(rnd() * 300) / 100) : null;
   const gamma = [0, 0.5, 1, 2, 3.3][Math.floor(rnd() * 5)];
-  const alpha = mode === 'multiclass' ? (rnd() < 0.5 ? null : Array.from({ length: c }, () => Math.round(rnd() * 200) / 100)) : Math.round(rnd() * 100) / 100;
+  const alpha =
+    mode === 'multiclass'
+      ? rnd() < 0.5
+        ? null
+        : Array.from({ length: c }, () => Math.round(rnd() * 200) / 100)
+      : Math.round(rnd() * 100) / 100;
   const eps = rnd() < 0.3 ? 0.1 : 0;
   const reduction = rnd() < 0.5 ? 'mean' : 'sum';
   const beta = [0, 0.9, 0.99, 0.999, 0.9999][Math.floor(rnd() * 5)];
@@ -116,14 +121,38 @@ t.test('each sweep entry equals the separate request with that gamma and alpha, 
       const { sweep: _sweep, ...single } = body;
       const res = await postLoss(app, { ...single, gamma: entry.gamma, alpha: entry.alpha, outputs: ['loss', 'stats'] });
       t.equal(entry.loss, res.body.loss, `${form} gamma ${entry.gamma} alpha ${entry.alpha}: loss`);
-      t.same(entry.class_loss_sum, res.body.stats.classes.map((k: { loss_sum: number }) => k.loss_sum), `${form}: class_loss_sum`);
+      t.same(
+        entry.class_loss_sum,
+        res.body.stats.classes.map((k: { loss_sum: number }) => k.loss_sum),
+        `${form}: class_loss_sum`,
+      );
     }
   }
   // A list left out is the request's own value (here a per-class alpha list).
-  const own = { mode: 'multiclass', logits: [[1, 2, 0], [0, 0, 3]], targets: [1, 2], gamma: 1.5, alpha: [0.5, 2, 1] };
+  const own = {
+    mode: 'multiclass',
+    logits: [
+      [1, 2, 0],
+      [0, 0, 3],
+    ],
+    targets: [1, 2],
+    gamma: 1.5,
+    alpha: [0.5, 2, 1],
+  };
   const res = await postLoss(app, { ...own, sweep: { alpha: [null] } });
-  t.same(res.body.sweep.map((e: { gamma: number }) => e.gamma), [1.5], 'gamma left out: the request\'s gamma');
+  t.same(
+    res.body.sweep.map((e: { gamma: number }) => e.gamma),
+    [1.5],
+    "gamma left out: the request's gamma",
+  );
   const res2 = await postLoss(app, { ...own, sweep: { gamma: [0, 1.5] } });
-  t.same(res2.body.sweep.map((e: { alpha: unknown }) => e.alpha), [[0.5, 2, 1], [0.5, 2, 1]], 'alpha left out: the request\'s alpha list');
-  t.equal(res2.body.sweep[1].loss, res2.body.loss, 'the request\'s own setting gives its own loss');
+  t.same(
+    res2.body.sweep.map((e: { alpha: unknown }) => e.alpha),
+    [
+      [0.5, 2, 1],
+      [0.5, 2, 1],
+    ],
+    "alpha left out: the request's alpha list",
+  );
+  t.equal(res2.body.sweep[1].loss, res2.body.loss, "the request's own setting gives its own loss");
 });

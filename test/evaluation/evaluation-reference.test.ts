@@ -37,7 +37,10 @@ t.test('cases-evaluation.json through POST /loss, JSON and encoded tensors', asy
       const res = await postLoss(app, body);
       t.equal(res.status, 200, `${c.name} (${form}): status 200`);
       t.same(compareToExpected(res.body, c.expected), [], `${c.name} (${form}): every expected number within tolerance`);
-      t.ok(Value.Check(LossResponseSchema, [EncodedTensorSchema], res.body), `${c.name} (${form}): response matches the LossResponse schema`);
+      t.ok(
+        Value.Check(LossResponseSchema, [EncodedTensorSchema], res.body),
+        `${c.name} (${form}): response matches the LossResponse schema`,
+      );
     }
   }
 });

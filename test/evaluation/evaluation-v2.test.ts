@@ -31,7 +31,10 @@ t.test('cases-evaluation.json through /v2 infer: every evaluation output as the 
       const { header, chunks } = toInferenceRequest(r, form);
       header.parameters = { ...header.parameters, class_balance_beta: r.class_balance_beta, ...sweepParameters(r.sweep) };
       header.outputs = names.map((name) => ({ name }));
-      const reply = form === 'json' ? await inferJson(app, MODEL_OF_MODE[r.mode], header) : await inferBinary(app, MODEL_OF_MODE[r.mode], header, chunks);
+      const reply =
+        form === 'json'
+          ? await inferJson(app, MODEL_OF_MODE[r.mode], header)
+          : await inferBinary(app, MODEL_OF_MODE[r.mode], header, chunks);
       t.equal(reply.status, 200, `${c.name} (${form}): 200`);
       const o = outputsByName(reply);
       const e = c.expected as Record<string, any>;
@@ -80,9 +83,17 @@ t.test('sweep and confusion rules over /v2', async (t) => {
     { name: 'logits', shape: [2, 3], datatype: 'FP64', data: [1, 2, 3, 0, 0, 1] },
     { name: 'targets', shape: [2], datatype: 'INT64', data: [2, 0] },
   ];
-  const own = await inferJson(app, 'focal_loss_multiclass', { inputs, parameters: { gamma: 1.5 }, outputs: [{ name: 'loss' }, { name: 'sweep_loss' }] });
+  const own = await inferJson(app, 'focal_loss_multiclass', {
+    inputs,
+    parameters: { gamma: 1.5 },
+    outputs: [{ name: 'loss' }, { name: 'sweep_loss' }],
+  });
   t.equal(own.status, 200);
-  t.same(outputsByName(own).sweep_loss, { datatype: 'FP64', shape: [1, 1], data: outputsByName(own).loss.data }, 'no sweep parameters: the request\'s own setting, [1, 1]');
+  t.same(
+    outputsByName(own).sweep_loss,
+    { datatype: 'FP64', shape: [1, 1], data: outputsByName(own).loss.data },
+    "no sweep parameters: the request's own setting, [1, 1]",
+  );
 
   const bad = [
     { parameters: { sweep_gamma: '0,x' }, match: /sweep_gamma/ },

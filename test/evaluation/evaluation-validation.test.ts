@@ -8,18 +8,55 @@ import { buildTestApp, postLoss, SLOW_START } from '../helpers/app.js';
 import { expectBadRequests, type BadCase } from '../helpers/bad-requests.js';
 
 const binary = { mode: 'binary', logits: [0.5, -1, 2], targets: [1, 0, 1] };
-const multiclass = { mode: 'multiclass', logits: [[1, 2, 3], [0, 0, 1]], targets: [2, 0] };
+const multiclass = {
+  mode: 'multiclass',
+  logits: [
+    [1, 2, 3],
+    [0, 0, 1],
+  ],
+  targets: [2, 0],
+};
 const wide = { mode: 'multiclass', logits: [new Array(1001).fill(0)], targets: [3] };
 
 const cases: BadCase[] = [
   { name: 'class_balance_beta 1', body: { ...binary, class_balance_beta: 1 }, pointer: '#/class_balance_beta', detail: /must be < 1/ },
-  { name: 'class_balance_beta < 0', body: { ...binary, class_balance_beta: -0.1 }, pointer: '#/class_balance_beta', detail: /must be >= 0/ },
-  { name: 'confusion in binary mode', body: { ...binary, outputs: ['loss', 'confusion'] }, pointer: '#/outputs', detail: /only to multiclass mode/ },
-  { name: 'confusion for C > 1000', body: { ...wide, outputs: ['stats', 'confusion'] }, pointer: '#/outputs', detail: /at most 1000 classes; this batch has C = 1001/ },
-  { name: 'a sweep with reduction none', body: { ...multiclass, reduction: 'none', sweep: { gamma: [0, 1] } }, pointer: '#/sweep', detail: /reduction "mean" or "sum"/ },
-  { name: 'a sweep of 9 x 8 settings', body: { ...binary, sweep: { gamma: [0, 1, 2, 3, 4, 5, 6, 7, 8], alpha: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] } }, pointer: '#/sweep', detail: /9 x 8 = 72 settings; at most 64/ },
+  {
+    name: 'class_balance_beta < 0',
+    body: { ...binary, class_balance_beta: -0.1 },
+    pointer: '#/class_balance_beta',
+    detail: /must be >= 0/,
+  },
+  {
+    name: 'confusion in binary mode',
+    body: { ...binary, outputs: ['loss', 'confusion'] },
+    pointer: '#/outputs',
+    detail: /only to multiclass mode/,
+  },
+  {
+    name: 'confusion for C > 1000',
+    body: { ...wide, outputs: ['stats', 'confusion'] },
+    pointer: '#/outputs',
+    detail: /at most 1000 classes; this batch has C = 1001/,
+  },
+  {
+    name: 'a sweep with reduction none',
+    body: { ...multiclass, reduction: 'none', sweep: { gamma: [0, 1] } },
+    pointer: '#/sweep',
+    detail: /reduction "mean" or "sum"/,
+  },
+  {
+    name: 'a sweep of 9 x 8 settings',
+    body: { ...binary, sweep: { gamma: [0, 1, 2, 3, 4, 5, 6, 7, 8], alpha: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] } },
+    pointer: '#/sweep',
+    detail: /9 x 8 = 72 settings; at most 64/,
+  },
   { name: 'a sweep gamma above 20', body: { ...binary, sweep: { gamma: [21] } }, pointer: '#/sweep/gamma/0', detail: /must be <= 20/ },
-  { name: 'a sweep alpha above 1', body: { ...binary, sweep: { alpha: [1.5] } }, pointer: '#/sweep/alpha/0', detail: /must be <= 1|must be null/ },
+  {
+    name: 'a sweep alpha above 1',
+    body: { ...binary, sweep: { alpha: [1.5] } },
+    pointer: '#/sweep/alpha/0',
+    detail: /must be <= 1|must be null/,
+  },
   { name: 'an empty sweep list', body: { ...binary, sweep: { gamma: [] } }, pointer: '#/sweep/gamma', detail: /fewer than 1/ },
   {
     name: 'a sweep with the asymmetric loss',
@@ -27,7 +64,12 @@ const cases: BadCase[] = [
     pointer: '#/sweep',
     detail: /only with one gamma/,
   },
-  { name: 'a sweep with a gamma per class', body: { ...multiclass, gamma: [1, 2, 3], sweep: { gamma: [0, 1] } }, pointer: '#/sweep', detail: /only with one gamma/ },
+  {
+    name: 'a sweep with a gamma per class',
+    body: { ...multiclass, gamma: [1, 2, 3], sweep: { gamma: [0, 1] } },
+    pointer: '#/sweep',
+    detail: /only with one gamma/,
+  },
   { name: 'an unknown sweep field', body: { ...binary, sweep: { beta: [1] } }, pointer: '#/sweep/beta', detail: /not a known field/ },
 ];
 
@@ -53,7 +95,15 @@ t.test('"confusion" alone returns the stats with the matrix; without it there is
   const app = await buildTestApp(t, SLOW_START);
   const res = await postLoss(app, { ...multiclass, outputs: ['confusion'] });
   t.equal(res.status, 200);
-  t.same(res.body.stats.confusion, [[0, 0, 1], [0, 0, 0], [0, 0, 1]], 'confusion[true][predicted]');
+  t.same(
+    res.body.stats.confusion,
+    [
+      [0, 0, 1],
+      [0, 0, 0],
+      [0, 0, 1],
+    ],
+    'confusion[true][predicted]',
+  );
   t.ok(res.body.stats.calibration, 'the stats it is part of come with it');
   const plain = await postLoss(app, multiclass);
   t.equal(plain.body.stats.confusion, undefined, 'not part of the default stats');
@@ -71,7 +121,10 @@ t.test('the confusion matrix and the sweep count in the answer size bound (422 a
   const confusion = await postLoss(app, { ...body, outputs: ['loss', 'confusion'] });
   t.equal(confusion.status, 422, '100 x 100 counts more do not');
   t.match(confusion.body.detail, /\(stats, confusion\), more than RESPONSE_LIMIT/);
-  const sweep = await postLoss(app, { ...body, sweep: { gamma: [0, 1, 2, 3, 4, 5, 6, 7], alpha: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] } });
+  const sweep = await postLoss(app, {
+    ...body,
+    sweep: { gamma: [0, 1, 2, 3, 4, 5, 6, 7], alpha: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8] },
+  });
   t.equal(sweep.status, 422, '64 settings of 100 class sums do not');
   t.match(sweep.body.detail, /\(stats, sweep\)/);
 });

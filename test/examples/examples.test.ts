@@ -37,11 +37,15 @@ t.test('curl with binary-encoded tensors: the same loss, the gradient decoded fr
   t.same(decoded, [-0.002577754806837606, 0.04971358044990465, 0]);
 });
 
-t.test('the Python client (requests + numpy, base64 tensors)', { skip: python ? false : 'python3 with numpy and requests is not installed' }, async (t) => {
-  const { stdout } = await run('python3', [`${EXAMPLES}python/focal_loss_client.py`], { env, timeout: 120_000 });
-  const service = Number(/focal loss \(service\) ([\d.]+)/.exec(stdout)![1]);
-  const numpy = Number(/focal loss \(numpy\) +([\d.]+)/.exec(stdout)![1]);
-  t.ok(Math.abs(service - numpy) <= 1e-9 * numpy, `service ${service} = numpy ${numpy}`);
-  t.match(stdout, /gradient: float64 \(100000, 5\); largest \|row sum\| \d\.\de-\d\d/);
-  t.match(stdout, /^car +\d+ +[\d.]+%/m);
-});
+t.test(
+  'the Python client (requests + numpy, base64 tensors)',
+  { skip: python ? false : 'python3 with numpy and requests is not installed' },
+  async (t) => {
+    const { stdout } = await run('python3', [`${EXAMPLES}python/focal_loss_client.py`], { env, timeout: 120_000 });
+    const service = Number(/focal loss \(service\) ([\d.]+)/.exec(stdout)![1]);
+    const numpy = Number(/focal loss \(numpy\) +([\d.]+)/.exec(stdout)![1]);
+    t.ok(Math.abs(service - numpy) <= 1e-9 * numpy, `service ${service} = numpy ${numpy}`);
+    t.match(stdout, /gradient: float64 \(100000, 5\); largest \|row sum\| \d\.\de-\d\d/);
+    t.match(stdout, /^car +\d+ +[\d.]+%/m);
+  },
+);

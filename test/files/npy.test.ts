@@ -37,7 +37,10 @@ t.test('float16 (C order) is widened exactly and read as float32', async (t) => 
 t.test('float32 in Fortran order comes out row-major, read one row at a time', async (t) => {
   const r = await readAll('f32_fortran.npy', 1);
   t.same([r.rows, r.cols, r.kind], [2, 3, 'Float32Array']);
-  t.same(r.values, VALS.map((v) => Math.fround(v)));
+  t.same(
+    r.values,
+    VALS.map((v) => Math.fround(v)),
+  );
 });
 
 t.test('big-endian float64 and a version 2.0 header', async (t) => {
@@ -89,8 +92,14 @@ t.test('the writer writes pieces in any order and scales in place; the reader re
   const n = 300_000; // more than one scaling block
   const w = await NpyWriter.create(file, [n / 3, 3]);
   const half = n / 2;
-  await w.write(half, Float64Array.from({ length: n - half }, (_, i) => half + i));
-  await w.write(0, Float64Array.from({ length: half }, (_, i) => i));
+  await w.write(
+    half,
+    Float64Array.from({ length: n - half }, (_, i) => half + i),
+  );
+  await w.write(
+    0,
+    Float64Array.from({ length: half }, (_, i) => i),
+  );
   await w.scale(0.5);
   await w.close();
   const src = await openNpy(file);

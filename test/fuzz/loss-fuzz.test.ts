@@ -31,14 +31,16 @@ t.test('thousands of adversarial requests: never a 5xx, always a clear answer', 
       const res = await app.inject({
         method: 'POST',
         url: '/loss',
-        headers: contentType === undefined ? { 'content-type': 'application/json' } : contentType === '' ? {} : { 'content-type': contentType },
+        headers:
+          contentType === undefined ? { 'content-type': 'application/json' } : contentType === '' ? {} : { 'content-type': contentType },
         payload: body,
       });
       statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
       if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${body.slice(0, 300)}: ${res.body}`);
       if (res.statusCode === 200) {
         const json = res.json();
-        if (!Value.Check(LossResponseSchema, [EncodedTensorSchema], json) || !allFinite(json)) throw new Error(`bad 200 body for ${body.slice(0, 300)}`);
+        if (!Value.Check(LossResponseSchema, [EncodedTensorSchema], json) || !allFinite(json))
+          throw new Error(`bad 200 body for ${body.slice(0, 300)}`);
         return;
       }
       if (!/^application\/problem\+json/.test(String(res.headers['content-type']))) throw new Error(`not problem+json: ${res.statusCode}`);
@@ -50,11 +52,19 @@ t.test('thousands of adversarial requests: never a 5xx, always a clear answer', 
     { numRuns: 3000 },
   );
   t.comment(`status histogram: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-  t.notOk([...statuses.keys()].some((s) => s >= 500), 'no 5xx');
+  t.notOk(
+    [...statuses.keys()].some((s) => s >= 500),
+    'no 5xx',
+  );
   t.ok((statuses.get(400) ?? 0) > 1000, 'most mutations are rejected with a 400');
 
   for (const c of cases.slice(0, 20)) {
-    const res = await app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(c.request) });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/loss',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(c.request),
+    });
     t.same(compareToExpected(res.json(), c.expected), [], `afterwards, ${c.name} is still right`);
   }
 });

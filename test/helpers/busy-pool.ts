@@ -14,7 +14,19 @@ function bigBatch(n: number): KernelBatch {
     logits[i] = ((i % 200) - 100) / 10;
     targets[i] = i % 2;
   }
-  const shape = toKernelBatch({ mode: 'binary', n: 1, c: 1, logits: [0], targets: [1], classIds: false, weights: null, alpha: null, gamma: 1.5, eps: 0, reduction: 'mean' });
+  const shape = toKernelBatch({
+    mode: 'binary',
+    n: 1,
+    c: 1,
+    logits: [0],
+    targets: [1],
+    classIds: false,
+    weights: null,
+    alpha: null,
+    gamma: 1.5,
+    eps: 0,
+    reduction: 'mean',
+  });
   return { ...shape, mode: 'binary', n, logits, targets } as KernelBatch;
 }
 

@@ -34,7 +34,12 @@ export function missingBrowser(): string | null {
 export async function launchBrowser(t: Test, viewport = { width: 900, height: 1200 }): Promise<BrowserContext> {
   const profile = mkdtempSync(path.join(tmpdir(), 'focal-chromium-'));
   t.teardown(() => rmSync(profile, { recursive: true, force: true }));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
   t.teardown(() => context.close());
   return context;
 }

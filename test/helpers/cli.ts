@@ -102,4 +102,3 @@ export function near(t: Test, actual: unknown, expected: unknown, rel: number, w
   }
   t.equal(actual, expected, where);
 }
-

@@ -74,7 +74,9 @@ export function arbitrarySpec(): fc.Arbitrary<Spec> {
       alpha: fc.boolean(),
       logits: fc.constantFrom('f32', 'f64') as fc.Arbitrary<Spec['logits']>,
       scale: fc.constantFrom('moderate', 'moderate', 'wide', 'extreme') as fc.Arbitrary<Spec['scale']>,
-      sigmoidTargets: fc.constantFrom('soft-f32', 'soft-f64', 'hard-f32', 'hard-f64', 'hard-u8', 'hard-i32') as fc.Arbitrary<Spec['targets']>,
+      sigmoidTargets: fc.constantFrom('soft-f32', 'soft-f64', 'hard-f32', 'hard-f64', 'hard-u8', 'hard-i32') as fc.Arbitrary<
+        Spec['targets']
+      >,
       softmaxTargets: fc.constantFrom('labels', 'labels', 'prob-f32', 'prob-f64', 'onehot-prob') as fc.Arbitrary<Spec['targets']>,
       ignoreShare: fc.constantFrom(0, 0, 0.2, 1),
       wantGradient: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)),
@@ -186,7 +188,8 @@ export function buildBatch(spec: Spec): KernelBatch {
 
 /** A fresh copy of a batch (its own output arrays), so two kernels can run on the same input. */
 export function cloneBatch(p: KernelBatch): KernelBatch {
-  const out = (a: Float64Array | undefined) => (a === undefined ? undefined : new Float64Array(new SharedArrayBuffer((a.length + 3) * 8), 24, a.length));
+  const out = (a: Float64Array | undefined) =>
+    a === undefined ? undefined : new Float64Array(new SharedArrayBuffer((a.length + 3) * 8), 24, a.length);
   return { ...p, gradientOut: out(p.gradientOut), lossesOut: out(p.lossesOut) };
 }
 
@@ -238,7 +241,10 @@ export function compareResults(p: KernelBatch, a: FocalResult, b: FocalResult): 
     same('loss', a.loss, b.loss);
     same('lossSum', a.lossSum, b.lossSum);
   } else {
-    for (const [what, x, y] of [['loss', a.loss, b.loss], ['lossSum', a.lossSum, b.lossSum]] as const) {
+    for (const [what, x, y] of [
+      ['loss', a.loss, b.loss],
+      ['lossSum', a.lossSum, b.lossSum],
+    ] as const) {
       const e = relErr(x, y);
       worst.loss = Math.max(worst.loss, e);
       if (!(Math.abs(x - y) <= REL * Math.abs(y) + TINY)) out.push(`${what}: ${x} vs ${y} (rel ${e})`);

@@ -30,10 +30,7 @@ export function referenceRequest(c: ReferenceCase): KnownAnswerRequest {
 export function tiledReferenceRequest(minElements: number): KnownAnswerRequest {
   const c = loadCases('cases-regular.json').find(
     (x) =>
-      x.request.mode === 'binary' &&
-      x.request.reduction === 'sum' &&
-      x.request.weights === undefined &&
-      x.request.normalizer === undefined,
+      x.request.mode === 'binary' && x.request.reduction === 'sum' && x.request.weights === undefined && x.request.normalizer === undefined,
   );
   if (!c) throw new Error('no binary sum case among the reference cases');
   const logits = c.request.logits as number[];

@@ -6,7 +6,20 @@
  */
 import fc from 'fast-check';
 
-const FIELDS = ['mode', 'logits', 'targets', 'gamma', 'alpha', 'reduction', 'normalizer', 'weights', 'ignore_index', 'label_smoothing', 'class_names', 'outputs'];
+const FIELDS = [
+  'mode',
+  'logits',
+  'targets',
+  'gamma',
+  'alpha',
+  'reduction',
+  'normalizer',
+  'weights',
+  'ignore_index',
+  'label_smoothing',
+  'class_names',
+  'outputs',
+];
 
 const nasty = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
@@ -60,15 +73,24 @@ export const lossMutations: fc.Arbitrary<LossMutation>[] = [
     return { body: s.slice(0, Math.floor(s.length * frac)) };
   }),
   // Deep nesting.
-  fc.integer({ min: 10, max: 5000 }).map((d) => (r) => ({ body: JSON.stringify({ ...r, logits: '#' }).replace('"#"', '['.repeat(d) + ']'.repeat(d)) })),
+  fc
+    .integer({ min: 10, max: 5000 })
+    .map((d) => (r) => ({ body: JSON.stringify({ ...r, logits: '#' }).replace('"#"', '['.repeat(d) + ']'.repeat(d)) })),
   // Prototype poisoning.
   fc.constantFrom('__proto__', 'constructor').map((k) => (r) => ({
     body: JSON.stringify(r).replace(/^\{/, k === '__proto__' ? '{"__proto__":{"x":1},' : '{"constructor":{"prototype":{"x":1}},'),
   })),
   // Wrong content types.
-  fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/jsonx', '').map(
-    (ct) => (r) => ({ body: JSON.stringify(r), contentType: ct }),
-  ),
+  fc
+    .constantFrom(
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/octet-stream',
+      'multipart/form-data; boundary=x',
+      'application/jsonx',
+      '',
+    )
+    .map((ct) => (r) => ({ body: JSON.stringify(r), contentType: ct })),
   // Encoded tensors that lie: random dtype and shape, garbage or mis-sized base64, NaN and
   // Infinity hidden in float bytes, out-of-range class ids.
   fc
@@ -87,11 +109,19 @@ export const lossMutations: fc.Arbitrary<LossMutation>[] = [
   // A valid encoding of the request's own logits with a wrong shape or dtype.
   fc.tuple(fc.constantFrom('float32', 'float64', 'int32', 'uint8'), fc.integer({ min: -2, max: 2 })).map(([dtype, delta]) => (r) => {
     const flat = (r.logits as unknown[]).flat(2) as number[];
-    const bytes = dtype === 'float32' ? new Float32Array(flat) : dtype === 'float64' ? new Float64Array(flat) : dtype === 'int32' ? new Int32Array(flat) : new Uint8Array(flat);
-    const shape = Array.isArray((r.logits as unknown[])[0]) ? [(r.logits as unknown[]).length + delta, ((r.logits as unknown[][])[0]).length] : [flat.length + delta];
+    const bytes =
+      dtype === 'float32'
+        ? new Float32Array(flat)
+        : dtype === 'float64'
+          ? new Float64Array(flat)
+          : dtype === 'int32'
+            ? new Int32Array(flat)
+            : new Uint8Array(flat);
+    const shape = Array.isArray((r.logits as unknown[])[0])
+      ? [(r.logits as unknown[]).length + delta, (r.logits as unknown[][])[0].length]
+      : [flat.length + delta];
     return { body: JSON.stringify({ ...r, logits: { dtype, shape, data: Buffer.from(bytes.buffer).toString('base64') } }) };
   }),
   // Random bytes.
   fc.uint8Array({ maxLength: 300 }).map((bytes) => () => ({ body: Buffer.from(bytes).toString('latin1') })),
 ];
-

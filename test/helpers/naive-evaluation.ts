@@ -147,18 +147,20 @@ export function naiveEvaluation(p: NaiveEvaluationBatch) {
       loss_sum: lossSum[k],
       mean_loss: s > 0 ? lossSum[k] / s : null,
       suggested_alpha: sigmoid ? (both ? r(s / p.n) / (r(s / p.n) + r(neg / p.n)) : null) : suggestedMc(k),
-      class_balanced_alpha: sigmoid
-        ? both
-          ? 1 / effective(s) / (1 / effective(s) + 1 / effective(neg))
-          : null
-        : balancedMc(k),
+      class_balanced_alpha: sigmoid ? (both ? 1 / effective(s) / (1 / effective(s) + 1 / effective(neg)) : null) : balancedMc(k),
     };
   });
   const present = classes.filter((k) => k.support + k.fp > 0);
   const totalSupport = classes.reduce((a, k) => a + k.support, 0);
   const average = (key: 'precision' | 'recall' | 'f1') => ({
-    macro: div(present.reduce((a, k) => a + k[key], 0), present.length),
-    weighted: div(classes.reduce((a, k) => a + k.support * k[key], 0), totalSupport),
+    macro: div(
+      present.reduce((a, k) => a + k[key], 0),
+      present.length,
+    ),
+    weighted: div(
+      classes.reduce((a, k) => a + k.support * k[key], 0),
+      totalSupport,
+    ),
   });
   const [pr, rc, f1] = [average('precision'), average('recall'), average('f1')];
 

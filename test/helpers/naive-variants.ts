@@ -22,7 +22,8 @@ export interface VariantBody {
 }
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
-const at = (v: number | number[] | undefined, k: number, fallback: number) => (v === undefined ? fallback : typeof v === 'number' ? v : v[k]);
+const at = (v: number | number[] | undefined, k: number, fallback: number) =>
+  v === undefined ? fallback : typeof v === 'number' ? v : v[k];
 
 /** Each element's (binary, multilabel) or row's (multiclass) loss. */
 export function naiveVariantLosses(b: VariantBody, logits: number[][]): number[] {

@@ -53,24 +53,27 @@ export const oipMutations: fc.Arbitrary<OipMutation>[] = [
     r.header.inputs[i].name = name;
     return r;
   }),
-  fc.tuple(fc.constantFrom('gamma', 'alpha', 'reduction', 'normalizer', 'ignore_index', 'label_smoothing', 'binary_data_output', 'x'), nasty).map(
-    ([k, v]) => (r) => {
+  fc
+    .tuple(
+      fc.constantFrom('gamma', 'alpha', 'reduction', 'normalizer', 'ignore_index', 'label_smoothing', 'binary_data_output', 'x'),
+      nasty,
+    )
+    .map(([k, v]) => (r) => {
       r.header.parameters[k] = v;
       return r;
-    },
-  ),
+    }),
   // A valid normalizer with every reduction (only mean may take one).
   fc.tuple(fc.constantFrom('mean', 'sum', 'none'), fc.double({ min: 0.5, max: 10, noNaN: true })).map(([reduction, normalizer]) => (r) => {
     r.header.parameters.reduction = reduction;
     r.header.parameters.normalizer = normalizer;
     return r;
   }),
-  fc.array(fc.oneof(fc.record({ name: fc.constantFrom('loss', 'gradient', 'accuracy', 'class_tp', 'nope') }), nasty), { maxLength: 4 }).map(
-    (outputs) => (r) => {
+  fc
+    .array(fc.oneof(fc.record({ name: fc.constantFrom('loss', 'gradient', 'accuracy', 'class_tp', 'nope') }), nasty), { maxLength: 4 })
+    .map((outputs) => (r) => {
       r.header.outputs = outputs;
       return r;
-    },
-  ),
+    }),
   // Bytes flipped to anything (NaN and infinity patterns included), cut short or extended.
   fc.tuple(fc.nat(119), fc.integer({ min: 0, max: 255 })).map(([i, b]) => (r) => {
     r.data[i] = b;
@@ -78,9 +81,9 @@ export const oipMutations: fc.Arbitrary<OipMutation>[] = [
   }),
   fc.nat(130).map((n) => (r) => ({ ...r, data: n <= 120 ? r.data.subarray(0, n) : Buffer.concat([r.data, Buffer.alloc(n - 120)]) })),
   // Header lengths that lie, or are not numbers.
-  fc.oneof(fc.integer({ min: -3, max: 2000 }).map(String), fc.constantFrom('', ' ', 'abc', '1e3', '0x10', '99999999999999999999')).map(
-    (headerLength) => (r) => ({ ...r, headerLength }),
-  ),
+  fc
+    .oneof(fc.integer({ min: -3, max: 2000 }).map(String), fc.constantFrom('', ' ', 'abc', '1e3', '0x10', '99999999999999999999'))
+    .map((headerLength) => (r) => ({ ...r, headerLength })),
   // The logits sent as nested JSON data instead: rows as the shape [3, 4] says, or the same 12
   // values nested raggedly, mixed with flat values, or one level too deep.
   fc
@@ -106,4 +109,3 @@ export const oipMutations: fc.Arbitrary<OipMutation>[] = [
     return r;
   }),
 ];
-

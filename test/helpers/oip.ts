@@ -57,7 +57,12 @@ export async function inferBinary(
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const sent: Record<string, string> = { 'inference-header-content-length': String(json.length) };
   for (const [k, v] of Object.entries(headers)) if (v !== undefined) sent[k] = v;
-  const res = await app.inject({ method: 'POST', url: `/v2/models/${model}/infer`, headers: sent, payload: Buffer.concat([json, ...chunks]) });
+  const res = await app.inject({
+    method: 'POST',
+    url: `/v2/models/${model}/infer`,
+    headers: sent,
+    payload: Buffer.concat([json, ...chunks]),
+  });
   return readOipReply(res);
 }
 
@@ -65,7 +70,13 @@ export async function inferBinary(
 export function outputsByName(reply: OipReply): Record<string, { datatype: string; shape: number[]; data: number[] }> {
   const out: Record<string, { datatype: string; shape: number[]; data: number[] }> = {};
   let offset = 0;
-  for (const o of reply.body.outputs as { name: string; datatype: string; shape: number[]; data?: number[]; parameters?: { binary_data_size: number } }[]) {
+  for (const o of reply.body.outputs as {
+    name: string;
+    datatype: string;
+    shape: number[];
+    data?: number[];
+    parameters?: { binary_data_size: number };
+  }[]) {
     let data = o.data;
     if (data === undefined) {
       const size = o.parameters!.binary_data_size;
@@ -136,7 +147,10 @@ export function toInferenceRequest(loss: Record<string, any>, form: 'json' | 'bi
  */
 export function oipComparable(lossBody: Record<string, any>): Record<string, any> {
   const { averages: _averages, calibration: _calibration, ...stats } = lossBody.stats;
-  stats.classes = stats.classes.map(({ mean_loss: _m, class_balanced_alpha: _b, ...k }: Record<string, any>) => ({ ...k, suggested_alpha: k.suggested_alpha ?? 0 }));
+  stats.classes = stats.classes.map(({ mean_loss: _m, class_balanced_alpha: _b, ...k }: Record<string, any>) => ({
+    ...k,
+    suggested_alpha: k.suggested_alpha ?? 0,
+  }));
   return { ...lossBody, stats };
 }
 

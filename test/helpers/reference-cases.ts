@@ -22,7 +22,9 @@ export interface ReferenceCase {
  * `suggested_alpha` (the earlier definition) is left out here; cases-evaluation.json holds the
  * current one.
  */
-export function loadCases(file: 'cases-regular.json' | 'cases-extreme.json' | 'cases-evaluation.json' | 'cases-variants.json'): ReferenceCase[] {
+export function loadCases(
+  file: 'cases-regular.json' | 'cases-extreme.json' | 'cases-evaluation.json' | 'cases-variants.json',
+): ReferenceCase[] {
   const cases = (JSON.parse(readFileSync(REFERENCE_DIR + file, 'utf8')) as { cases: ReferenceCase[] }).cases;
   if (file === 'cases-evaluation.json' || file === 'cases-variants.json') return cases;
   for (const c of cases) {

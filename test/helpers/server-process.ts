@@ -38,7 +38,15 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [SERVER_JS], {
-    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', POOL_SIZE: '2', PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0', INLINE_MAX_ELEMENTS: '0', ...env },
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      POOL_SIZE: '2',
+      PRESSURE_MAX_EVENT_LOOP_DELAY_MS: '0',
+      INLINE_MAX_ELEMENTS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = new LogLines();

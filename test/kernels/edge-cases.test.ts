@@ -24,7 +24,10 @@ t.test('a confident correct prediction with gamma < 1 has the limits 0, not NaN'
     t.equal(r.gradient![0], 0, `gamma ${gamma}: gradient`);
     const m = focalLoss(softmax({ logits: new Float64Array([1000, -1000, 0, 0, 0, 1000]), gamma }));
     t.equal(m.loss, 0, `gamma ${gamma}: multiclass loss`);
-    t.ok(m.gradient!.every((g) => g === 0), `gamma ${gamma}: multiclass gradient`);
+    t.ok(
+      m.gradient!.every((g) => g === 0),
+      `gamma ${gamma}: multiclass gradient`,
+    );
   }
 });
 
@@ -60,7 +63,9 @@ t.test('normalizer replaces the count as the mean denominator', async (t) => {
 });
 
 t.test('overflowing inputs are reported as non-finite, not returned as Infinity', async (t) => {
-  const r = focalLoss(sigmoid({ n: 2, logits: new Float64Array([-1.7e308, -1.7e308]), targets: new Float64Array([1, 1]), reduction: 'sum', gamma: 0 }));
+  const r = focalLoss(
+    sigmoid({ n: 2, logits: new Float64Array([-1.7e308, -1.7e308]), targets: new Float64Array([1, 1]), reduction: 'sum', gamma: 0 }),
+  );
   t.ok(r.nonFinite > 0);
   const m = focalLoss(softmax({ normalizer: 1e-310 }));
   t.ok(m.nonFinite > 0);
@@ -71,7 +76,16 @@ t.test('logits at the edge of float64 (+-1.7e308) give their finite loss in ever
   // Binary, confidently wrong both ways (alpha 0.25, gamma 2): p_t underflows to 0, so the
   // modulating factor is 1, the loss is a_t |z| and the gradient a_t (p - y) = +-a_t.
   for (const mode of ['binary', 'multilabel'] as const) {
-    const r = focalLoss(sigmoid({ mode, n: 2, logits: new Float64Array([z, -z]), targets: new Float64Array([0, 1]), alpha: new Float64Array([0.25]), reduction: 'none' }));
+    const r = focalLoss(
+      sigmoid({
+        mode,
+        n: 2,
+        logits: new Float64Array([z, -z]),
+        targets: new Float64Array([0, 1]),
+        alpha: new Float64Array([0.25]),
+        reduction: 'none',
+      }),
+    );
     t.equal(r.nonFinite, 0, `${mode}: finite`);
     t.same(Array.from(r.losses!), [0.75 * z, 0.25 * z], `${mode}: losses a_t |z|`);
     t.same(Array.from(r.gradient!), [0.75, -0.25], `${mode}: gradient a_t (p - y)`);
@@ -97,15 +111,14 @@ t.test('multiclass stats: arg-max ties go to the lowest index', async (t) => {
   const r = focalLoss(softmax({ n: 1, logits: new Float64Array([5, 5, 1]), labels: new Int32Array([1]) }));
   t.same(Array.from(r.stats.fp), [1, 0, 0]);
   t.same(Array.from(r.stats.fn), [0, 1, 0]);
-  const p = focalLoss(
-    softmax({ n: 1, logits: new Float64Array([0, 0, 9]), labels: null, probabilities: new Float64Array([0.5, 0.5, 0]) }),
-  );
+  const p = focalLoss(softmax({ n: 1, logits: new Float64Array([0, 0, 9]), labels: null, probabilities: new Float64Array([0.5, 0.5, 0]) }));
   t.same(Array.from(p.stats.support), [1, 0, 0], 'probability-row class is the lowest arg-max');
 });
 
 t.test('modulatingPower: integer fast paths equal Math.pow', async (t) => {
   for (const x of [0, 1e-300, 0.3, 0.5, 0.999, 1]) {
-    for (const g of [0, 1, 2, 3, 4, 2.5]) t.ok(Math.abs(modulatingPower(x, g) - Math.pow(x, g)) <= 4.5e-16 * Math.pow(x, g), `${x}^${g} within 2 ulp`);
+    for (const g of [0, 1, 2, 3, 4, 2.5])
+      t.ok(Math.abs(modulatingPower(x, g) - Math.pow(x, g)) <= 4.5e-16 * Math.pow(x, g), `${x}^${g} within 2 ulp`);
   }
 });
 

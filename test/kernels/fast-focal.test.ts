@@ -28,9 +28,18 @@ function check(p: KernelBatch): string[] {
 /** Every field of two results identical, bit for bit (the fallback paths). */
 function identical(a: FocalResult, b: FocalResult): boolean {
   const arrays = (r: FocalResult) =>
-    [r.gradient, r.losses, r.stats.support, r.stats.lossSum, r.stats.posLossSum, r.stats.negLossSum, r.stats.tp, r.stats.fp, r.stats.fn, r.stats.ptHistogram].map((x) =>
-      x === null ? 'null' : Array.from(x, (v) => (Object.is(v, -0) ? '-0' : String(v))).join(),
-    );
+    [
+      r.gradient,
+      r.losses,
+      r.stats.support,
+      r.stats.lossSum,
+      r.stats.posLossSum,
+      r.stats.negLossSum,
+      r.stats.tp,
+      r.stats.fp,
+      r.stats.fn,
+      r.stats.ptHistogram,
+    ].map((x) => (x === null ? 'null' : Array.from(x, (v) => (Object.is(v, -0) ? '-0' : String(v))).join()));
   return (
     Object.is(a.loss, b.loss) &&
     Object.is(a.lossSum, b.lossSum) &&
@@ -40,7 +49,6 @@ function identical(a: FocalResult, b: FocalResult): boolean {
     arrays(a).join('|') === arrays(b).join('|')
   );
 }
-
 
 const sigmoid = (over: Partial<SigmoidBatch>): SigmoidBatch =>
   sigmoidBatch({ n: 3, logits: new Float64Array([0.5, -2, 3]), targets: new Float64Array([1, 0, 1]), ...over });
@@ -106,7 +114,21 @@ t.test('each listed gamma, every mode and target kind, odd sizes around the chun
       for (const [n, c] of sizes) {
         if ((mode === 'binary') !== (c === 1) || n * c > 3 * CHUNK_ELEMENTS) continue;
         for (const scale of ['moderate', 'wide'] as const) {
-          const spec: Spec = { ...BASE_SPEC, mode, n, c, gamma, eps, targets, scale, alpha: cases % 2 === 0, weights: cases % 3 === 0 ? 'f64' : 'none', logits: cases % 2 === 0 ? 'f64' : 'f32', ignoreShare: 0.2, seed: cases + 1 };
+          const spec: Spec = {
+            ...BASE_SPEC,
+            mode,
+            n,
+            c,
+            gamma,
+            eps,
+            targets,
+            scale,
+            alpha: cases % 2 === 0,
+            weights: cases % 3 === 0 ? 'f64' : 'none',
+            logits: cases % 2 === 0 ? 'f64' : 'f32',
+            ignoreShare: 0.2,
+            seed: cases + 1,
+          };
           cases++;
           const mismatches = check(buildBatch(spec));
           if (mismatches.length > 0) failures.push(`${JSON.stringify(spec)}: ${mismatches.slice(0, 3).join('; ')}`);
@@ -122,19 +144,35 @@ t.test('NaN-free for every gamma >= 0 and finite logits up to +-1000 (and +-1.7e
     fc.property(arbitrarySpec(), fc.double({ min: 0, max: 6, noNaN: true }), (spec0, gamma) => {
       const spec: Spec = { ...spec0, gamma, scale: 'wide', wantGradient: true, wantLosses: true };
       const r = focalLossFast(buildBatch(spec));
-      return r.nonFinite === 0 && Number.isFinite(r.loss) && r.gradient!.every(Number.isFinite) && r.losses!.every((v) => Number.isFinite(v) && v >= 0);
+      return (
+        r.nonFinite === 0 &&
+        Number.isFinite(r.loss) &&
+        r.gradient!.every(Number.isFinite) &&
+        r.losses!.every((v) => Number.isFinite(v) && v >= 0)
+      );
     }),
     { numRuns: 500 },
   );
   // The edge-cases.test.ts limits at the edge of float64, through the WASM kernels.
   const z = 1.7e308;
   for (const mode of ['binary', 'multilabel'] as const) {
-    const r = focalLossFast(sigmoid({ mode, n: 2, logits: new Float64Array([z, -z]), targets: new Float64Array([0, 1]), alpha: new Float64Array([0.25]), reduction: 'none' }));
+    const r = focalLossFast(
+      sigmoid({
+        mode,
+        n: 2,
+        logits: new Float64Array([z, -z]),
+        targets: new Float64Array([0, 1]),
+        alpha: new Float64Array([0.25]),
+        reduction: 'none',
+      }),
+    );
     t.equal(r.nonFinite, 0, `${mode}: finite`);
     t.same(Array.from(r.losses!), [0.75 * z, 0.25 * z], `${mode}: losses a_t |z|`);
     t.same(Array.from(r.gradient!), [0.75, -0.25], `${mode}: gradient a_t (p - y)`);
   }
-  const m = focalLossFast(softmax({ n: 2, c: 2, logits: new Float64Array([z, 0, 0, -z]), labels: new Int32Array([1, 0]), reduction: 'none' }));
+  const m = focalLossFast(
+    softmax({ n: 2, c: 2, logits: new Float64Array([z, 0, 0, -z]), labels: new Int32Array([1, 0]), reduction: 'none' }),
+  );
   t.equal(m.nonFinite, 0, 'multiclass: finite');
   t.same(Array.from(m.losses!), [z, 0]);
   t.same(Array.from(m.gradient!), [1, -1, 0, 0]);
@@ -177,7 +215,15 @@ t.test('p_t histograms identical at bin edges: tied classes, p_t = 0.5 plus or m
 
 t.test('gradientOut and lossesOut: written in place, views at a nonzero offset of a shared buffer', async (t) => {
   for (const mode of ['multilabel', 'multiclass'] as const) {
-    const p = buildBatch({ ...BASE_SPEC, mode, n: 300, c: 41, targets: mode === 'multiclass' ? 'labels' : 'soft-f32', shared: true, ignoreShare: 0.3 });
+    const p = buildBatch({
+      ...BASE_SPEC,
+      mode,
+      n: 300,
+      c: 41,
+      targets: mode === 'multiclass' ? 'labels' : 'soft-f32',
+      shared: true,
+      ignoreShare: 0.3,
+    });
     const r = focalLossFast(p);
     t.equal(r.gradient, p.gradientOut, `${mode}: the result's gradient is gradientOut`);
     t.equal(r.losses, p.lossesOut, `${mode}: the result's losses are lossesOut`);
@@ -215,7 +261,10 @@ t.test('batches the WASM kernels leave to the JS kernel give its result bit for 
     ['probabilities of another array type', softmax({ labels: null, probabilities: new Uint16Array(6) as unknown as Float64Array })],
     ['sigmoid weights of another array type', sigmoid({ weights: new Uint16Array([1, 2, 3]) as unknown as Float64Array })],
     ['overflow: normalizer 1e-310 (nonFinite)', softmax({ normalizer: 1e-310 })],
-    ['overflow: sigmoid sum of two 1.7e308 losses (nonFinite)', sigmoid({ n: 2, logits: new Float64Array([-1.7e308, -1.7e308]), targets: new Float64Array([1, 1]), reduction: 'sum', gamma: 0 })],
+    [
+      'overflow: sigmoid sum of two 1.7e308 losses (nonFinite)',
+      sigmoid({ n: 2, logits: new Float64Array([-1.7e308, -1.7e308]), targets: new Float64Array([1, 1]), reduction: 'sum', gamma: 0 }),
+    ],
     ['a NaN logit', sigmoid({ logits: new Float64Array([0, NaN, 1]) })],
     ['an infinite logit (multiclass)', softmax({ logits: new Float64Array([1, Infinity, 3, 3, 2, 1]) })],
   ];
@@ -233,7 +282,10 @@ t.test('batches the WASM kernels leave to the JS kernel give its result bit for 
 });
 
 t.test('the fallback: FOCAL_KERNELS=js, the disable option, no SIMD, a missing or broken .wasm', async (t) => {
-  const batches = [buildBatch({ ...BASE_SPEC, mode: 'multilabel', n: 50, c: 7, targets: 'soft-f64', gamma: 2.5 }), buildBatch({ ...BASE_SPEC, mode: 'multiclass', n: 40, c: 9, targets: 'labels', eps: 0.1 })];
+  const batches = [
+    buildBatch({ ...BASE_SPEC, mode: 'multilabel', n: 50, c: 7, targets: 'soft-f64', gamma: 2.5 }),
+    buildBatch({ ...BASE_SPEC, mode: 'multiclass', n: 40, c: 9, targets: 'labels', eps: 0.1 }),
+  ];
   const dir = mkdtempSync(path.join(tmpdir(), 'fast-focal-'));
   const broken = path.join(dir, 'focal-kernels.wasm');
   writeFileSync(broken, 'not a wasm module');
@@ -261,7 +313,8 @@ t.test('the fallback: FOCAL_KERNELS=js, the disable option, no SIMD, a missing o
     t.match(info.reason, reason, `${name}: reason`);
     t.equal(fastKernelInfo().wasm, false);
     t.equal(fastKernelInfo().memoryBytes, 0);
-    for (const p of batches) t.ok(identical(focalLossFast(cloneBatch(p)), focalLoss(cloneBatch(p))), `${name}: the JS kernel's result, bit for bit`);
+    for (const p of batches)
+      t.ok(identical(focalLossFast(cloneBatch(p)), focalLoss(cloneBatch(p))), `${name}: the JS kernel's result, bit for bit`);
   }
   const info = initFastKernels();
   t.equal(info.wasm, true, 'in use again after a plain init');
@@ -272,7 +325,10 @@ t.test('defaultWasmPath: next to the compiled module, else the package dist/', a
   const root = path.resolve(import.meta.dirname, '../..');
   const dist = path.join(root, 'dist/kernels/fast-focal.js');
   t.equal(defaultWasmPath(new URL(`file://${dist}`).href), path.join(root, 'dist/kernels/focal-kernels.wasm'));
-  t.equal(defaultWasmPath(new URL(`file://${path.join(root, 'src/kernels/fast-focal.ts')}`).href), path.join(root, 'dist/kernels/focal-kernels.wasm'));
+  t.equal(
+    defaultWasmPath(new URL(`file://${path.join(root, 'src/kernels/fast-focal.ts')}`).href),
+    path.join(root, 'dist/kernels/focal-kernels.wasm'),
+  );
 });
 
 t.test('memory: grows with C and the chunk, not with N, and is reused by later calls', async (t) => {

@@ -89,7 +89,9 @@ t.test('sum = mean x count, and none reports the sum', async (t) => {
 t.test('permuting rows permutes losses and gradients', async (t) => {
   fc.assert(
     fc.property(
-      arbitraryBatch().chain((p) => fc.tuple(fc.constant(p), fc.shuffledSubarray([...Array(p.n).keys()], { minLength: p.n, maxLength: p.n }))),
+      arbitraryBatch().chain((p) =>
+        fc.tuple(fc.constant(p), fc.shuffledSubarray([...Array(p.n).keys()], { minLength: p.n, maxLength: p.n })),
+      ),
       ([p, perm]) => {
         const rows = p.mode === 'multiclass' && p.classIds ? 1 : p.c;
         const pick = <T>(a: T[], width: number) => perm.flatMap((i) => a.slice(i * width, (i + 1) * width));
@@ -120,7 +122,11 @@ t.test('permuting rows permutes losses and gradients', async (t) => {
 t.test('float32 logits give the same result as the same values widened to float64', async (t) => {
   fc.assert(
     fc.property(arbitraryBatch(), (p) => {
-      const widened = { ...p, logits: Array.from(new Float32Array(p.logits)), weights: p.weights && Array.from(new Float32Array(p.weights)) };
+      const widened = {
+        ...p,
+        logits: Array.from(new Float32Array(p.logits)),
+        weights: p.weights && Array.from(new Float32Array(p.weights)),
+      };
       const a = run(p, true);
       const b = run(widened, false);
       return a.loss === b.loss && a.gradient!.every((g, i) => g === b.gradient![i]);

@@ -32,10 +32,11 @@ const batchArb: fc.Arbitrary<KernelBatch> = fc
   })
   .map((r): KernelBatch => {
     let s = r.seed;
-    const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const c = r.mode === 'binary' ? 1 : r.c;
     const size = r.n * c;
-    const F = (length: number, value: () => number) => (r.f32 ? Float32Array.from({ length }, value) : Float64Array.from({ length }, value));
+    const F = (length: number, value: () => number) =>
+      r.f32 ? Float32Array.from({ length }, value) : Float64Array.from({ length }, value);
     const common = {
       n: r.n,
       c,
@@ -52,7 +53,12 @@ const batchArb: fc.Arbitrary<KernelBatch> = fc
     if (r.mode === 'multiclass') {
       if (r.classIds) {
         // -1 marks ignored rows (ignore_index), which the mean does not count.
-        return { mode: 'multiclass', ...common, labels: Int32Array.from({ length: r.n }, () => Math.floor(rand() * (c + 1)) - 1), probabilities: null };
+        return {
+          mode: 'multiclass',
+          ...common,
+          labels: Int32Array.from({ length: r.n }, () => Math.floor(rand() * (c + 1)) - 1),
+          probabilities: null,
+        };
       }
       const probabilities = new Float64Array(size);
       for (let i = 0; i < r.n; i++) {
@@ -73,7 +79,8 @@ function splitAndMerge(batch: KernelBatch, cuts: number[], kernel: FocalKernel =
   const shared = shareBatch(batch);
   const points = [...new Set([0, ...cuts.map((u) => Math.floor(u * batch.n)), batch.n])].sort((a, b) => a - b);
   const parts = [];
-  for (let p = 0; p + 1 < points.length; p++) if (points[p] < points[p + 1]) parts.push(partResult(kernel(batchPart(shared, points[p], points[p + 1]))));
+  for (let p = 0; p + 1 < points.length; p++)
+    if (points[p] < points[p + 1]) parts.push(partResult(kernel(batchPart(shared, points[p], points[p + 1]))));
   return mergeParts(shared, parts.reverse());
 }
 
@@ -82,8 +89,10 @@ t.test('split and merged equals unsplit, for random batches and random cuts', as
     fc.property(batchArb, cutsArb, (batch, cuts) => {
       const whole = focalLoss(batch);
       const merged = splitAndMerge(batch, cuts);
-      const same = (a: ArrayLike<number> | null, b: ArrayLike<number> | null) => (a === null ? b === null : b !== null && a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i])));
-      const near = (a: ArrayLike<number> | null, b: ArrayLike<number> | null) => (a === null ? b === null : b !== null && Array.from(a).every((v, i) => close(v, b[i])));
+      const same = (a: ArrayLike<number> | null, b: ArrayLike<number> | null) =>
+        a === null ? b === null : b !== null && a.length === b.length && Array.from(a).every((v, i) => Object.is(v, b[i]));
+      const near = (a: ArrayLike<number> | null, b: ArrayLike<number> | null) =>
+        a === null ? b === null : b !== null && Array.from(a).every((v, i) => close(v, b[i]));
       const s = merged.stats;
       const w = whole.stats;
       return (
@@ -112,33 +121,43 @@ t.test('split and merged equals unsplit, for random batches and random cuts', as
 /** The batch asking for every evaluation sum: calibration, confusion (multiclass) and a sweep (not with none). */
 function withEvaluationRequest(batch: KernelBatch): KernelBatch {
   const alpha = batch.alpha === null ? null : batch.alpha.map((a) => a / 2);
-  const sweep = batch.reduction === 'none' ? [] : [{ gamma: 0, alpha: null }, { gamma: 1.5, alpha }, { gamma: batch.gamma, alpha: batch.alpha }];
+  const sweep =
+    batch.reduction === 'none'
+      ? []
+      : [
+          { gamma: 0, alpha: null },
+          { gamma: 1.5, alpha },
+          { gamma: batch.gamma, alpha: batch.alpha },
+        ];
   return { ...batch, evaluation: { calibration: true, confusion: batch.mode === 'multiclass', sweep } };
 }
 
 const EVALUATION_SUMS = ['calibration', 'scoreSums', 'confusion', 'sweepLossSum', 'sweepClassLossSum'] as const;
 
-t.test('evaluation sums: split and merged equals unsplit (counts exactly, sums within ulps), with the JS and the WASM kernel', async (t) => {
-  t.ok(initFastKernels().wasm, 'the WASM kernels are built (npm run build:wasm)');
-  for (const kernel of [(p: KernelBatch) => evaluatedFocal(p, focalLoss), (p: KernelBatch) => evaluatedFocal(p, focalLossFast)]) {
-    fc.assert(
-      fc.property(batchArb, cutsArb, (plain, cuts) => {
-        const batch = withEvaluationRequest(plain);
-        const whole = kernel(batch).stats;
-        const merged = splitAndMerge(batch, cuts, kernel).stats;
-        return EVALUATION_SUMS.every((key) => {
-          const a = merged[key];
-          const b = whole[key];
-          if (a === undefined || b === undefined) return a === b;
-          // Counts (every even calibration field, confusion) are integers: exact; sums within ulps.
-          return a.length === b.length && Array.from(a).every((v, i) => close(v, b[i]));
-        });
-      }),
-      { numRuns: 300 },
-    );
-  }
-  t.pass('300 random batches and cuts agree, each kernel');
-});
+t.test(
+  'evaluation sums: split and merged equals unsplit (counts exactly, sums within ulps), with the JS and the WASM kernel',
+  async (t) => {
+    t.ok(initFastKernels().wasm, 'the WASM kernels are built (npm run build:wasm)');
+    for (const kernel of [(p: KernelBatch) => evaluatedFocal(p, focalLoss), (p: KernelBatch) => evaluatedFocal(p, focalLossFast)]) {
+      fc.assert(
+        fc.property(batchArb, cutsArb, (plain, cuts) => {
+          const batch = withEvaluationRequest(plain);
+          const whole = kernel(batch).stats;
+          const merged = splitAndMerge(batch, cuts, kernel).stats;
+          return EVALUATION_SUMS.every((key) => {
+            const a = merged[key];
+            const b = whole[key];
+            if (a === undefined || b === undefined) return a === b;
+            // Counts (every even calibration field, confusion) are integers: exact; sums within ulps.
+            return a.length === b.length && Array.from(a).every((v, i) => close(v, b[i]));
+          });
+        }),
+        { numRuns: 300 },
+      );
+    }
+    t.pass('300 random batches and cuts agree, each kernel');
+  },
+);
 
 t.test('evaluation sums do not depend on the kernel path: the WASM kernel and the JS kernel agree', async (t) => {
   initFastKernels();
@@ -160,11 +179,26 @@ t.test('evaluation sums do not depend on the kernel path: the WASM kernel and th
 
 t.test('shareBatch puts inputs and outputs in shared memory; parts are views, not copies', async (t) => {
   const batch: KernelBatch = {
-    mode: 'multiclass', n: 4, c: 2, logits: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), labels: new Int32Array([0, 1, -1, 1]), probabilities: null,
-    weights: new Float64Array([1, 2, 3, 4]), alpha: null, gamma: 2, labelSmoothing: 0, reduction: 'none', normalizer: null, wantGradient: true, wantLosses: true,
+    mode: 'multiclass',
+    n: 4,
+    c: 2,
+    logits: new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]),
+    labels: new Int32Array([0, 1, -1, 1]),
+    probabilities: null,
+    weights: new Float64Array([1, 2, 3, 4]),
+    alpha: null,
+    gamma: 2,
+    labelSmoothing: 0,
+    reduction: 'none',
+    normalizer: null,
+    wantGradient: true,
+    wantLosses: true,
   };
   const shared = shareBatch(batch);
-  t.ok(shared.logits.buffer instanceof SharedArrayBuffer && shared.logits instanceof Float32Array, 'logits keep their dtype, in shared memory');
+  t.ok(
+    shared.logits.buffer instanceof SharedArrayBuffer && shared.logits instanceof Float32Array,
+    'logits keep their dtype, in shared memory',
+  );
   t.ok(shared.mode === 'multiclass' && shared.labels!.buffer instanceof SharedArrayBuffer);
   t.equal(shared.gradientOut!.length, 8);
   t.equal(shared.lossesOut!.length, 4, 'one loss per multiclass row');
@@ -176,16 +210,38 @@ t.test('shareBatch puts inputs and outputs in shared memory; parts are views, no
 });
 
 t.test('rowRanges covers every row once, in near-equal contiguous ranges', async (t) => {
-  t.same(rowRanges(10, 3), [[0, 3], [3, 6], [6, 10]]);
-  t.same(rowRanges(2, 5), [[0, 1], [1, 2]], 'never more ranges than rows');
+  t.same(rowRanges(10, 3), [
+    [0, 3],
+    [3, 6],
+    [6, 10],
+  ]);
+  t.same(
+    rowRanges(2, 5),
+    [
+      [0, 1],
+      [1, 2],
+    ],
+    'never more ranges than rows',
+  );
   t.same(rowRanges(7, 1), [[0, 7]]);
 });
 
 t.test('a merged sum that overflows is reported as non-finite', async (t) => {
   const z = 1.7e308;
   const batch: KernelBatch = {
-    mode: 'binary', n: 2, c: 1, logits: new Float64Array([z, z]), targets: new Float64Array([0, 0]), weights: null, alpha: null,
-    gamma: 0, labelSmoothing: 0, reduction: 'sum', normalizer: null, wantGradient: true, wantLosses: false,
+    mode: 'binary',
+    n: 2,
+    c: 1,
+    logits: new Float64Array([z, z]),
+    targets: new Float64Array([0, 0]),
+    weights: null,
+    alpha: null,
+    gamma: 0,
+    labelSmoothing: 0,
+    reduction: 'sum',
+    normalizer: null,
+    wantGradient: true,
+    wantLosses: false,
   };
   const shared = shareBatch(batch);
   const merged = mergeParts(shared, [partResult(focalLoss(batchPart(shared, 0, 1))), partResult(focalLoss(batchPart(shared, 1, 2)))]);

@@ -9,11 +9,23 @@ const LIMIT = 1_000_000;
 
 t.test('a request reserves a multiple of its body, or of BODY_LIMIT when it cannot know', async (t) => {
   t.equal(requestMemoryCost({ 'content-length': '1000' }, LIMIT), MEMORY_PER_BODY_BYTE * 1000, 'a sized body');
-  t.equal(requestMemoryCost({ 'content-length': '1000', 'content-encoding': 'identity' }, LIMIT), MEMORY_PER_BODY_BYTE * 1000, 'identity is not compressed');
-  t.equal(requestMemoryCost({ 'content-length': '1000', 'content-encoding': 'gzip' }, LIMIT), MEMORY_PER_BODY_BYTE * LIMIT, 'a compressed body may grow to BODY_LIMIT');
+  t.equal(
+    requestMemoryCost({ 'content-length': '1000', 'content-encoding': 'identity' }, LIMIT),
+    MEMORY_PER_BODY_BYTE * 1000,
+    'identity is not compressed',
+  );
+  t.equal(
+    requestMemoryCost({ 'content-length': '1000', 'content-encoding': 'gzip' }, LIMIT),
+    MEMORY_PER_BODY_BYTE * LIMIT,
+    'a compressed body may grow to BODY_LIMIT',
+  );
   t.equal(requestMemoryCost({}, LIMIT), MEMORY_PER_BODY_BYTE * LIMIT, 'no Content-Length (chunked)');
   t.equal(requestMemoryCost({ 'content-length': 'x' }, LIMIT), MEMORY_PER_BODY_BYTE * LIMIT, 'a Content-Length that is not a number');
-  t.equal(requestMemoryCost({ 'content-length': String(10 * LIMIT) }, LIMIT), MEMORY_PER_BODY_BYTE * LIMIT, 'never more than BODY_LIMIT (a longer body is refused with 413)');
+  t.equal(
+    requestMemoryCost({ 'content-length': String(10 * LIMIT) }, LIMIT),
+    MEMORY_PER_BODY_BYTE * LIMIT,
+    'never more than BODY_LIMIT (a longer body is refused with 413)',
+  );
 });
 
 t.test('reservations fit the budget; one request always fits alone', async (t) => {

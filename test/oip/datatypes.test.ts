@@ -4,14 +4,7 @@
  * BF16 precision exactly once, ties to even.
  */
 import t from 'tap';
-import {
-  decodeBinary,
-  halfToNumber,
-  jsonToTyped,
-  jsonValueProblem,
-  roundToBfloat16,
-  roundToHalf,
-} from '../../src/oip/datatypes.js';
+import { decodeBinary, halfToNumber, jsonToTyped, jsonValueProblem, roundToBfloat16, roundToHalf } from '../../src/oip/datatypes.js';
 
 const bytes = (...b: number[]) => Buffer.from(b);
 const noBadValue = (i: number, reason: string) => {
@@ -70,7 +63,11 @@ t.test('FP32, FP64, INT32, UINT8 read little-endian, into arrays that own their 
 });
 
 t.test('INT64 reads exactly below 2^53, narrowing to int32 when every value fits', async (t) => {
-  const small = decodeBinary('INT64', bytes(5, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x9c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), noBadValue);
+  const small = decodeBinary(
+    'INT64',
+    bytes(5, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x9c, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
+    noBadValue,
+  );
   t.ok(small instanceof Int32Array);
   t.same(Array.from(small), [5, -1, -100]);
   // 2^40 and -(2^53 - 1)

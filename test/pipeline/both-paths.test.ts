@@ -34,8 +34,10 @@ t.test('POST /loss: valid and mutated bodies get identical answers on both paths
   const statuses = new Set<number>();
   await fc.assert(
     fc.asyncProperty(fc.nat({ max: cases.length - 1 }), fc.option(fc.oneof(...lossMutations), { freq: 3 }), async (ci, mutate) => {
-      const { body, contentType } = mutate === null ? { body: JSON.stringify(cases[ci].request), contentType: undefined } : mutate(cases[ci].request);
-      const headers = contentType === undefined ? { 'content-type': 'application/json' } : contentType === '' ? {} : { 'content-type': contentType };
+      const { body, contentType } =
+        mutate === null ? { body: JSON.stringify(cases[ci].request), contentType: undefined } : mutate(cases[ci].request);
+      const headers =
+        contentType === undefined ? { 'content-type': 'application/json' } : contentType === '' ? {} : { 'content-type': contentType };
       const difference = await bothWays({ method: 'POST', url: '/loss', headers, payload: body });
       if (difference !== null) throw new Error(`${difference}\nfor ${body.slice(0, 300)}`);
       statuses.add((await mainThread.inject({ method: 'POST', url: '/loss', headers, payload: body })).statusCode);

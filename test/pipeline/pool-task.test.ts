@@ -61,7 +61,11 @@ t.test('bad bodies become problem data: parse, schema and semantic errors, with 
     ['schema', lossTask(JSON.stringify({ ...good.request, gamma: '2' })), 'invalid-request'],
     ['semantics', lossTask(JSON.stringify({ mode: 'binary', logits: [1, 2], targets: [1] })), 'invalid-request'],
     ['bad gzip', lossTask('not gzip', { contentEncoding: 'gzip' }), 'malformed-body'],
-    ['too large', lossTask(JSON.stringify({ mode: 'binary', logits: new Array(1001).fill(0), targets: new Array(1001).fill(0) })), 'too-many-elements'],
+    [
+      'too large',
+      lossTask(JSON.stringify({ mode: 'binary', logits: new Array(1001).fill(0), targets: new Array(1001).fill(0) })),
+      'too-many-elements',
+    ],
   ];
   for (const [name, task, code] of cases) {
     t.match(outcome(task), { kind: 'problem', problem: { code }, info: null }, `${name}: ${code}, nothing was computed`);
@@ -71,7 +75,9 @@ t.test('bad bodies become problem data: parse, schema and semantic errors, with 
 });
 
 t.test('a result that overflows is a 422 problem, noted as computed', async (t) => {
-  const value = outcome(lossTask(JSON.stringify({ mode: 'binary', logits: [-1.7e308, -1.7e308], targets: [1, 1], gamma: 0, reduction: 'sum', alpha: null })));
+  const value = outcome(
+    lossTask(JSON.stringify({ mode: 'binary', logits: [-1.7e308, -1.7e308], targets: [1, 1], gamma: 0, reduction: 'sum', alpha: null })),
+  );
   t.match(value, { kind: 'problem', problem: { code: 'result-not-finite' }, info: { mode: 'binary', n: 2, c: 1 } });
 });
 
@@ -95,26 +101,61 @@ t.test('an /v2 body becomes the protocol answer; an unknown model is a problem',
 });
 
 t.test('a large batch comes back prepared in shared memory; parts and the answer finish it', async (t) => {
-  const request = { mode: 'multilabel', logits: [[1, -2], [0.5, 3], [-1, 0], [2, 2]], targets: [[1, 0], [0, 1], [1, 1], [0, 0]], reduction: 'none' };
+  const request = {
+    mode: 'multilabel',
+    logits: [
+      [1, -2],
+      [0.5, 3],
+      [-1, 0],
+      [2, 2],
+    ],
+    targets: [
+      [1, 0],
+      [0, 1],
+      [1, 1],
+      [0, 0],
+    ],
+    reduction: 'none',
+  };
   const value = expectKind(outcome(lossTask(JSON.stringify(request), { shareFromElements: 8 })), 'prepared');
   const { batch } = value.prepared.decoded;
   t.ok(batch.logits.buffer instanceof SharedArrayBuffer, 'inputs in shared memory');
   t.ok(batch.gradientOut!.buffer instanceof SharedArrayBuffer, 'outputs in shared memory');
   const { batchPart, mergeParts } = await import('../../src/kernels/split-batch.js');
-  const parts = [batchPart(batch, 0, 1), batchPart(batch, 1, 4)].map((p) => runPoolTask({ kind: 'part', batch: p }, focalLoss).value as PartResult);
+  const parts = [batchPart(batch, 0, 1), batchPart(batch, 1, 4)].map(
+    (p) => runPoolTask({ kind: 'part', batch: p }, focalLoss).value as PartResult,
+  );
   t.notOk('gradient' in parts[0], 'a part sends back sums and counters only');
   const merged = mergeParts(batch, parts);
-  const answer = expectKind(runPoolTask({ kind: 'answer', prepared: value.prepared, result: merged }, focalLoss).value as RequestOutcome, 'answer');
+  const answer = expectKind(
+    runPoolTask({ kind: 'answer', prepared: value.prepared, result: merged }, focalLoss).value as RequestOutcome,
+    'answer',
+  );
   const direct = expectKind(outcome(lossTask(JSON.stringify(request))), 'answer');
-  t.same(JSON.parse(Buffer.from(answer.answer.body).toString()), JSON.parse(Buffer.from(direct.answer.body).toString()), 'the split answer equals the unsplit one');
+  t.same(
+    JSON.parse(Buffer.from(answer.answer.body).toString()),
+    JSON.parse(Buffer.from(direct.answer.body).toString()),
+    'the split answer equals the unsplit one',
+  );
   const smaller = outcome(lossTask(JSON.stringify(request), { shareFromElements: 9 }));
   t.equal(smaller.kind, 'answer', 'below shareFromElements the worker computes it itself');
 });
 
 t.test('kernel tasks return the kernel result with its arrays to transfer', async (t) => {
   const batch = {
-    mode: 'binary' as const, n: 2, c: 1, logits: new Float64Array([1, -1]), targets: new Float64Array([1, 0]), weights: null, alpha: null,
-    gamma: 2, labelSmoothing: 0, reduction: 'mean' as const, normalizer: null, wantGradient: true, wantLosses: false,
+    mode: 'binary' as const,
+    n: 2,
+    c: 1,
+    logits: new Float64Array([1, -1]),
+    targets: new Float64Array([1, 0]),
+    weights: null,
+    alpha: null,
+    gamma: 2,
+    labelSmoothing: 0,
+    reduction: 'mean' as const,
+    normalizer: null,
+    wantGradient: true,
+    wantLosses: false,
   };
   const out = runPoolTask({ kind: 'kernel', batch }, focalLoss);
   t.equal((out.value as FocalResult).count, 2);

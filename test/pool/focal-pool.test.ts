@@ -29,8 +29,17 @@ t.test('typed arrays are transferred to the worker, not copied', async (t) => {
   const pool = new FocalPool({ size: 1, maxQueue: 10 });
   t.teardown(() => pool.close());
   const batch = toKernelBatch({
-    mode: 'multilabel', n: 2, c: 2, logits: [1, 2, 3, 4], targets: [1, 0, 0, 1], classIds: false,
-    weights: [1, 2], alpha: [0.5, 0.5], gamma: 2, eps: 0, reduction: 'mean',
+    mode: 'multilabel',
+    n: 2,
+    c: 2,
+    logits: [1, 2, 3, 4],
+    targets: [1, 0, 0, 1],
+    classIds: false,
+    weights: [1, 2],
+    alpha: [0.5, 0.5],
+    gamma: 2,
+    eps: 0,
+    reduction: 'mean',
   });
   t.equal(batchBuffers(batch).length, 4, 'logits, targets, weights and alpha buffers are listed');
   const result = await pool.run(batch);
@@ -43,16 +52,43 @@ t.test('typed arrays are transferred to the worker, not copied', async (t) => {
 t.test('views into a larger buffer are never transferred', async (t) => {
   const big = new Float64Array(8);
   const view = big.subarray(2, 4);
-  const batch = { ...toKernelBatch({ mode: 'binary', n: 2, c: 1, logits: [0, 0], targets: [0, 1], classIds: false, weights: null, alpha: null, gamma: 2, eps: 0, reduction: 'sum' }), logits: view };
+  const batch = {
+    ...toKernelBatch({
+      mode: 'binary',
+      n: 2,
+      c: 1,
+      logits: [0, 0],
+      targets: [0, 1],
+      classIds: false,
+      weights: null,
+      alpha: null,
+      gamma: 2,
+      eps: 0,
+      reduction: 'sum',
+    }),
+    logits: view,
+  };
   t.notOk(batchBuffers(batch).includes(big.buffer as ArrayBuffer), 'the shared buffer is not in the transfer list');
 });
 
-t.test('a full queue rejects with the overloaded problem (503), not piscina\'s error', async (t) => {
+t.test("a full queue rejects with the overloaded problem (503), not piscina's error", async (t) => {
   const pool = new FocalPool({ size: 1, maxQueue: 1 });
   t.teardown(() => pool.close());
   const n = 2_000_000;
   const big = () =>
-    toKernelBatch({ mode: 'binary', n, c: 1, logits: new Array(n).fill(0.5), targets: new Array(n).fill(1), classIds: false, weights: null, alpha: null, gamma: 1.5, eps: 0, reduction: 'mean' });
+    toKernelBatch({
+      mode: 'binary',
+      n,
+      c: 1,
+      logits: new Array(n).fill(0.5),
+      targets: new Array(n).fill(1),
+      classIds: false,
+      weights: null,
+      alpha: null,
+      gamma: 1.5,
+      eps: 0,
+      reduction: 'mean',
+    });
   const settled = await Promise.allSettled([big(), big(), big(), big(), big()].map((p) => pool.run(p)));
   const rejected = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[];
   t.ok(rejected.length >= 1, `${rejected.length} of 5 rejected`);
@@ -62,7 +98,10 @@ t.test('a full queue rejects with the overloaded problem (503), not piscina\'s e
     t.equal((r.reason as ProblemError).status, 503);
     t.equal((r.reason as ProblemError).headers['retry-after'], '1');
   }
-  t.ok(settled.some((s) => s.status === 'fulfilled'), 'the accepted ones complete');
+  t.ok(
+    settled.some((s) => s.status === 'fulfilled'),
+    'the accepted ones complete',
+  );
 });
 
 t.test('a closing pool refuses new work with 503 unavailable', async (t) => {
@@ -70,20 +109,49 @@ t.test('a closing pool refuses new work with 503 unavailable', async (t) => {
   await pool.close();
   t.ok(pool.isClosing);
   await t.rejects(
-    pool.run(toKernelBatch({ mode: 'binary', n: 1, c: 1, logits: [0], targets: [1], classIds: false, weights: null, alpha: null, gamma: 2, eps: 0, reduction: 'mean' })),
+    pool.run(
+      toKernelBatch({
+        mode: 'binary',
+        n: 1,
+        c: 1,
+        logits: [0],
+        targets: [1],
+        classIds: false,
+        weights: null,
+        alpha: null,
+        gamma: 2,
+        eps: 0,
+        reduction: 'mean',
+      }),
+    ),
     { code: 'unavailable', status: 503 },
   );
 });
 
 t.test('close() waits for a running task at most closeTimeoutMs, then terminates the worker', async (t) => {
   const batch = (n: number) =>
-    toKernelBatch({ mode: 'binary', n, c: 1, logits: new Array(n).fill(0.5), targets: new Array(n).fill(1), classIds: false, weights: null, alpha: null, gamma: 1.5, eps: 0, reduction: 'mean' });
+    toKernelBatch({
+      mode: 'binary',
+      n,
+      c: 1,
+      logits: new Array(n).fill(0.5),
+      targets: new Array(n).fill(1),
+      classIds: false,
+      weights: null,
+      alpha: null,
+      gamma: 1.5,
+      eps: 0,
+      reduction: 'mean',
+    });
   async function closeWhileRunning(closeTimeoutMs: number): Promise<string> {
     const pool = new FocalPool({ size: 1, maxQueue: 1, closeTimeoutMs });
     // Once the worker has answered a task it is ready, and the next task is posted to it the
     // moment run() is called: close() then finds it running.
     await pool.run(batch(1));
-    const settled = pool.run(batch(2_000_000)).then(() => 'completed', () => 'terminated');
+    const settled = pool.run(batch(2_000_000)).then(
+      () => 'completed',
+      () => 'terminated',
+    );
     await pool.close();
     return settled;
   }
@@ -97,7 +165,19 @@ t.test('utilization is the share of workers computing now, not a mean since star
   t.equal(pool.utilization, 0);
   const n = 1_000_000;
   const big = () =>
-    toKernelBatch({ mode: 'binary', n, c: 1, logits: new Array(n).fill(0.5), targets: new Array(n).fill(1), classIds: false, weights: null, alpha: null, gamma: 1.5, eps: 0, reduction: 'mean' });
+    toKernelBatch({
+      mode: 'binary',
+      n,
+      c: 1,
+      logits: new Array(n).fill(0.5),
+      targets: new Array(n).fill(1),
+      classIds: false,
+      weights: null,
+      alpha: null,
+      gamma: 1.5,
+      eps: 0,
+      reduction: 'mean',
+    });
   const one = pool.run(big());
   t.equal(pool.utilization, 0.5, 'one of two workers');
   const more = [pool.run(big()), pool.run(big())];
@@ -109,7 +189,19 @@ t.test('utilization is the share of workers computing now, not a mean since star
 t.test('batches up to inlineMaxElements run on the calling thread, larger ones on a worker, with the same numbers', async (t) => {
   const pool = new FocalPool({ size: 1, maxQueue: 10, inlineMaxElements: 4 });
   t.teardown(() => pool.close());
-  const small = { mode: 'multilabel' as const, n: 2, c: 2, logits: [1, -2, 3, 0.5], targets: [1, 0, 0, 1], classIds: false, weights: null, alpha: null, gamma: 2, eps: 0, reduction: 'mean' as const };
+  const small = {
+    mode: 'multilabel' as const,
+    n: 2,
+    c: 2,
+    logits: [1, -2, 3, 0.5],
+    targets: [1, 0, 0, 1],
+    classIds: false,
+    weights: null,
+    alpha: null,
+    gamma: 2,
+    eps: 0,
+    reduction: 'mean' as const,
+  };
   const inline = toKernelBatch(small);
   const result = await pool.run(inline);
   t.same(result, focalLossFast(toKernelBatch(small)), 'the same result as a direct kernel call');

@@ -41,7 +41,12 @@ t.test('no split while another worker is busy', async (t) => {
   const app = await buildTestApp(t, { POOL_SIZE: '2', OFFLOAD_MIN_BYTES: '0', SPLIT_MIN_ELEMENTS: '1' }, { logger });
   const busy = occupyPool(app, 1, 4_000_000);
   const c = cases[0];
-  const res = await app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json', 'x-request-id': 'beside-busy' }, payload: JSON.stringify(c.request) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/loss',
+    headers: { 'content-type': 'application/json', 'x-request-id': 'beside-busy' },
+    payload: JSON.stringify(c.request),
+  });
   t.same(compareToExpected(res.json(), c.expected), []);
   const line = log.lines.find((l) => l.reqId === 'beside-busy' && l.msg === 'request completed');
   t.ok(line, 'logged');
@@ -52,7 +57,12 @@ t.test('no split while another worker is busy', async (t) => {
 t.test('splitting keeps the queue bound: a full queue answers 503 with Retry-After', async (t) => {
   const app = await buildTestApp(t, { POOL_SIZE: '1', POOL_MAX_QUEUE: '1', OFFLOAD_MIN_BYTES: '0', SPLIT_MIN_ELEMENTS: '1' });
   const busy = occupyPool(app, 2, 4_000_000);
-  const res = await app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(cases[0].request) });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/loss',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(cases[0].request),
+  });
   t.equal(res.statusCode, 503);
   t.equal(res.headers['retry-after'], '1');
   t.equal(res.json().code, 'overloaded');
@@ -63,7 +73,7 @@ t.test('splitting keeps the queue bound: a full queue answers 503 with Retry-Aft
 function encodedMulticlass(n: number, c: number, seed: number): string {
   const logits = new Float32Array(n * c);
   let s = seed;
-  const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   for (let i = 0; i < logits.length; i++) logits[i] = 8 * next() - 4;
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = i % 3 === 0 ? -100 : Math.floor(next() * c);

@@ -17,7 +17,7 @@ const faultWorker = new URL('../helpers/fault-worker.ts', import.meta.url);
 const small = { mode: 'binary', logits: [0.5, -1], targets: [1, 0] };
 const slow = { mode: 'binary', logits: [FAULT_SLOW, 0], targets: [1, 0] };
 
-t.test('a full queue answers 503 + Retry-After at once, never piscina\'s error', async (t) => {
+t.test("a full queue answers 503 + Retry-After at once, never piscina's error", async (t) => {
   const app = await buildTestApp(t, { POOL_SIZE: '1', POOL_MAX_QUEUE: '1' }, { workerUrl: faultWorker });
   await postLoss(app, small); // worker warm
   const busy = [postLoss(app, slow), postLoss(app, slow)]; // one computing (2 s), one queued
@@ -34,7 +34,11 @@ t.test('a full queue answers 503 + Retry-After at once, never piscina\'s error',
   const health = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(health.statusCode, 200, '/readyz answers while every worker is busy');
   const done = await Promise.all(busy);
-  t.same(done.map((r) => r.status), [200, 200], 'the accepted requests complete');
+  t.same(
+    done.map((r) => r.status),
+    [200, 200],
+    'the accepted requests complete',
+  );
   t.equal((await postLoss(app, small)).status, 200, 'and the next one is served');
 });
 
@@ -56,20 +60,31 @@ t.test('event-loop delay sheds compute requests with 503 while probes answer', a
   t.equal(shed.headers['retry-after'], '1');
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'liveness is not shed');
   // The next samples (one a second) find the loop healthy again.
-  const served = await pollUntil(() => postLoss(app, small), (r) => r.status === 200, { everyMs: 100, what: 'a 200 after the loop recovered' });
+  const served = await pollUntil(
+    () => postLoss(app, small),
+    (r) => r.status === 200,
+    { everyMs: 100, what: 'a 200 after the loop recovered' },
+  );
   t.equal(served.status, 200, 'served again once the loop is healthy');
 });
 
 t.test('a shedding reading is a number, or says the loop never turned', async (t) => {
   t.equal(pressureReading('eventLoopDelay', 1234.4), 'eventLoopDelay: 1234');
-  t.equal(pressureReading('eventLoopDelay', Infinity), 'eventLoopDelay: the event loop did not turn for the whole 1000 ms sampling interval');
+  t.equal(
+    pressureReading('eventLoopDelay', Infinity),
+    'eventLoopDelay: the event loop did not turn for the whole 1000 ms sampling interval',
+  );
 });
 
 t.test('heap pressure sheds compute requests too', async (t) => {
   const app = await buildTestApp(t, { PRESSURE_MAX_HEAP_USED_BYTES: '1' });
   // Shed from the first memory sample on (under-pressure samples once a second).
   // (The first request also waits for the workers to start, which on a loaded machine has taken 20 s and more.)
-  const shed = await pollUntil(() => postLoss(app, small), (r) => r.status !== 200, { everyMs: 100, timeoutMs: 90_000, what: 'shedding on heap use' });
+  const shed = await pollUntil(
+    () => postLoss(app, small),
+    (r) => r.status !== 200,
+    { everyMs: 100, timeoutMs: 90_000, what: 'shedding on heap use' },
+  );
   t.equal(shed.status, 503);
   t.match(shed.body.detail, /heapUsedBytes/);
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200, 'readiness is not shed');
@@ -87,7 +102,11 @@ t.test('past REQUEST_TIMEOUT_MS: 504 problem, the task is aborted, the pool reco
   t.ok(ms < 1500, `answered after ${ms.toFixed(0)} ms, not after the 2 s computation`);
   // The aborted task's worker was replaced; a fresh one serves the next request once it has
   // loaded (tens of ms compiled, seconds under the test loader, which the short deadline counts).
-  const next = await pollUntil(() => postLoss(app, small), (r) => r.status !== 504, { everyMs: 250, what: 'a fresh worker' });
+  const next = await pollUntil(
+    () => postLoss(app, small),
+    (r) => r.status !== 504,
+    { everyMs: 250, what: 'a fresh worker' },
+  );
   t.equal(next.status, 200, 'the next request is served by a fresh worker');
 });
 
@@ -109,8 +128,16 @@ t.test('a client that disconnects has its computation cancelled', async (t) => {
   controller.abort();
   t.type(await pending, Error, 'the client gave up');
   const [line] = await server.logsMatching((l) => l.reqId === 'goes-away' && l.msg === 'request completed', 1);
-  t.match(line, { problem: 'cancelled', statusCode: 499 }, `logged as cancelled, not computed for nobody: ${JSON.stringify(server.logs.filter((l) => l.reqId === 'goes-away'))}`);
-  const next = await fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(small) });
+  t.match(
+    line,
+    { problem: 'cancelled', statusCode: 499 },
+    `logged as cancelled, not computed for nobody: ${JSON.stringify(server.logs.filter((l) => l.reqId === 'goes-away'))}`,
+  );
+  const next = await fetch(`${server.url}/loss`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(small),
+  });
   t.equal(next.status, 200, 'the pool serves the next request');
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
   t.match(metrics, /^focal_rejected_requests_total\{reason="cancelled"\} 1$/m, 'the cancellation is counted');

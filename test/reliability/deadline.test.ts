@@ -17,7 +17,12 @@ t.test('a body that never finishes arriving gets its 504 at the deadline', async
   const payload = new Readable({ read() {} });
   payload.push('{"mode":"b');
   const started = performance.now();
-  const res = await app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json', 'content-length': '1000' }, payload });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/loss',
+    headers: { 'content-type': 'application/json', 'content-length': '1000' },
+    payload,
+  });
   const ms = performance.now() - started;
   payload.destroy();
   t.equal(res.statusCode, 504);

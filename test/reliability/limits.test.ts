@@ -33,7 +33,11 @@ t.test('JSON nested deeper than MAX_JSON_DEPTH is refused before parsing', async
 
 t.test('bytes that are not UTF-8: 400', async (t) => {
   const app = await buildTestApp(t);
-  const body = Buffer.concat([Buffer.from('{"mode":"binary","logits":[0],"targets":[1],"class_names":["'), Buffer.from([0xc3, 0x28]), Buffer.from('"]}')]);
+  const body = Buffer.concat([
+    Buffer.from('{"mode":"binary","logits":[0],"targets":[1],"class_names":["'),
+    Buffer.from([0xc3, 0x28]),
+    Buffer.from('"]}'),
+  ]);
   const res = await post(app, body);
   t.equal(res.statusCode, 400);
   t.match(res.json().detail, /not valid UTF-8/);
@@ -78,7 +82,11 @@ t.test('over BODY_LIMIT over real HTTP: refused from Content-Length, and chunked
   t.match(chunked.response, /^HTTP\/1\.1 413 /, 'chunked body past the limit: 413');
   t.ok(sent < 200_000, `the server stopped reading after ${sent} bytes (limit 4096)`);
 
-  const ok = await fetch(`${server.url}/loss`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"mode":"binary","logits":[0],"targets":[1]}' });
+  const ok = await fetch(`${server.url}/loss`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"mode":"binary","logits":[0],"targets":[1]}',
+  });
   t.equal(ok.status, 200, 'and it keeps serving');
 });
 

@@ -18,7 +18,8 @@ const json = { 'content-type': 'application/json' };
 t.test('failed authentications count against the IP: key guessing is rate limited', async (t) => {
   const max = 3;
   const app = await buildTestApp(t, { API_KEYS: 'k1', RATE_LIMIT_MAX: String(max), RATE_LIMIT_WINDOW_MS: '60000' });
-  const guess = (i: number) => app.inject({ method: 'POST', url: '/loss', headers: { ...json, authorization: `Bearer guess-${i}` }, payload: body });
+  const guess = (i: number) =>
+    app.inject({ method: 'POST', url: '/loss', headers: { ...json, authorization: `Bearer guess-${i}` }, payload: body });
   for (let i = 0; i < max; i++) t.equal((await guess(i)).statusCode, 401, `guess ${i + 1} of ${max} is a 401`);
   const limited = await guess(max);
   t.equal(limited.statusCode, 429, 'the next guess is rate limited, whatever its key');
@@ -69,7 +70,8 @@ t.test('Expect: 100-continue, through a socket: the 401 or 413 comes with no 100
   const bodyLimit = 4096;
   const app = await buildTestApp(t, { API_KEYS: 'k1', BODY_LIMIT: String(bodyLimit) });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const head = (lines: string[]) => `POST /loss HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
+  const head = (lines: string[]) =>
+    `POST /loss HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n${lines.map((l) => `${l}\r\n`).join('')}\r\n`;
 
   const noKey = await rawExchange(url, withExpect(head([`Content-Length: ${body.length}`]), body));
   t.equal(statusOf(noKey.response), 401, 'the first answer is the 401');
@@ -83,8 +85,16 @@ t.test('Expect: 100-continue, through a socket: the 401 or 413 comes with no 100
   t.equal(problemOf(tooLarge.response).code, 'payload-too-large');
 
   // The first computation waits for a worker to load (seconds under the test loader on a busy machine).
-  const admitted = await rawExchange(url, withExpect(head(['Authorization: Bearer k1', `Content-Length: ${body.length}`, 'Connection: close']), body), 60_000);
-  t.match(admitted.response, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/, 'an admitted request is asked for its body, then answered');
+  const admitted = await rawExchange(
+    url,
+    withExpect(head(['Authorization: Bearer k1', `Content-Length: ${body.length}`, 'Connection: close']), body),
+    60_000,
+  );
+  t.match(
+    admitted.response,
+    /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/,
+    'an admitted request is asked for its body, then answered',
+  );
 
   const noRoute = await rawExchange(url, withExpect(head([`Content-Length: ${body.length}`]).replace('/loss', '/nowhere'), body));
   t.equal(statusOf(noRoute.response), 404, 'a body sent to no route is not asked for either');

@@ -16,7 +16,12 @@ t.test('with API_KEYS, compute needs a valid bearer key; probes stay open', asyn
   t.match(none.headers['content-type'], /application\/problem\+json/);
   t.match(none.headers['www-authenticate'], /^Bearer realm="focal-loss"/);
 
-  const wrong = await app.inject({ method: 'POST', url: '/loss', headers: headers({ authorization: 'Bearer alpha-key-X' }), payload: body });
+  const wrong = await app.inject({
+    method: 'POST',
+    url: '/loss',
+    headers: headers({ authorization: 'Bearer alpha-key-X' }),
+    payload: body,
+  });
   t.equal(wrong.statusCode, 401);
   t.match(wrong.headers['www-authenticate'], /invalid_token/);
   t.notMatch(wrong.body, /alpha-key-1|beta-key-2/, 'keys never appear in answers');
@@ -34,7 +39,8 @@ t.test('with API_KEYS, compute needs a valid bearer key; probes stay open', asyn
 
 t.test('the rate limit answers 429 with Retry-After, per API key', async (t) => {
   const app = await buildTestApp(t, { API_KEYS: 'k1,k2', RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' });
-  const send = (key: string) => app.inject({ method: 'POST', url: '/loss', headers: headers({ authorization: `Bearer ${key}` }), payload: body });
+  const send = (key: string) =>
+    app.inject({ method: 'POST', url: '/loss', headers: headers({ authorization: `Bearer ${key}` }), payload: body });
   t.equal((await send('k1')).statusCode, 200);
   t.equal((await send('k1')).statusCode, 200);
   const limited = await send('k1');

@@ -26,11 +26,22 @@ async function report(c: number, names: string[] | null, file: string): Promise<
   const rand = lcg(c);
   const n = 3000;
   const labels = Int32Array.from({ length: n }, () => Math.min(c - 1, Math.floor(-Math.log(1 - rand()) * 1.3)));
-  const logits = Float32Array.from({ length: n * c }, (_, i) => (rand() - 0.5) * 3 + (labels[Math.floor(i / c)] === i % c ? 1.5 + rand() * 2 : 0));
+  const logits = Float32Array.from(
+    { length: n * c },
+    (_, i) => (rand() - 0.5) * 3 + (labels[Math.floor(i / c)] === i % c ? 1.5 + rand() * 2 : 0),
+  );
   const args = [
-    'eval', '--mode', 'multiclass', '--gamma', '2',
-    '--logits', await fx.npy(`z${c}.npy`, logits, [n, c]), '--targets', await fx.npy(`y${c}.npy`, labels),
-    '--html', fx.path(file),
+    'eval',
+    '--mode',
+    'multiclass',
+    '--gamma',
+    '2',
+    '--logits',
+    await fx.npy(`z${c}.npy`, logits, [n, c]),
+    '--targets',
+    await fx.npy(`y${c}.npy`, labels),
+    '--html',
+    fx.path(file),
   ];
   if (names !== null) args.push('--class-names', await fx.text(`names${c}.json`, JSON.stringify(names)));
   const run = await runCli(args, { pool });
@@ -57,7 +68,7 @@ t.test('more classes than fit: the charts show the largest, the table all', asyn
   t.equal((many.match(/<tr><td>class /g) ?? []).length, MAX_CHART_CLASSES + 5);
 });
 
-browserTest(t, 'Chromium draws the report\'s charts', async (t) => {
+browserTest(t, "Chromium draws the report's charts", async (t) => {
   const context = await launchBrowser(t);
   const page = context.pages()[0] ?? (await context.newPage());
   const requested: string[] = [];
@@ -79,7 +90,10 @@ browserTest(t, 'Chromium draws the report\'s charts', async (t) => {
       };
     }),
   );
-  t.same(charts.map((c) => c.label), ['Share of the loss by class', 'Support against suggested alpha', 'Easy vs hard examples per class', 'The focal modulating factor']);
+  t.same(
+    charts.map((c) => c.label),
+    ['Share of the loss by class', 'Support against suggested alpha', 'Easy vs hard examples per class', 'The focal modulating factor'],
+  );
   for (const c of charts) {
     t.ok(c.width > 300 && c.height > 100, `${c.label}: ${c.width} x ${c.height} px on screen`);
     t.ok(c.visible > 0, `${c.label}: ${c.visible} of ${c.marks} bars or curves have an area`);
@@ -95,7 +109,14 @@ browserTest(t, 'Chromium draws the report\'s charts', async (t) => {
       return { width: b.width, height: b.height };
     }),
   );
-  t.same(curves, [{ width: 420, height: 0 }, { width: 420, height: 240 }], 'gamma = 0 is flat at 1; gamma = 2 falls from 1 to 0 across the plot');
+  t.same(
+    curves,
+    [
+      { width: 420, height: 0 },
+      { width: 420, height: 240 },
+    ],
+    'gamma = 0 is flat at 1; gamma = 2 falls from 1 to 0 across the plot',
+  );
   t.same(requested, [url], 'nothing but the file itself was loaded');
   mkdirSync(TEST_OUTPUT, { recursive: true });
   await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -23,7 +23,8 @@ t.test('RESPONSE_LIMIT defaults to 4 x BODY_LIMIT', async (t) => {
 for (const offload of ['0', String(2 ** 40)]) {
   t.test(`POST /loss (${offload === '0' ? 'worker' : 'main thread'}): too large an answer is refused, a smaller one served`, async (t) => {
     const app = await buildTestApp(t, { RESPONSE_LIMIT: '200000', OFFLOAD_MIN_BYTES: offload });
-    const post = (body: unknown) => app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
     // 20000 gradient values as JSON: up to 500 kB.
     const refused = await post(request);
     t.equal(refused.statusCode, 422);
@@ -52,7 +53,11 @@ t.test('/v2: a small gzip body of FP16 zeros asking every output as JSON is refu
     return app.inject({
       method: 'POST',
       url: '/v2/models/focal_loss_multilabel/infer',
-      headers: { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip', 'inference-header-content-length': String(json.length) },
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-encoding': 'gzip',
+        'inference-header-content-length': String(json.length),
+      },
       payload: body,
     });
   };
@@ -60,6 +65,11 @@ t.test('/v2: a small gzip body of FP16 zeros asking every output as JSON is refu
   t.equal(refused.statusCode, 422);
   t.equal(refused.json().code, 'answer-too-large');
   t.match(refused.json().error, /gradient as JSON.*RESPONSE_LIMIT \(4194304 bytes\)/);
-  const binary = await send(header({ parameters: { binary_data_output: true }, outputs: [{ name: 'loss' }, { name: 'gradient', parameters: { datatype: 'FP32' } }] }));
+  const binary = await send(
+    header({
+      parameters: { binary_data_output: true },
+      outputs: [{ name: 'loss' }, { name: 'gradient', parameters: { datatype: 'FP32' } }],
+    }),
+  );
   t.equal(binary.statusCode, 200, 'the gradient as binary FP32 (1 MB) fits');
 });

@@ -74,28 +74,60 @@ t.test('/v2 inference: a compressed binary-extension body (header and binary dat
 t.test('a compressed body that expands past BODY_LIMIT is a 413, whatever its compressed size', async (t) => {
   const bomb = gzipSync(Buffer.from(`{"mode":"binary","logits":[${'0,'.repeat(BODY_LIMIT)}0],"targets":[1]}`));
   t.ok(bomb.length < BODY_LIMIT / 10, `the compressed body is small (${bomb.length} bytes)`);
-  const viaLoss = await app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: bomb });
+  const viaLoss = await app.inject({
+    method: 'POST',
+    url: '/loss',
+    headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    payload: bomb,
+  });
   t.equal(viaLoss.statusCode, 413);
   t.match(viaLoss.json(), { code: 'payload-too-large', detail: /decompressed body is larger than BODY_LIMIT/ });
-  const viaV2 = await app.inject({ method: 'POST', url: '/v2/models/focal_loss_binary/infer', headers: { 'content-encoding': 'gzip' }, payload: bomb });
+  const viaV2 = await app.inject({
+    method: 'POST',
+    url: '/v2/models/focal_loss_binary/infer',
+    headers: { 'content-encoding': 'gzip' },
+    payload: bomb,
+  });
   t.equal(viaV2.statusCode, 413);
   t.match(viaV2.json(), { code: 'payload-too-large', error: /decompressed body is larger than BODY_LIMIT/ });
 });
 
-t.test('an unknown coding is a 415 and corrupt compressed data a 400, in each endpoint\'s error form', async (t) => {
+t.test("an unknown coding is a 415 and corrupt compressed data a 400, in each endpoint's error form", async (t) => {
   const plain = Buffer.from(JSON.stringify(lossRequest));
   const cases: { encoding: string; payload: Buffer; status: number; code: string; message: RegExp }[] = [
-    { encoding: 'br', payload: plain, status: 415, code: 'unsupported-media-type', message: /Content-Encoding "br" is not supported; send the body as gzip, x-gzip, deflate, identity/ },
+    {
+      encoding: 'br',
+      payload: plain,
+      status: 415,
+      code: 'unsupported-media-type',
+      message: /Content-Encoding "br" is not supported; send the body as gzip, x-gzip, deflate, identity/,
+    },
     { encoding: 'gzip', payload: plain, status: 400, code: 'malformed-body', message: /not valid gzip data/ },
-    { encoding: 'deflate', payload: Buffer.from('not deflate at all'), status: 400, code: 'malformed-body', message: /not valid deflate data/ },
+    {
+      encoding: 'deflate',
+      payload: Buffer.from('not deflate at all'),
+      status: 400,
+      code: 'malformed-body',
+      message: /not valid deflate data/,
+    },
     { encoding: 'gzip', payload: gzipSync(plain).subarray(0, 20), status: 400, code: 'malformed-body', message: /not valid gzip data/ },
   ];
   for (const c of cases) {
-    const viaLoss = await app.inject({ method: 'POST', url: '/loss', headers: { 'content-type': 'application/json', 'content-encoding': c.encoding }, payload: c.payload });
+    const viaLoss = await app.inject({
+      method: 'POST',
+      url: '/loss',
+      headers: { 'content-type': 'application/json', 'content-encoding': c.encoding },
+      payload: c.payload,
+    });
     t.equal(viaLoss.statusCode, c.status, `/loss ${c.encoding}: ${c.status}`);
     t.equal(viaLoss.headers['content-type'], 'application/problem+json; charset=utf-8');
     t.match(viaLoss.json(), { code: c.code, detail: c.message });
-    const viaV2 = await app.inject({ method: 'POST', url: '/v2/models/focal_loss_binary/infer', headers: { 'content-encoding': c.encoding }, payload: c.payload });
+    const viaV2 = await app.inject({
+      method: 'POST',
+      url: '/v2/models/focal_loss_binary/infer',
+      headers: { 'content-encoding': c.encoding },
+      payload: c.payload,
+    });
     t.equal(viaV2.statusCode, c.status, `/v2 ${c.encoding}: ${c.status}`);
     t.match(viaV2.json(), { code: c.code, error: c.message });
   }
@@ -106,7 +138,12 @@ t.test('a compressed body sent to no route is neither decompressed nor parsed: a
   const bomb = gzipSync(Buffer.alloc(BODY_LIMIT * 4, 0x20));
   for (const url of ['/nope', '/v2/nope', '/healthz']) {
     for (const payload of [corrupt, bomb]) {
-      const res = await app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload });
+      const res = await app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        payload,
+      });
       t.equal(res.statusCode, 404, `POST ${url} (${payload.length} bytes): 404, not a decompression error`);
       t.equal(res.json().code, 'not-found');
     }

@@ -15,7 +15,14 @@ t.test('binary and multilabel: a finite loss of a_t |z| at +-1.7e308', async (t)
   t.equal(binary.status, 200, JSON.stringify(binary.body).slice(0, 200));
   t.same(binary.body.losses, [0.75 * z, 0.25 * z]);
   t.same(binary.body.gradient, [0.75, -0.25]);
-  const multilabel = await postLoss(app, { mode: 'multilabel', logits: [[z, -z]], targets: [[0, 1]], reduction: 'none', gamma: 2, alpha: 0.25 });
+  const multilabel = await postLoss(app, {
+    mode: 'multilabel',
+    logits: [[z, -z]],
+    targets: [[0, 1]],
+    reduction: 'none',
+    gamma: 2,
+    alpha: 0.25,
+  });
   t.equal(multilabel.status, 200);
   t.same(multilabel.body.losses, [[0.75 * z, 0.25 * z]]);
 });

@@ -68,7 +68,7 @@ const arbitraryCase: fc.Arbitrary<DenseCase> = fc
     const spatial = r.mode === 'binary' && r.spatial.length === 1 ? [...r.spatial, 2] : r.spatial;
     const s = spatial.reduce((a, b) => a * b, 1);
     let x = r.seed;
-    const rand = () => ((x = (x * 16807) % 2147483647) / 2147483647);
+    const rand = () => (x = (x * 16807) % 2147483647) / 2147483647;
     const logits = Array.from({ length: r.n * c * s }, () => (rand() - 0.5) * 12);
     const classIds = r.mode === 'multiclass' && r.classIds;
     let targets: number[];
@@ -84,7 +84,8 @@ const arbitraryCase: fc.Arbitrary<DenseCase> = fc
     } else targets = Array.from({ length: r.n * c * s }, () => Math.round(rand()));
     const variant = r.mode === 'multiclass' && r.variant === 'asymmetric' ? 'focal' : r.variant;
     const settings: Record<string, unknown> = { variant, reduction: 'none' };
-    if (variant === 'poly1') Object.assign(settings, { epsilon: 0.5, gamma: r.mode === 'binary' ? 1.5 : Array.from({ length: c }, (_, k) => 0.5 + k) });
+    if (variant === 'poly1')
+      Object.assign(settings, { epsilon: 0.5, gamma: r.mode === 'binary' ? 1.5 : Array.from({ length: c }, (_, k) => 0.5 + k) });
     if (variant === 'asymmetric') Object.assign(settings, { gamma_pos: 1, gamma_neg: 3, clip: 0.1 });
     const weights = r.weighted ? Array.from({ length: r.n }, () => rand() * 2) : null;
     return { mode: r.mode, n: r.n, c, spatial, logits, targets, classIds, weights, settings };
@@ -98,7 +99,8 @@ function denseShapes(d: DenseCase) {
 
 function denseBody(d: DenseCase, form: 'json' | 'base64'): Record<string, unknown> {
   const { logitsShape, targetsShape } = denseShapes(d);
-  const field = (flat: number[], shape: number[], dtype: 'float64' | 'uint8') => (form === 'json' ? nest(flat, shape) : tensor(dtype, shape, flat));
+  const field = (flat: number[], shape: number[], dtype: 'float64' | 'uint8') =>
+    form === 'json' ? nest(flat, shape) : tensor(dtype, shape, flat);
   const body: Record<string, unknown> = {
     mode: d.mode,
     logits: field(d.logits, logitsShape, 'float64'),
@@ -144,21 +146,30 @@ t.test('a dense batch equals its reshaped 2-D batch with gradient and losses mov
   await fc.assert(
     fc.asyncProperty(arbitraryCase, fc.constantFrom<'json' | 'base64'>('json', 'base64'), async (d, form) => {
       const [dense, rows] = await Promise.all([postLoss(app, denseBody(d, form)), postLoss(app, rowsBody(d))]);
-      if (dense.status !== 200 || rows.status !== 200) throw new Error(`status ${dense.status} / ${rows.status}: ${JSON.stringify(dense.body)}`);
+      if (dense.status !== 200 || rows.status !== 200)
+        throw new Error(`status ${dense.status} / ${rows.status}: ${JSON.stringify(dense.body)}`);
       const { logitsShape, targetsShape } = denseShapes(d);
       const expected = expectedDense(d, rows.body);
       const g = form === 'json' ? dense.body.gradient : float64Values(dense.body.gradient as Tensor);
       const l = form === 'json' ? dense.body.losses : float64Values(dense.body.losses as Tensor);
       if (form === 'base64') {
-        t.same(dense.body.gradient.shape, logitsShape, 'the gradient tensor has the logits\' shape');
-        t.same(dense.body.losses.shape, d.mode === 'multiclass' ? [d.n, ...d.spatial] : logitsShape, 'losses: the targets\' shape (multiclass) or the logits\'');
+        t.same(dense.body.gradient.shape, logitsShape, "the gradient tensor has the logits' shape");
+        t.same(
+          dense.body.losses.shape,
+          d.mode === 'multiclass' ? [d.n, ...d.spatial] : logitsShape,
+          "losses: the targets' shape (multiclass) or the logits'",
+        );
       } else {
         t.same(flatten(g).length, d.logits.length);
         t.ok(Value.Check(LossResponseSchema, [EncodedTensorSchema], dense.body), 'the dense answer matches the response schema');
       }
       t.same(flatten(g), expected.gradient, 'gradient = the 2-D gradient moved back');
       t.same(flatten(l), expected.losses, 'losses = the 2-D losses moved back');
-      t.same([dense.body.loss, dense.body.stats, dense.body.meta.count], [rows.body.loss, rows.body.stats, rows.body.meta.count], 'loss, stats and count');
+      t.same(
+        [dense.body.loss, dense.body.stats, dense.body.meta.count],
+        [rows.body.loss, rows.body.stats, rows.body.meta.count],
+        'loss, stats and count',
+      );
       seen.add(`${d.mode}/${targetsShape.length === logitsShape.length ? 'same' : 'ids'}/${d.settings.variant}/${form}`);
     }),
     { numRuns: 60 },
@@ -166,12 +177,19 @@ t.test('a dense batch equals its reshaped 2-D batch with gradient and losses mov
   t.ok(seen.size >= 10, `modes, target forms, variants and encodings covered: ${[...seen].sort().join(', ')}`);
 });
 
-t.test('/v2: a dense segmentation batch [N, C, H, W] gives the gradient of POST /loss in the logits\' shape', async (t) => {
+t.test("/v2: a dense segmentation batch [N, C, H, W] gives the gradient of POST /loss in the logits' shape", async (t) => {
   const app = await buildTestApp(t);
   const [n, c, h, w] = [2, 3, 2, 3];
   const logits = Array.from({ length: n * c * h * w }, (_, i) => Math.sin(i) * 4);
   const ids = Array.from({ length: n * h * w }, (_, i) => (i * 7) % c);
-  const viaLoss = await postLoss(app, { mode: 'multiclass', logits: nest(logits, [n, c, h, w]), targets: nest(ids, [n, h, w]), variant: 'poly1', gamma: [1, 2, 0.5], reduction: 'none' });
+  const viaLoss = await postLoss(app, {
+    mode: 'multiclass',
+    logits: nest(logits, [n, c, h, w]),
+    targets: nest(ids, [n, h, w]),
+    variant: 'poly1',
+    gamma: [1, 2, 0.5],
+    reduction: 'none',
+  });
   t.equal(viaLoss.status, 200);
   const reply = await inferJson(app, 'focal_loss_multiclass', {
     inputs: [
@@ -183,24 +201,124 @@ t.test('/v2: a dense segmentation batch [N, C, H, W] gives the gradient of POST 
   });
   t.equal(reply.status, 200, JSON.stringify(reply.body).slice(0, 300));
   const out = outputsByName(reply);
-  t.same(out.gradient.shape, [n, c, h, w], 'gradient in the logits\' shape');
-  t.same(out.losses.shape, [n, h, w], 'losses in the targets\' shape');
+  t.same(out.gradient.shape, [n, c, h, w], "gradient in the logits' shape");
+  t.same(out.losses.shape, [n, h, w], "losses in the targets' shape");
   t.same(out.gradient.data, flatten(viaLoss.body.gradient), 'the gradient of POST /loss');
   t.same(out.losses.data, flatten(viaLoss.body.losses), 'the losses of POST /loss');
   t.same(out.loss.data, [viaLoss.body.loss]);
 });
 
 const logits3 = [[[0.5, 1]], [[-1, 2]]]; // multilabel [N=2, C=1, d=2]
-const mc = { mode: 'multiclass', logits: [[[1, 2], [0, -1]], [[0, 1], [2, 2]]] }; // [N=2, C=2, d=2]
+const mc = {
+  mode: 'multiclass',
+  logits: [
+    [
+      [1, 2],
+      [0, -1],
+    ],
+    [
+      [0, 1],
+      [2, 2],
+    ],
+  ],
+}; // [N=2, C=2, d=2]
 
 const bad: BadCase[] = [
-  { name: 'class-id targets not matching the spatial axes', body: { ...mc, targets: [[0, 1, 1], [1, 0, 0]] }, pointer: '#/targets', detail: /does not fit logits \[2, 2, 2\]: targets must be \[2, 2\] \(class ids\) or \[2, 2, 2\] \(probabilities\), got \[2, 3\]/ },
-  { name: 'multilabel targets of another shape', body: { mode: 'multilabel', logits: logits3, targets: [[0, 1], [1, 0]] }, pointer: '#/targets', detail: /targets must be \[2, 1, 2\]/ },
-  { name: 'weights per position instead of per sample', body: { ...mc, targets: [[0, 1], [1, 0]], weights: [1, 1, 1, 1] }, pointer: '#/weights', detail: /must be \[N\] = \[2\], one weight per sample \(got \[4\]\)/ },
-  { name: 'a ragged nested array', body: { ...mc, logits: [[[1, 2], [0]], [[0, 1], [2, 2]]], targets: [[0, 1], [1, 0]] }, pointer: '#/logits/0/1', detail: /has 1 entries; logits has shape \[2, 2, 2\]/ },
-  { name: 'a string deep in a nested array', body: { ...mc, logits: [[[1, 2], [0, 'x']], [[0, 1], [2, 2]]], targets: [[0, 1], [1, 0]] }, pointer: '#/logits/0/1/1', detail: /must be a number \(got string/ },
-  { name: 'rank 9', body: { mode: 'multilabel', logits: tensor('float64', [1, 1, 1, 1, 1, 1, 1, 1, 1], [0]), targets: tensor('float64', [1, 1, 1, 1, 1, 1, 1, 1, 1], [0]) }, pointer: '#/logits/shape', detail: /must NOT have more than 8 items/ },
-  { name: 'rank 9 as nested JSON', body: { mode: 'multilabel', logits: [[[[[[[[[0]]]]]]]]], targets: [[[[[[[[[0]]]]]]]]] }, pointer: '#/logits', detail: /has rank 9; dense logits have rank 3 to 8/ },
+  {
+    name: 'class-id targets not matching the spatial axes',
+    body: {
+      ...mc,
+      targets: [
+        [0, 1, 1],
+        [1, 0, 0],
+      ],
+    },
+    pointer: '#/targets',
+    detail: /does not fit logits \[2, 2, 2\]: targets must be \[2, 2\] \(class ids\) or \[2, 2, 2\] \(probabilities\), got \[2, 3\]/,
+  },
+  {
+    name: 'multilabel targets of another shape',
+    body: {
+      mode: 'multilabel',
+      logits: logits3,
+      targets: [
+        [0, 1],
+        [1, 0],
+      ],
+    },
+    pointer: '#/targets',
+    detail: /targets must be \[2, 1, 2\]/,
+  },
+  {
+    name: 'weights per position instead of per sample',
+    body: {
+      ...mc,
+      targets: [
+        [0, 1],
+        [1, 0],
+      ],
+      weights: [1, 1, 1, 1],
+    },
+    pointer: '#/weights',
+    detail: /must be \[N\] = \[2\], one weight per sample \(got \[4\]\)/,
+  },
+  {
+    name: 'a ragged nested array',
+    body: {
+      ...mc,
+      logits: [
+        [[1, 2], [0]],
+        [
+          [0, 1],
+          [2, 2],
+        ],
+      ],
+      targets: [
+        [0, 1],
+        [1, 0],
+      ],
+    },
+    pointer: '#/logits/0/1',
+    detail: /has 1 entries; logits has shape \[2, 2, 2\]/,
+  },
+  {
+    name: 'a string deep in a nested array',
+    body: {
+      ...mc,
+      logits: [
+        [
+          [1, 2],
+          [0, 'x'],
+        ],
+        [
+          [0, 1],
+          [2, 2],
+        ],
+      ],
+      targets: [
+        [0, 1],
+        [1, 0],
+      ],
+    },
+    pointer: '#/logits/0/1/1',
+    detail: /must be a number \(got string/,
+  },
+  {
+    name: 'rank 9',
+    body: {
+      mode: 'multilabel',
+      logits: tensor('float64', [1, 1, 1, 1, 1, 1, 1, 1, 1], [0]),
+      targets: tensor('float64', [1, 1, 1, 1, 1, 1, 1, 1, 1], [0]),
+    },
+    pointer: '#/logits/shape',
+    detail: /must NOT have more than 8 items/,
+  },
+  {
+    name: 'rank 9 as nested JSON',
+    body: { mode: 'multilabel', logits: [[[[[[[[[0]]]]]]]]], targets: [[[[[[[[[0]]]]]]]]] },
+    pointer: '#/logits',
+    detail: /has rank 9; dense logits have rank 3 to 8/,
+  },
 ];
 
 t.test('dense shape errors are 400 problem+json naming the field', async (t) => {

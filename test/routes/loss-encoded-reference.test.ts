@@ -94,7 +94,11 @@ t.test('encoding "base64" returns gradient and losses as tensors that decode to 
 
     const f32 = await postLoss(app, { ...c.request, ...outputs, encoding: 'base64', dtype: 'float32' });
     t.equal(f32.body.gradient.dtype, 'float32', `${c.name}: float32 on request`);
-    t.same(decodeTensor(f32.body.gradient as Tensor), roundToFloat32(json.body.gradient as Json), `${c.name}: float32 gradient is the rounded float64 one`);
+    t.same(
+      decodeTensor(f32.body.gradient as Tensor),
+      roundToFloat32(json.body.gradient as Json),
+      `${c.name}: float32 gradient is the rounded float64 one`,
+    );
     t.same(decodeTensor(f32.body.losses as Tensor), roundToFloat32(json.body.losses as Json), `${c.name}: float32 losses likewise`);
   }
 });

@@ -25,5 +25,7 @@ for (const file of ['cases-regular.json', 'cases-extreme.json'] as const) {
 }
 
 t.teardown(() => {
-  t.comment(`largest relative error against the reference: ${worst.rel.toExponential(2)} at ${worst.where}; largest absolute: ${worst.abs.toExponential(2)}`);
+  t.comment(
+    `largest relative error against the reference: ${worst.rel.toExponential(2)} at ${worst.where}; largest absolute: ${worst.abs.toExponential(2)}`,
+  );
 });

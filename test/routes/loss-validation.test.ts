@@ -8,8 +8,25 @@ import { buildTestApp, postLoss } from '../helpers/app.js';
 import { expectBadRequests, type BadCase } from '../helpers/bad-requests.js';
 
 const binary = { mode: 'binary', logits: [0.5, -1, 2], targets: [1, 0, 1] };
-const multiclass = { mode: 'multiclass', logits: [[1, 2, 3], [0, 0, 1]], targets: [2, 0] };
-const multilabel = { mode: 'multilabel', logits: [[1, 2], [0, 1]], targets: [[1, 0], [0, 1]] };
+const multiclass = {
+  mode: 'multiclass',
+  logits: [
+    [1, 2, 3],
+    [0, 0, 1],
+  ],
+  targets: [2, 0],
+};
+const multilabel = {
+  mode: 'multilabel',
+  logits: [
+    [1, 2],
+    [0, 1],
+  ],
+  targets: [
+    [1, 0],
+    [0, 1],
+  ],
+};
 
 const cases: BadCase[] = [
   // Types: no coercion of strings, booleans or null into numbers.
@@ -19,11 +36,27 @@ const cases: BadCase[] = [
   { name: 'a string gamma', body: { ...binary, gamma: '2' }, pointer: '#/gamma', detail: /must be a number/ },
   { name: 'a null gamma', body: { ...binary, gamma: null }, pointer: '#/gamma', detail: /must be a number/ },
   { name: 'a scalar where an array belongs', body: { ...binary, logits: 3 }, pointer: '#/logits', detail: /must be an array/ },
-  { name: 'a string in a matrix row', body: { ...multilabel, logits: [[1, 2], [0, 'x']] }, pointer: '#/logits/1/1', detail: /must be a number/ },
+  {
+    name: 'a string in a matrix row',
+    body: {
+      ...multilabel,
+      logits: [
+        [1, 2],
+        [0, 'x'],
+      ],
+    },
+    pointer: '#/logits/1/1',
+    detail: /must be a number/,
+  },
   // Required and unknown fields.
   { name: 'mode missing', body: { logits: [1], targets: [1] }, pointer: '#/mode', detail: /is required/ },
   { name: 'logits missing', body: { mode: 'binary', targets: [1] }, pointer: '#/logits', detail: /is required/ },
-  { name: 'an unknown mode', body: { ...binary, mode: 'softmax' }, pointer: '#/mode', detail: /must be one of "binary", "multilabel", "multiclass"/ },
+  {
+    name: 'an unknown mode',
+    body: { ...binary, mode: 'softmax' },
+    pointer: '#/mode',
+    detail: /must be one of "binary", "multilabel", "multiclass"/,
+  },
   { name: 'an unknown field', body: { ...binary, gama: 2 }, pointer: '#/gama', detail: /not a known field/ },
   { name: 'an unknown reduction', body: { ...binary, reduction: 'avg' }, pointer: '#/reduction', detail: /must be one of/ },
   { name: 'an unknown output', body: { ...binary, outputs: ['loss', 'hessian'] }, pointer: '#/outputs/1', detail: /must be one of/ },
@@ -31,25 +64,109 @@ const cases: BadCase[] = [
   // Shapes.
   { name: 'an empty batch', body: { ...binary, logits: [], targets: [] }, pointer: '#/logits', detail: /must not be empty/ },
   { name: 'empty rows', body: { ...multiclass, logits: [[], []] }, pointer: '#/logits/0', detail: /must not be empty/ },
-  { name: 'ragged logits rows', body: { ...multiclass, logits: [[1, 2, 3], [0, 1]] }, pointer: '#/logits/1', detail: /has 2 values; every row must have 3/ },
-  { name: 'ragged target rows', body: { ...multilabel, targets: [[1, 0], [1]] }, pointer: '#/targets/1', detail: /has 1 values; every row must have 2/ },
-  { name: 'N mismatch between logits and targets', body: { ...binary, targets: [1, 0] }, pointer: '#/targets', detail: /has 2 rows; logits has 3/ },
-  { name: 'matrix logits in binary mode', body: { ...binary, logits: [[1], [2], [3]] }, pointer: '#/logits', detail: /flat array number\[N\] in binary mode/ },
+  {
+    name: 'ragged logits rows',
+    body: {
+      ...multiclass,
+      logits: [
+        [1, 2, 3],
+        [0, 1],
+      ],
+    },
+    pointer: '#/logits/1',
+    detail: /has 2 values; every row must have 3/,
+  },
+  {
+    name: 'ragged target rows',
+    body: { ...multilabel, targets: [[1, 0], [1]] },
+    pointer: '#/targets/1',
+    detail: /has 1 values; every row must have 2/,
+  },
+  {
+    name: 'N mismatch between logits and targets',
+    body: { ...binary, targets: [1, 0] },
+    pointer: '#/targets',
+    detail: /has 2 rows; logits has 3/,
+  },
+  {
+    name: 'matrix logits in binary mode',
+    body: { ...binary, logits: [[1], [2], [3]] },
+    pointer: '#/logits',
+    detail: /flat array number\[N\] in binary mode/,
+  },
   { name: 'vector logits in multilabel mode', body: { ...multilabel, logits: [1, 2] }, pointer: '#/logits', detail: /array of rows/ },
   { name: 'matrix targets in binary mode', body: { ...binary, targets: [[1], [0], [1]] }, pointer: '#/targets', detail: /flat array/ },
   { name: 'vector targets in multilabel mode', body: { ...multilabel, targets: [1, 0] }, pointer: '#/targets', detail: /array of rows/ },
-  { name: 'weights of the wrong length', body: { ...binary, weights: [1, 1] }, pointer: '#/weights', detail: /has 2 values; logits has 3 rows/ },
+  {
+    name: 'weights of the wrong length',
+    body: { ...binary, weights: [1, 1] },
+    pointer: '#/weights',
+    detail: /has 2 values; logits has 3 rows/,
+  },
   { name: 'alpha list of the wrong length', body: { ...multiclass, alpha: [1, 1] }, pointer: '#/alpha', detail: /one per class \(C = 3\)/ },
-  { name: 'class_names of the wrong length', body: { ...multiclass, class_names: ['a', 'b'] }, pointer: '#/class_names', detail: /one per class/ },
+  {
+    name: 'class_names of the wrong length',
+    body: { ...multiclass, class_names: ['a', 'b'] },
+    pointer: '#/class_names',
+    detail: /one per class/,
+  },
   // Values.
-  { name: 'a non-finite logit (1e999 parses to Infinity)', body: '{"mode":"binary","logits":[1e999,0,1],"targets":[1,0,1]}', pointer: '#/logits/0', detail: /finite/ },
+  {
+    name: 'a non-finite logit (1e999 parses to Infinity)',
+    body: '{"mode":"binary","logits":[1e999,0,1],"targets":[1,0,1]}',
+    pointer: '#/logits/0',
+    detail: /finite/,
+  },
   { name: 'a binary target above 1', body: { ...binary, targets: [1.5, 0, 1] }, pointer: '#/targets/0', detail: /in \[0, 1\]/ },
-  { name: 'a negative multilabel target', body: { ...multilabel, targets: [[1, 0], [-0.1, 1]] }, pointer: '#/targets/1/0', detail: /in \[0, 1\]/ },
-  { name: 'a class id out of range', body: { ...multiclass, targets: [3, 0] }, pointer: '#/targets/0', detail: /class id 3 is out of range \[0, 3\)/ },
+  {
+    name: 'a negative multilabel target',
+    body: {
+      ...multilabel,
+      targets: [
+        [1, 0],
+        [-0.1, 1],
+      ],
+    },
+    pointer: '#/targets/1/0',
+    detail: /in \[0, 1\]/,
+  },
+  {
+    name: 'a class id out of range',
+    body: { ...multiclass, targets: [3, 0] },
+    pointer: '#/targets/0',
+    detail: /class id 3 is out of range \[0, 3\)/,
+  },
   { name: 'a negative class id', body: { ...multiclass, targets: [-1, 0] }, pointer: '#/targets/0', detail: /out of range/ },
-  { name: 'a non-integer class id', body: { ...multiclass, targets: [1.5, 0] }, pointer: '#/targets/0', detail: /must be an integer class id/ },
-  { name: 'a probability row not summing to 1', body: { ...multiclass, targets: [[0.5, 0.2, 0.2], [0, 0, 1]] }, pointer: '#/targets/0', detail: /must sum to 1/ },
-  { name: 'a negative probability', body: { ...multiclass, targets: [[1.5, -0.5, 0], [0, 0, 1]] }, pointer: '#/targets/0/1', detail: />= 0/ },
+  {
+    name: 'a non-integer class id',
+    body: { ...multiclass, targets: [1.5, 0] },
+    pointer: '#/targets/0',
+    detail: /must be an integer class id/,
+  },
+  {
+    name: 'a probability row not summing to 1',
+    body: {
+      ...multiclass,
+      targets: [
+        [0.5, 0.2, 0.2],
+        [0, 0, 1],
+      ],
+    },
+    pointer: '#/targets/0',
+    detail: /must sum to 1/,
+  },
+  {
+    name: 'a negative probability',
+    body: {
+      ...multiclass,
+      targets: [
+        [1.5, -0.5, 0],
+        [0, 0, 1],
+      ],
+    },
+    pointer: '#/targets/0/1',
+    detail: />= 0/,
+  },
   { name: 'a negative weight', body: { ...binary, weights: [1, -1, 1] }, pointer: '#/weights/1', detail: />= 0/ },
   { name: 'gamma above 20', body: { ...binary, gamma: 21 }, pointer: '#/gamma', detail: /<= 20/ },
   { name: 'a negative gamma', body: { ...binary, gamma: -0.5 }, pointer: '#/gamma', detail: />= 0/ },
@@ -58,11 +175,38 @@ const cases: BadCase[] = [
   { name: 'a negative multiclass alpha entry', body: { ...multiclass, alpha: [1, -1, 1] }, pointer: '#/alpha/1', detail: />= 0/ },
   { name: 'label_smoothing of 1', body: { ...binary, label_smoothing: 1 }, pointer: '#/label_smoothing', detail: /< 1/ },
   { name: 'a zero normalizer', body: { ...binary, normalizer: 0 }, pointer: '#/normalizer', detail: /> 0/ },
-  { name: 'a normalizer with reduction sum', body: { ...binary, reduction: 'sum', normalizer: 2 }, pointer: '#/normalizer', detail: /^applies only with reduction "mean" \(reduction "sum" divides by nothing\)$/ },
-  { name: 'a normalizer with reduction none', body: { ...multiclass, reduction: 'none', normalizer: 2 }, pointer: '#/normalizer', detail: /^applies only with reduction "mean" \(reduction "none"/ },
-  { name: 'a non-integer ignore_index', body: { ...multiclass, ignore_index: 1.5 }, pointer: '#/ignore_index', detail: /must be an integer/ },
+  {
+    name: 'a normalizer with reduction sum',
+    body: { ...binary, reduction: 'sum', normalizer: 2 },
+    pointer: '#/normalizer',
+    detail: /^applies only with reduction "mean" \(reduction "sum" divides by nothing\)$/,
+  },
+  {
+    name: 'a normalizer with reduction none',
+    body: { ...multiclass, reduction: 'none', normalizer: 2 },
+    pointer: '#/normalizer',
+    detail: /^applies only with reduction "mean" \(reduction "none"/,
+  },
+  {
+    name: 'a non-integer ignore_index',
+    body: { ...multiclass, ignore_index: 1.5 },
+    pointer: '#/ignore_index',
+    detail: /must be an integer/,
+  },
   { name: 'ignore_index in binary mode', body: { ...binary, ignore_index: -100 }, pointer: '#/ignore_index', detail: /only to multiclass/ },
-  { name: 'ignore_index with probability rows', body: { ...multiclass, targets: [[0, 0, 1], [1, 0, 0]], ignore_index: -100 }, pointer: '#/ignore_index', detail: /integer class-id targets/ },
+  {
+    name: 'ignore_index with probability rows',
+    body: {
+      ...multiclass,
+      targets: [
+        [0, 0, 1],
+        [1, 0, 0],
+      ],
+      ignore_index: -100,
+    },
+    pointer: '#/ignore_index',
+    detail: /integer class-id targets/,
+  },
   { name: 'repeated outputs', body: { ...binary, outputs: ['loss', 'loss'] }, pointer: '#/outputs', detail: /duplicate/ },
 ];
 
@@ -144,7 +288,14 @@ t.test('more than MAX_ELEMENTS elements gets 413 naming logits', async (t) => {
 
 t.test('a result that overflows float64 is a 422, never a non-finite number', async (t) => {
   const app = await buildTestApp(t);
-  const res = await postLoss(app, { mode: 'binary', logits: [-1.7e308, -1.7e308], targets: [1, 1], alpha: null, gamma: 0, reduction: 'sum' });
+  const res = await postLoss(app, {
+    mode: 'binary',
+    logits: [-1.7e308, -1.7e308],
+    targets: [1, 1],
+    alpha: null,
+    gamma: 0,
+    reduction: 'sum',
+  });
   t.equal(res.status, 422);
   t.equal(res.body.code, 'result-not-finite');
 });

@@ -129,7 +129,10 @@ t.test('asymmetric with gamma_pos = gamma_neg = gamma, clip 0, hard labels and a
         ...flat(a.body.gradient).map((v, i): [number, number] => [v, flat(f.body.gradient)[i]]),
         ...flat(a.body.losses).map((v, i): [number, number] => [v, flat(f.body.losses)[i]]),
       ];
-      t.ok(pairs.every(([x, y]) => close(x, y, 1e-15, 1e-12)), 'loss, gradient and losses agree to 1e-12');
+      t.ok(
+        pairs.every(([x, y]) => close(x, y, 1e-15, 1e-12)),
+        'loss, gradient and losses agree to 1e-12',
+      );
       t.same(
         a.body.stats.classes.map((s: Record<string, number>) => [s.support, s.tp, s.fp, s.fn]),
         f.body.stats.classes.map((s: Record<string, number>) => [s.support, s.tp, s.fp, s.fn]),
@@ -156,8 +159,14 @@ t.test('a list of C equal gammas is that gamma, bit for bit', async (t) => {
 
 t.test('extreme logits: every variant stays finite (no NaN, no overflow) for gamma < 1 and |z| = 1000', async (t) => {
   const app = await buildTestApp(t);
-  const logits = [[-1000, 1000, -40, 40], [0, 1e-300, -1e-300, 700]];
-  const targets = [[1, 0, 1, 0], [0, 1, 0, 1]];
+  const logits = [
+    [-1000, 1000, -40, 40],
+    [0, 1e-300, -1e-300, 700],
+  ];
+  const targets = [
+    [1, 0, 1, 0],
+    [0, 1, 0, 1],
+  ];
   const ml = { mode: 'multilabel', logits, targets, reduction: 'sum' };
   const bodies = [
     { ...ml, variant: 'asymmetric', gamma_pos: [0.1, 0.5, 0, 0.9], gamma_neg: 0.3, clip: 0 },
@@ -175,14 +184,51 @@ t.test('extreme logits: every variant stays finite (no NaN, no overflow) for gam
 });
 
 const binary = { mode: 'binary', logits: [0.5, -1, 2], targets: [1, 0, 1] };
-const multilabel = { mode: 'multilabel', logits: [[1, 2], [0, 1]], targets: [[1, 0], [0, 1]] };
-const multiclass = { mode: 'multiclass', logits: [[1, 2, 3], [0, 0, 1]], targets: [2, 0] };
+const multilabel = {
+  mode: 'multilabel',
+  logits: [
+    [1, 2],
+    [0, 1],
+  ],
+  targets: [
+    [1, 0],
+    [0, 1],
+  ],
+};
+const multiclass = {
+  mode: 'multiclass',
+  logits: [
+    [1, 2, 3],
+    [0, 0, 1],
+  ],
+  targets: [2, 0],
+};
 
 const bad: BadCase[] = [
-  { name: 'gamma with variant asymmetric', body: { ...binary, variant: 'asymmetric', gamma: 2 }, pointer: '#/gamma', detail: /not used with variant "asymmetric"/ },
-  { name: 'variant asymmetric in multiclass mode', body: { ...multiclass, variant: 'asymmetric' }, pointer: '#/variant', detail: /only in binary and multilabel/ },
-  { name: 'a gamma list of the wrong length', body: { ...multiclass, gamma: [1, 2] }, pointer: '#/gamma', detail: /has 2 values; must have one per class \(C = 3\)/ },
-  { name: 'a gamma_neg list of the wrong length', body: { ...multilabel, variant: 'asymmetric', gamma_neg: [1, 2, 3] }, pointer: '#/gamma_neg', detail: /one per class \(C = 2\)/ },
+  {
+    name: 'gamma with variant asymmetric',
+    body: { ...binary, variant: 'asymmetric', gamma: 2 },
+    pointer: '#/gamma',
+    detail: /not used with variant "asymmetric"/,
+  },
+  {
+    name: 'variant asymmetric in multiclass mode',
+    body: { ...multiclass, variant: 'asymmetric' },
+    pointer: '#/variant',
+    detail: /only in binary and multilabel/,
+  },
+  {
+    name: 'a gamma list of the wrong length',
+    body: { ...multiclass, gamma: [1, 2] },
+    pointer: '#/gamma',
+    detail: /has 2 values; must have one per class \(C = 3\)/,
+  },
+  {
+    name: 'a gamma_neg list of the wrong length',
+    body: { ...multilabel, variant: 'asymmetric', gamma_neg: [1, 2, 3] },
+    pointer: '#/gamma_neg',
+    detail: /one per class \(C = 2\)/,
+  },
   { name: 'a gamma list in binary mode', body: { ...binary, gamma: [1] }, pointer: '#/gamma', detail: /binary mode takes one number/ },
   { name: 'a gamma list value above 20', body: { ...multilabel, gamma: [1, 21] }, pointer: '#/gamma/1', detail: /<= 20/ },
   { name: 'clip = 1', body: { ...binary, variant: 'asymmetric', clip: 1 }, pointer: '#/clip', detail: /< 1/ },
@@ -190,8 +236,18 @@ const bad: BadCase[] = [
   { name: 'epsilon below -1', body: { ...binary, variant: 'poly1', epsilon: -1.5 }, pointer: '#/epsilon', detail: />= -1/ },
   { name: 'epsilon above 100', body: { ...binary, variant: 'poly1', epsilon: 101 }, pointer: '#/epsilon', detail: /<= 100/ },
   { name: 'epsilon without variant poly1', body: { ...binary, epsilon: 1 }, pointer: '#/epsilon', detail: /only with variant "poly1"/ },
-  { name: 'clip without variant asymmetric', body: { ...binary, variant: 'poly1', clip: 0.1 }, pointer: '#/clip', detail: /only with variant "asymmetric"/ },
-  { name: 'gamma_pos without variant asymmetric', body: { ...multilabel, gamma_pos: 1 }, pointer: '#/gamma_pos', detail: /only with variant "asymmetric"/ },
+  {
+    name: 'clip without variant asymmetric',
+    body: { ...binary, variant: 'poly1', clip: 0.1 },
+    pointer: '#/clip',
+    detail: /only with variant "asymmetric"/,
+  },
+  {
+    name: 'gamma_pos without variant asymmetric',
+    body: { ...multilabel, gamma_pos: 1 },
+    pointer: '#/gamma_pos',
+    detail: /only with variant "asymmetric"/,
+  },
   { name: 'an unknown variant', body: { ...binary, variant: 'asl' }, pointer: '#/variant', detail: /must be one of/ },
 ];
 

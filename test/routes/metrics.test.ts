@@ -14,7 +14,17 @@ import { occupyPool } from '../helpers/busy-pool.js';
 // One worker per app is enough here and starts faster on a busy CI machine.
 const ONE_WORKER = { POOL_SIZE: '1' };
 const binary = { mode: 'binary', logits: [0.5, -1, 2], targets: [1, 0, 1] };
-const multilabel = { mode: 'multilabel', logits: [[1, 2, 0], [0, 1, -1]], targets: [[1, 0, 1], [0, 1, 0]] };
+const multilabel = {
+  mode: 'multilabel',
+  logits: [
+    [1, 2, 0],
+    [0, 1, -1],
+  ],
+  targets: [
+    [1, 0, 1],
+    [0, 1, 0],
+  ],
+};
 const rejected = (reason: string) => `focal_rejected_requests_total{reason="${reason}"}`;
 const lossDuration = (status: number) => `http_request_duration_seconds_count{method="POST",route="/loss",status_code="${status}"}`;
 
@@ -82,10 +92,18 @@ t.test('rejected requests are counted by reason', async (t) => {
   t.equal((await post(JSON.stringify({ ...binary, logits: ['0.5', 1, 2] }))).statusCode, 400, 'schema validation');
   t.equal((await post(JSON.stringify({ ...binary, targets: [1, 0] }))).statusCode, 400, 'semantic validation');
   t.equal((await post('{"mode": "binary", "logits": [1,')).statusCode, 400, 'malformed JSON');
-  t.equal((await post(JSON.stringify({ mode: 'binary', logits: [1, 2, 3, 4, 5], targets: [1, 0, 1, 0, 1] }))).statusCode, 413, 'N x C > MAX_ELEMENTS');
+  t.equal(
+    (await post(JSON.stringify({ mode: 'binary', logits: [1, 2, 3, 4, 5], targets: [1, 0, 1, 0, 1] }))).statusCode,
+    413,
+    'N x C > MAX_ELEMENTS',
+  );
   t.equal((await post(JSON.stringify({ ...binary, class_names: ['x'.repeat(2000)] }))).statusCode, 413, 'body > BODY_LIMIT');
   t.equal((await post('mode=binary', 'text/plain')).statusCode, 415);
-  t.equal((await post(JSON.stringify({ mode: 'binary', logits: [-1e308, -1e308], targets: [1, 1], gamma: 0, alpha: null, reduction: 'sum' }))).statusCode, 422);
+  t.equal(
+    (await post(JSON.stringify({ mode: 'binary', logits: [-1e308, -1e308], targets: [1, 1], gamma: 0, alpha: null, reduction: 'sum' })))
+      .statusCode,
+    422,
+  );
   await app.focalPool.close();
   t.equal((await post(JSON.stringify(binary))).statusCode, 503, 'shutting down');
   const after = await scrape(app);
@@ -104,7 +122,13 @@ t.test('a full queue turns requests away as overloaded, counted once per 503', a
   const busy = occupyPool(app, 2); // one computing, one waiting: the queue is full
   await waitForMetrics(app, (s) => value(s, 'focal_pool_queue_depth') === 1);
   const turnedAway = await Promise.all([postLoss(app, binary), postLoss(app, binary)]);
-  t.same(turnedAway.map((r) => [r.status, r.body.code]), [[503, 'overloaded'], [503, 'overloaded']]);
+  t.same(
+    turnedAway.map((r) => [r.status, r.body.code]),
+    [
+      [503, 'overloaded'],
+      [503, 'overloaded'],
+    ],
+  );
   t.equal(value(await scrape(app), rejected('overloaded')), 2);
   await Promise.all(busy);
 });
@@ -128,7 +152,18 @@ t.test('while the pool computes: utilisation, queue depth and requests in flight
 t.test('every problem code has a rejection reason or is explicitly not a rejection', async (t) => {
   t.same(Object.keys(REJECT_REASONS).sort(), Object.keys(PROBLEMS).sort());
   const reasons = new Set(Object.values(REJECT_REASONS).filter((r) => r !== null));
-  t.same([...reasons].sort(), ['cancelled', 'not_finite', 'overloaded', 'rate_limited', 'timeout', 'too_large', 'unauthorized', 'unavailable', 'unsupported_media_type', 'validation']);
+  t.same([...reasons].sort(), [
+    'cancelled',
+    'not_finite',
+    'overloaded',
+    'rate_limited',
+    'timeout',
+    'too_large',
+    'unauthorized',
+    'unavailable',
+    'unsupported_media_type',
+    'validation',
+  ]);
 });
 
 t.test('two apps in one process keep separate registries', async (t) => {

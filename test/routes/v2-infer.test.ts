@@ -30,7 +30,14 @@ t.test('a JSON request written from the specification', async (t) => {
   t.equal(res.headers['content-type'], 'application/json');
   t.equal(res.headers['inference-header-content-length'], undefined, 'no binary data, no header length');
   const reply = res.json();
-  const ref = await postLoss(app, { mode: 'multiclass', logits: [[2, 0.5, -1], [0.1, 0.2, 3]], targets: [0, 1] });
+  const ref = await postLoss(app, {
+    mode: 'multiclass',
+    logits: [
+      [2, 0.5, -1],
+      [0.1, 0.2, 3],
+    ],
+    targets: [0, 1],
+  });
   t.same(reply, {
     model_name: 'focal_loss_multiclass',
     model_version: '1',
@@ -89,10 +96,28 @@ t.test('a binary request written byte by byte: FP16 logits, UINT8 targets, binar
     'each output announces its byte size',
   );
   t.equal(bytes.length, 8 + 32 + 16, 'the outputs follow the header, nothing else');
-  const ref = await postLoss(app, { mode: 'multilabel', logits: [[1, -2], [0.5, 3]], targets: [[1, 0], [0, 1]] });
+  const ref = await postLoss(app, {
+    mode: 'multilabel',
+    logits: [
+      [1, -2],
+      [0.5, 3],
+    ],
+    targets: [
+      [1, 0],
+      [0, 1],
+    ],
+  });
   t.equal(bytes.readDoubleLE(0), ref.body.loss, 'loss: FP64 little-endian');
-  t.same([8, 16, 24, 32].map((o) => bytes.readDoubleLE(o)), ref.body.gradient.flat(), 'gradient: row-major FP64');
-  t.same([40, 48].map((o) => bytes.readBigInt64LE(o)), [1n, 1n], 'class_tp: INT64 counts');
+  t.same(
+    [8, 16, 24, 32].map((o) => bytes.readDoubleLE(o)),
+    ref.body.gradient.flat(),
+    'gradient: row-major FP64',
+  );
+  t.same(
+    [40, 48].map((o) => bytes.readBigInt64LE(o)),
+    [1n, 1n],
+    'class_tp: INT64 counts',
+  );
 });
 
 // Logits [[1, -2], [0.5, 3]] and multilabel targets [[1, 0], [0, 1]] (class ids [0, 1] in
@@ -123,13 +148,25 @@ const CLASS_IDS: Record<string, string> = {
 };
 
 t.test('every input datatype, as binary and as JSON data, gives the numbers of POST /loss', async (t) => {
-  const logits = [[1, -2], [0.5, 3]];
-  const multilabel = await postLoss(app, { mode: 'multilabel', logits, targets: [[1, 0], [0, 1]], outputs: ['loss', 'gradient'] });
-  const multiclass = await postLoss(app, { mode: 'multiclass', logits, targets: [0, 1], outputs: ['loss', 'gradient'] });
-  const cases: { model: string; targets: Record<string, string>; targetShape: number[]; targetValues: number[]; ref: typeof multilabel }[] = [
-    { model: 'focal_loss_multilabel', targets: LABELS, targetShape: [2, 2], targetValues: [1, 0, 0, 1], ref: multilabel },
-    { model: 'focal_loss_multiclass', targets: CLASS_IDS, targetShape: [2], targetValues: [0, 1], ref: multiclass },
+  const logits = [
+    [1, -2],
+    [0.5, 3],
   ];
+  const multilabel = await postLoss(app, {
+    mode: 'multilabel',
+    logits,
+    targets: [
+      [1, 0],
+      [0, 1],
+    ],
+    outputs: ['loss', 'gradient'],
+  });
+  const multiclass = await postLoss(app, { mode: 'multiclass', logits, targets: [0, 1], outputs: ['loss', 'gradient'] });
+  const cases: { model: string; targets: Record<string, string>; targetShape: number[]; targetValues: number[]; ref: typeof multilabel }[] =
+    [
+      { model: 'focal_loss_multilabel', targets: LABELS, targetShape: [2, 2], targetValues: [1, 0, 0, 1], ref: multilabel },
+      { model: 'focal_loss_multiclass', targets: CLASS_IDS, targetShape: [2], targetValues: [0, 1], ref: multiclass },
+    ];
   for (const c of cases) {
     for (const [logitsType, logitsHex] of Object.entries(LOGITS)) {
       for (const [targetsType, targetsHex] of Object.entries(c.targets)) {
@@ -157,7 +194,12 @@ t.test('every input datatype, as binary and as JSON data, gives the numbers of P
           inputs: [
             { name: 'logits', shape: [2, 2], datatype: logitsType, data: logits },
             // BOOL's JSON values are true/false.
-            { name: 'targets', shape: c.targetShape, datatype: targetsType, data: targetsType === 'BOOL' ? c.targetValues.map((v) => v === 1) : c.targetValues },
+            {
+              name: 'targets',
+              shape: c.targetShape,
+              datatype: targetsType,
+              data: targetsType === 'BOOL' ? c.targetValues.map((v) => v === 1) : c.targetValues,
+            },
           ],
           outputs: [{ name: 'loss' }, { name: 'gradient' }],
         });
@@ -169,12 +211,31 @@ t.test('every input datatype, as binary and as JSON data, gives the numbers of P
 });
 
 t.test('BOOL targets: one-hot rows in multiclass; bytes other than 0/1 and non-booleans in JSON are 400s', async (t) => {
-  const logits = [[1, -2, 0.5], [0.5, 3, -1]];
-  const ref = await postLoss(app, { mode: 'multiclass', logits, targets: [[1, 0, 0], [0, 0, 1]], outputs: ['loss', 'gradient'] });
+  const logits = [
+    [1, -2, 0.5],
+    [0.5, 3, -1],
+  ];
+  const ref = await postLoss(app, {
+    mode: 'multiclass',
+    logits,
+    targets: [
+      [1, 0, 0],
+      [0, 0, 1],
+    ],
+    outputs: ['loss', 'gradient'],
+  });
   const oneHot = await inferJson(app, 'focal_loss_multiclass', {
     inputs: [
       { name: 'logits', shape: [2, 3], datatype: 'FP64', data: logits },
-      { name: 'targets', shape: [2, 3], datatype: 'BOOL', data: [[true, false, false], [false, false, true]] },
+      {
+        name: 'targets',
+        shape: [2, 3],
+        datatype: 'BOOL',
+        data: [
+          [true, false, false],
+          [false, false, true],
+        ],
+      },
     ],
     outputs: [{ name: 'loss' }, { name: 'gradient' }],
   });
@@ -216,7 +277,11 @@ t.test('BOOL targets: one-hot rows in multiclass; bytes other than 0/1 and non-b
 
 t.test('JSON data of a reduced-precision datatype means the values of that datatype', async (t) => {
   // 1/3 is 0.333251953125 in FP16, 0.333984375 in BF16 and Math.fround(1/3) in FP32.
-  for (const [datatype, value] of [['FP16', 0.333251953125], ['BF16', 0.333984375], ['FP32', Math.fround(1 / 3)]] as const) {
+  for (const [datatype, value] of [
+    ['FP16', 0.333251953125],
+    ['BF16', 0.333984375],
+    ['FP32', Math.fround(1 / 3)],
+  ] as const) {
     const res = await inferJson(app, 'focal_loss_binary', {
       inputs: [
         { name: 'logits', shape: [1], datatype, data: [1 / 3] },
@@ -236,34 +301,50 @@ t.test('flat and nested JSON data are the same tensor', async (t) => {
       { name: 'targets', shape: [2, 3], datatype: 'FP64', data: targets },
     ],
   });
-  const nested = await inferJson(app, 'focal_loss_multilabel', request([[1, 2, 3], [-1, -2, -3]], [[1, 0, 1], [0, 1, 0]]));
+  const nested = await inferJson(
+    app,
+    'focal_loss_multilabel',
+    request(
+      [
+        [1, 2, 3],
+        [-1, -2, -3],
+      ],
+      [
+        [1, 0, 1],
+        [0, 1, 0],
+      ],
+    ),
+  );
   const flat = await inferJson(app, 'focal_loss_multilabel', request([1, 2, 3, -1, -2, -3], [1, 0, 1, 0, 1, 0]));
   t.equal(nested.status, 200);
   t.same(flat.body, nested.body);
 });
 
-t.test('without an outputs list every output of the model comes back, in the metadata order, but those only returned when named', async (t) => {
-  const meta = await app.inject({ method: 'GET', url: '/v2/models/focal_loss_binary' });
-  const res = await inferJson(app, 'focal_loss_binary', {
-    inputs: [
-      { name: 'logits', shape: [3], datatype: 'FP32', data: [2.5, -1, 0] },
-      { name: 'targets', shape: [3], datatype: 'FP32', data: [1, 0, 1] },
-    ],
-  });
-  t.equal(res.status, 200);
-  t.same(
-    res.body.outputs.map((o: { name: string }) => o.name),
-    meta
-      .json()
-      .outputs.filter((o: { parameters: { only_when_named?: boolean } }) => o.parameters.only_when_named !== true)
-      .map((o: { name: string }) => o.name),
-  );
-  t.ok(!res.body.outputs.some((o: { name: string }) => o.name === 'sweep_loss'), 'sweep_loss only when named');
-  const o = outputsByName(res);
-  t.same(o.count, { datatype: 'INT64', shape: [1], data: [3] });
-  t.same(o.class_support.shape, [1], 'binary mode has one class column');
-  t.same(o.losses.shape, [3]);
-});
+t.test(
+  'without an outputs list every output of the model comes back, in the metadata order, but those only returned when named',
+  async (t) => {
+    const meta = await app.inject({ method: 'GET', url: '/v2/models/focal_loss_binary' });
+    const res = await inferJson(app, 'focal_loss_binary', {
+      inputs: [
+        { name: 'logits', shape: [3], datatype: 'FP32', data: [2.5, -1, 0] },
+        { name: 'targets', shape: [3], datatype: 'FP32', data: [1, 0, 1] },
+      ],
+    });
+    t.equal(res.status, 200);
+    t.same(
+      res.body.outputs.map((o: { name: string }) => o.name),
+      meta
+        .json()
+        .outputs.filter((o: { parameters: { only_when_named?: boolean } }) => o.parameters.only_when_named !== true)
+        .map((o: { name: string }) => o.name),
+    );
+    t.ok(!res.body.outputs.some((o: { name: string }) => o.name === 'sweep_loss'), 'sweep_loss only when named');
+    const o = outputsByName(res);
+    t.same(o.count, { datatype: 'INT64', shape: [1], data: [3] });
+    t.same(o.class_support.shape, [1], 'binary mode has one class column');
+    t.same(o.losses.shape, [3]);
+  },
+);
 
 t.test('binary_data_output returns every output as binary unless an output says otherwise', async (t) => {
   const res = await inferJson(app, 'focal_loss_binary', {
@@ -272,7 +353,11 @@ t.test('binary_data_output returns every output as binary unless an output says 
       { name: 'logits', shape: [2], datatype: 'FP64', data: [0.5, -0.5] },
       { name: 'targets', shape: [2], datatype: 'INT32', data: [1, 0] },
     ],
-    outputs: [{ name: 'gradient' }, { name: 'count', parameters: { binary_data: false } }, { name: 'loss', parameters: { datatype: 'FP32' } }],
+    outputs: [
+      { name: 'gradient' },
+      { name: 'count', parameters: { binary_data: false } },
+      { name: 'loss', parameters: { datatype: 'FP32' } },
+    ],
   });
   t.equal(res.status, 200);
   t.equal(res.headers['content-type'], 'application/octet-stream');
@@ -303,7 +388,10 @@ t.test('the ways clients frame a request are all understood', async (t) => {
     t.equal(res.status, 200, `binary framing with content type ${contentType}`);
     t.equal(outputsByName(res).loss.data[0], ref.body.loss);
   }
-  const jsonOnly = JSON.stringify({ ...header, inputs: [{ ...header.inputs[0], parameters: undefined, data: [0.5, -0.5] }, header.inputs[1]] });
+  const jsonOnly = JSON.stringify({
+    ...header,
+    inputs: [{ ...header.inputs[0], parameters: undefined, data: [0.5, -0.5] }, header.inputs[1]],
+  });
   const plain = await app.inject({ method: 'POST', url: '/v2/models/focal_loss_binary/infer', payload: jsonOnly });
   t.equal(plain.statusCode, 200, 'a JSON request without a content type (tritonclient without binary inputs)');
   const asOctets = await app.inject({
@@ -312,7 +400,11 @@ t.test('the ways clients frame a request are all understood', async (t) => {
     headers: { 'content-type': 'application/octet-stream' },
     payload: jsonOnly,
   });
-  t.equal(asOctets.statusCode, 200, "a JSON request sent as application/octet-stream without a header length (tritonclient's asyncio client)");
+  t.equal(
+    asOctets.statusCode,
+    200,
+    "a JSON request sent as application/octet-stream without a header length (tritonclient's asyncio client)",
+  );
   t.equal(asOctets.json().outputs[0].data[0], ref.body.loss);
   const versioned = await inferJson(app, 'focal_loss_binary/versions/1', {
     model_name: 'focal_loss_binary',
@@ -325,7 +417,11 @@ t.test('the ways clients frame a request are all understood', async (t) => {
 });
 
 t.test('protocol conventions map onto the loss settings', async (t) => {
-  const logits = [[1, -1, 0.5], [0.2, 0.1, -2], [3, 0, 0]];
+  const logits = [
+    [1, -1, 0.5],
+    [0.2, 0.1, -2],
+    [3, 0, 0],
+  ];
   const cases: { name: string; model: string; inputs: unknown[]; parameters?: unknown; loss: Record<string, unknown> }[] = [
     {
       name: 'alpha as an input tensor is the per-class alpha',
@@ -333,7 +429,13 @@ t.test('protocol conventions map onto the loss settings', async (t) => {
       inputs: [{ name: 'alpha', shape: [3], datatype: 'FP32', data: [0.5, 1, 2] }],
       loss: { alpha: [0.5, 1, 2] },
     },
-    { name: 'alpha "none" is no weighting', model: 'focal_loss_multilabel', inputs: [], parameters: { alpha: 'none' }, loss: { alpha: null } },
+    {
+      name: 'alpha "none" is no weighting',
+      model: 'focal_loss_multilabel',
+      inputs: [],
+      parameters: { alpha: 'none' },
+      loss: { alpha: null },
+    },
     {
       name: 'every scalar parameter',
       model: 'focal_loss_multiclass',
@@ -351,7 +453,14 @@ t.test('protocol conventions map onto the loss settings', async (t) => {
   ];
   for (const c of cases) {
     const mode = c.model.replace('focal_loss_', '');
-    const targets = mode === 'multiclass' ? [2, 0, 1] : [[1, 0, 0], [0, 1, 1], [1, 1, 0]];
+    const targets =
+      mode === 'multiclass'
+        ? [2, 0, 1]
+        : [
+            [1, 0, 0],
+            [0, 1, 1],
+            [1, 1, 0],
+          ];
     const res = await inferJson(app, c.model, {
       parameters: c.parameters,
       inputs: [
@@ -389,7 +498,14 @@ t.test('protocol conventions map onto the loss settings', async (t) => {
     ],
     outputs: [{ name: 'loss' }],
   });
-  const rowsRef = await postLoss(app, { mode: 'multiclass', logits: logits.slice(0, 2), targets: [[0.25, 0.25, 0.5], [0, 1, 0]] });
+  const rowsRef = await postLoss(app, {
+    mode: 'multiclass',
+    logits: logits.slice(0, 2),
+    targets: [
+      [0.25, 0.25, 0.5],
+      [0, 1, 0],
+    ],
+  });
   t.same(outputsByName(rows).loss.data, [rowsRef.body.loss], 'probability-row targets [N, C]');
   t.equal(rows.body.parameters.target_format, 'probabilities');
 
@@ -411,7 +527,12 @@ t.test('the response carries no id when the request has none', async (t) => {
     method: 'POST',
     url: '/v2/models/focal_loss_binary/infer',
     headers: { 'content-type': 'application/json', 'x-request-id': 'trace-7' },
-    payload: { inputs: [{ name: 'logits', shape: [1], datatype: 'FP32', data: [0] }, { name: 'targets', shape: [1], datatype: 'FP32', data: [1] }] },
+    payload: {
+      inputs: [
+        { name: 'logits', shape: [1], datatype: 'FP32', data: [0] },
+        { name: 'targets', shape: [1], datatype: 'FP32', data: [1] },
+      ],
+    },
   });
   const reply = readOipReply(res);
   t.equal(reply.status, 200);

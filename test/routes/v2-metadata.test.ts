@@ -31,20 +31,114 @@ t.test('live and ready while the pool runs', async (t) => {
 
 const expected = {
   focal_loss_binary: {
-    inputs: [['logits', 'FP32', [-1]], ['targets', 'FP32', [-1]], ['weights', 'FP32', [-1]], ['alpha', 'FP32', [-1]]],
-    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'class_support', 'class_loss_sum', 'class_pos_loss_sum', 'class_neg_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha', 'class_tn', 'class_f1', 'calibration_bins', 'ece', 'mce', 'brier', 'nll', 'sweep_loss'],
+    inputs: [
+      ['logits', 'FP32', [-1]],
+      ['targets', 'FP32', [-1]],
+      ['weights', 'FP32', [-1]],
+      ['alpha', 'FP32', [-1]],
+    ],
+    outputs: [
+      'loss',
+      'gradient',
+      'losses',
+      'count',
+      'denominator',
+      'class_support',
+      'class_loss_sum',
+      'class_pos_loss_sum',
+      'class_neg_loss_sum',
+      'class_tp',
+      'class_fp',
+      'class_fn',
+      'class_precision',
+      'class_recall',
+      'class_pt_histogram',
+      'class_suggested_alpha',
+      'class_tn',
+      'class_f1',
+      'calibration_bins',
+      'ece',
+      'mce',
+      'brier',
+      'nll',
+      'sweep_loss',
+    ],
     gradientShape: [-1],
     classShape: [1],
   },
   focal_loss_multilabel: {
-    inputs: [['logits', 'FP32', [-1, -1]], ['targets', 'FP32', [-1, -1]], ['weights', 'FP32', [-1]], ['alpha', 'FP32', [-1]], ['gamma', 'FP32', [-1]], ['gamma_pos', 'FP32', [-1]], ['gamma_neg', 'FP32', [-1]]],
-    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'class_support', 'class_loss_sum', 'class_pos_loss_sum', 'class_neg_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha', 'class_tn', 'class_f1', 'calibration_bins', 'ece', 'mce', 'brier', 'nll', 'sweep_loss'],
+    inputs: [
+      ['logits', 'FP32', [-1, -1]],
+      ['targets', 'FP32', [-1, -1]],
+      ['weights', 'FP32', [-1]],
+      ['alpha', 'FP32', [-1]],
+      ['gamma', 'FP32', [-1]],
+      ['gamma_pos', 'FP32', [-1]],
+      ['gamma_neg', 'FP32', [-1]],
+    ],
+    outputs: [
+      'loss',
+      'gradient',
+      'losses',
+      'count',
+      'denominator',
+      'class_support',
+      'class_loss_sum',
+      'class_pos_loss_sum',
+      'class_neg_loss_sum',
+      'class_tp',
+      'class_fp',
+      'class_fn',
+      'class_precision',
+      'class_recall',
+      'class_pt_histogram',
+      'class_suggested_alpha',
+      'class_tn',
+      'class_f1',
+      'calibration_bins',
+      'ece',
+      'mce',
+      'brier',
+      'nll',
+      'sweep_loss',
+    ],
     gradientShape: [-1, -1],
     classShape: [-1],
   },
   focal_loss_multiclass: {
-    inputs: [['logits', 'FP32', [-1, -1]], ['targets', 'INT64', [-1]], ['weights', 'FP32', [-1]], ['alpha', 'FP32', [-1]], ['gamma', 'FP32', [-1]]],
-    outputs: ['loss', 'gradient', 'losses', 'count', 'denominator', 'accuracy', 'class_support', 'class_loss_sum', 'class_tp', 'class_fp', 'class_fn', 'class_precision', 'class_recall', 'class_pt_histogram', 'class_suggested_alpha', 'class_tn', 'class_f1', 'calibration_bins', 'ece', 'mce', 'brier', 'nll', 'confusion', 'sweep_loss'],
+    inputs: [
+      ['logits', 'FP32', [-1, -1]],
+      ['targets', 'INT64', [-1]],
+      ['weights', 'FP32', [-1]],
+      ['alpha', 'FP32', [-1]],
+      ['gamma', 'FP32', [-1]],
+    ],
+    outputs: [
+      'loss',
+      'gradient',
+      'losses',
+      'count',
+      'denominator',
+      'accuracy',
+      'class_support',
+      'class_loss_sum',
+      'class_tp',
+      'class_fp',
+      'class_fn',
+      'class_precision',
+      'class_recall',
+      'class_pt_histogram',
+      'class_suggested_alpha',
+      'class_tn',
+      'class_f1',
+      'calibration_bins',
+      'ece',
+      'mce',
+      'brier',
+      'nll',
+      'confusion',
+      'sweep_loss',
+    ],
     gradientShape: [-1, -1],
     classShape: [-1],
   },
@@ -58,11 +152,20 @@ for (const [name, e] of Object.entries(expected)) {
       const meta = res.json();
       t.ok(Value.Check(OipModelMetadataSchema, meta), 'matches its schema');
       t.match(meta, { name, versions: ['1'], platform: 'focal-loss-service' });
-      t.same(meta.inputs.map((i: { name: string; datatype: string; shape: number[] }) => [i.name, i.datatype, i.shape]), e.inputs);
+      t.same(
+        meta.inputs.map((i: { name: string; datatype: string; shape: number[] }) => [i.name, i.datatype, i.shape]),
+        e.inputs,
+      );
       // logits and targets are required; weights, alpha and the per-class exponents optional.
-      t.same(meta.inputs.map((i: { parameters: { optional: boolean } }) => i.parameters.optional), e.inputs.map((_, k) => k >= 2));
+      t.same(
+        meta.inputs.map((i: { parameters: { optional: boolean } }) => i.parameters.optional),
+        e.inputs.map((_, k) => k >= 2),
+      );
       t.match(meta.inputs[0].parameters.datatypes, 'FP32,FP64,FP16,BF16');
-      t.same(meta.outputs.map((o: { name: string }) => o.name), e.outputs);
+      t.same(
+        meta.outputs.map((o: { name: string }) => o.name),
+        e.outputs,
+      );
       const out = Object.fromEntries(meta.outputs.map((o: { name: string }) => [o.name, o]));
       t.match(out.loss, { datatype: 'FP64', shape: [1] });
       t.match(out.gradient, { datatype: 'FP64', shape: e.gradientShape });
@@ -87,9 +190,16 @@ t.test("tritonclient's get_model_config(): Triton's configuration, tensor by ten
       t.match(config, { name, platform: 'focal-loss-service', backend: 'focal-loss-service', max_batch_size: 0 });
       t.same(config.version_policy, { specific: { versions: [1] } });
       t.same(config.instance_group, [{ name, kind: 'KIND_CPU', count: 2 }], 'POOL_SIZE=2 worker threads');
-      const tensors = (list: { name: string; datatype: string; shape: number[] }[]) => list.map((x) => [x.name, `TYPE_${x.datatype}`, x.shape]);
-      t.same(config.input.map((i: { name: string; data_type: string; dims: number[] }) => [i.name, i.data_type, i.dims]), tensors(meta.inputs));
-      t.same(config.output.map((o: { name: string; data_type: string; dims: number[] }) => [o.name, o.data_type, o.dims]), tensors(meta.outputs));
+      const tensors = (list: { name: string; datatype: string; shape: number[] }[]) =>
+        list.map((x) => [x.name, `TYPE_${x.datatype}`, x.shape]);
+      t.same(
+        config.input.map((i: { name: string; data_type: string; dims: number[] }) => [i.name, i.data_type, i.dims]),
+        tensors(meta.inputs),
+      );
+      t.same(
+        config.output.map((o: { name: string; data_type: string; dims: number[] }) => [o.name, o.data_type, o.dims]),
+        tensors(meta.outputs),
+      );
       // logits and targets are required; weights, alpha and the per-class exponents are optional.
       t.same(
         config.input.map((i: { optional: boolean }) => i.optional),

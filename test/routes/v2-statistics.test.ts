@@ -31,7 +31,11 @@ t.test('the statistics extension is advertised', async (t) => {
 t.test('counts and durations follow the requests, per model, and agree with /metrics', async (t) => {
   const before = await getInferenceStatistics(app);
   t.ok(Value.Check(OipStatisticsSchema, before), 'matches its schema');
-  t.same(before.model_stats.map((m: { name: string }) => m.name), MODEL_NAMES, 'every model, version 1');
+  t.same(
+    before.model_stats.map((m: { name: string }) => m.name),
+    MODEL_NAMES,
+    'every model, version 1',
+  );
   t.ok(before.model_stats.every((m: { version: string }) => m.version === '1'));
 
   const started = Date.now();
@@ -44,7 +48,10 @@ t.test('counts and durations follow the requests, per model, and agree with /met
   const elapsedNs = Number(process.hrtime.bigint() - t0);
   const finished = Date.now();
 
-  for (const [name, version] of [['focal_loss_binary', ''], ['focal_loss_binary', '1']]) {
+  for (const [name, version] of [
+    ['focal_loss_binary', ''],
+    ['focal_loss_binary', '1'],
+  ]) {
     const after = await getInferenceStatistics(app, name, version);
     t.ok(Value.Check(OipStatisticsSchema, after));
     t.equal(after.model_stats.length, 1);
@@ -66,18 +73,40 @@ t.test('counts and durations follow the requests, per model, and agree with /met
 
   const all = await getInferenceStatistics(app);
   t.same(
-    all.model_stats.slice(1).map((m: { inference_count: number; inference_stats: { fail: { count: number } } }) => [m.inference_count, m.inference_stats.fail.count]),
-    before.model_stats.slice(1).map((m: { inference_count: number; inference_stats: { fail: { count: number } } }) => [m.inference_count, m.inference_stats.fail.count]),
+    all.model_stats
+      .slice(1)
+      .map((m: { inference_count: number; inference_stats: { fail: { count: number } } }) => [
+        m.inference_count,
+        m.inference_stats.fail.count,
+      ]),
+    before.model_stats
+      .slice(1)
+      .map((m: { inference_count: number; inference_stats: { fail: { count: number } } }) => [
+        m.inference_count,
+        m.inference_stats.fail.count,
+      ]),
     'the other models did not move',
   );
 
   // One source: the Prometheus series say the same.
   const metrics = await scrape(app);
   const binary = all.model_stats[0];
-  t.equal(value(metrics, 'focal_oip_inference_duration_seconds_count{model="focal_loss_binary",outcome="success"}'), binary.inference_stats.success.count);
-  t.equal(value(metrics, 'focal_oip_inference_duration_seconds_count{model="focal_loss_binary",outcome="fail"}'), binary.inference_stats.fail.count);
-  t.equal(Math.round(value(metrics, 'focal_oip_compute_seconds_total{model="focal_loss_binary"}') * 1e9), binary.inference_stats.compute_infer.ns);
-  t.notOk([...metrics.keys()].some((k) => k.includes('no_such_model')), 'no series for a name that is not a model');
+  t.equal(
+    value(metrics, 'focal_oip_inference_duration_seconds_count{model="focal_loss_binary",outcome="success"}'),
+    binary.inference_stats.success.count,
+  );
+  t.equal(
+    value(metrics, 'focal_oip_inference_duration_seconds_count{model="focal_loss_binary",outcome="fail"}'),
+    binary.inference_stats.fail.count,
+  );
+  t.equal(
+    Math.round(value(metrics, 'focal_oip_compute_seconds_total{model="focal_loss_binary"}') * 1e9),
+    binary.inference_stats.compute_infer.ns,
+  );
+  t.notOk(
+    [...metrics.keys()].some((k) => k.includes('no_such_model')),
+    'no series for a name that is not a model',
+  );
 });
 
 t.test('an unknown model or version raises in tritonclient with the message', async (t) => {

@@ -17,7 +17,12 @@ t.test('the base64 of any bytes decodes back to them, into an owned, aligned buf
     fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
       const text = Buffer.from(bytes).toString('base64');
       const decoded = decodeBase64(text, bytes.length);
-      return decoded instanceof Uint8Array && decoded.byteOffset === 0 && decoded.buffer.byteLength === bytes.length && Buffer.from(decoded).equals(Buffer.from(bytes));
+      return (
+        decoded instanceof Uint8Array &&
+        decoded.byteOffset === 0 &&
+        decoded.buffer.byteLength === bytes.length &&
+        Buffer.from(decoded).equals(Buffer.from(bytes))
+      );
     }),
     { numRuns: 500 },
   );
@@ -87,7 +92,11 @@ t.test('writeBase64 writes the same text as encodeBase64, a piece at a time', as
       const view = new Uint8Array([...bytes, 7, 7]).subarray(0, bytes.length);
       const out = Buffer.alloc(at + base64Length(bytes.length) + 3, '#');
       const written = writeBase64(view, out, at, chunk);
-      return written === base64Length(bytes.length) && out.toString('latin1', at, at + written) === encodeBase64(view) && out[at + written] === 0x23;
+      return (
+        written === base64Length(bytes.length) &&
+        out.toString('latin1', at, at + written) === encodeBase64(view) &&
+        out[at + written] === 0x23
+      );
     }),
     { numRuns: 1000 },
   );

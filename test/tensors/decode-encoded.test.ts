@@ -32,17 +32,30 @@ t.test('binary: float32 logits and uint8 targets are used as sent, each in its o
 
 t.test('multiclass: int64 class ids become int32 labels, ignore_index as -1; float32 probability rows stay float32', async (t) => {
   const ids = decodeLossRequest(
-    { mode: 'multiclass', logits: tensor('float64', [3, 2], [1, 2, 3, 4, 5, 6]), targets: tensor('int64', [3], [1, -100, 0]), ignore_index: -100 } as unknown as LossRequest,
+    {
+      mode: 'multiclass',
+      logits: tensor('float64', [3, 2], [1, 2, 3, 4, 5, 6]),
+      targets: tensor('int64', [3], [1, -100, 0]),
+      ignore_index: -100,
+    } as unknown as LossRequest,
     { maxElements: 100, maxClasses: 100 },
   ).batch as SoftmaxBatch;
   t.same(Array.from(ids.labels!), [1, -1, 0]);
   const rows = decodeLossRequest(
-    { mode: 'multiclass', logits: tensor('float32', [2, 2], [1, 2, 3, 4]), targets: tensor('float32', [2, 2], [0.25, 0.75, 1, 0]) } as unknown as LossRequest,
+    {
+      mode: 'multiclass',
+      logits: tensor('float32', [2, 2], [1, 2, 3, 4]),
+      targets: tensor('float32', [2, 2], [0.25, 0.75, 1, 0]),
+    } as unknown as LossRequest,
     { maxElements: 100, maxClasses: 100 },
   ).batch as SoftmaxBatch;
   t.type(rows.probabilities, Float32Array);
   const oneHot = decodeLossRequest(
-    { mode: 'multiclass', logits: tensor('float32', [2, 2], [1, 2, 3, 4]), targets: tensor('uint8', [2, 2], [0, 1, 1, 0]) } as unknown as LossRequest,
+    {
+      mode: 'multiclass',
+      logits: tensor('float32', [2, 2], [1, 2, 3, 4]),
+      targets: tensor('uint8', [2, 2], [0, 1, 1, 0]),
+    } as unknown as LossRequest,
     { maxElements: 100, maxClasses: 100 },
   ).batch as SoftmaxBatch;
   t.same(Array.from(oneHot.probabilities!), [0, 1, 1, 0], 'integer probability rows (one-hot) are read as floats');

@@ -13,9 +13,15 @@ import { addRawStats, emptyRawStats, rawStatsFromReport, ResultMerger } from '..
 import { gradientScale, lossDenominator, reduceLossSum } from '../../src/kernels/reduction.js';
 
 /** A deterministic random batch of n x c. */
-function batch(mode: Mode, n: number, c: number, seed: number, opts: { reduction?: Reduction; ignore?: boolean; normalizer?: number | null } = {}): KernelBatch {
+function batch(
+  mode: Mode,
+  n: number,
+  c: number,
+  seed: number,
+  opts: { reduction?: Reduction; ignore?: boolean; normalizer?: number | null } = {},
+): KernelBatch {
   let s = seed >>> 0 || 1;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const cols = mode === 'binary' ? 1 : c;
   const logits = Float64Array.from({ length: n * cols }, () => (rand() - 0.5) * 12);
   const weights = Float64Array.from({ length: n }, () => rand() * 2);
@@ -74,7 +80,11 @@ function mergedEqualsWhole(t: Test, p: KernelBatch, cuts: number[]) {
   t.equal(m.count, whole.count, 'count');
   t.equal(m.denominator, whole.denominator, 'denominator');
   const expected = reportStats(p.mode, whole.stats, whole.count, p.n, null);
-  t.same(m.stats.classes.map((k) => [k.support, k.tp, k.fp, k.fn]), expected.classes.map((k) => [k.support, k.tp, k.fp, k.fn]), 'counters exactly');
+  t.same(
+    m.stats.classes.map((k) => [k.support, k.tp, k.fp, k.fn]),
+    expected.classes.map((k) => [k.support, k.tp, k.fp, k.fn]),
+    'counters exactly',
+  );
   m.stats.classes.forEach((k, i) => {
     close(t, k.loss_sum, expected.classes[i].loss_sum, `loss_sum[${i}]`);
     t.equal(k.precision, expected.classes[i].precision);
@@ -105,19 +115,26 @@ t.test('a normalizer replaces the count as the denominator', async (t) => {
 
 t.test('any split of rows merges to the same result (property)', async () => {
   fc.assert(
-    fc.property(fc.constantFrom<Mode>('binary', 'multilabel', 'multiclass'), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 4 }), fc.integer(), fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }), (mode, n, c, seed, fractions) => {
-      const cuts = [...new Set(fractions.map((f) => Math.floor(f * n)).filter((x) => x > 0 && x < n))].sort((a, b) => a - b);
-      const p = batch(mode, n, c, seed, { ignore: true });
-      const whole = focalLoss(p);
-      const merger = new ResultMerger(mode, p.c);
-      const bounds = [0, ...cuts, n];
-      for (let i = 0; i + 1 < bounds.length; i++) {
-        const r = focalLoss(slice(p, bounds[i], bounds[i + 1]));
-        merger.add({ lossSum: r.lossSum, count: r.count, stats: r.stats });
-      }
-      const m = merger.finish({ reduction: 'mean', normalizer: null, n, classNames: null });
-      return Math.abs(m.loss - whole.loss) <= 1e-12 * Math.abs(whole.loss) && m.count === whole.count;
-    }),
+    fc.property(
+      fc.constantFrom<Mode>('binary', 'multilabel', 'multiclass'),
+      fc.integer({ min: 1, max: 200 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer(),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }),
+      (mode, n, c, seed, fractions) => {
+        const cuts = [...new Set(fractions.map((f) => Math.floor(f * n)).filter((x) => x > 0 && x < n))].sort((a, b) => a - b);
+        const p = batch(mode, n, c, seed, { ignore: true });
+        const whole = focalLoss(p);
+        const merger = new ResultMerger(mode, p.c);
+        const bounds = [0, ...cuts, n];
+        for (let i = 0; i + 1 < bounds.length; i++) {
+          const r = focalLoss(slice(p, bounds[i], bounds[i + 1]));
+          merger.add({ lossSum: r.lossSum, count: r.count, stats: r.stats });
+        }
+        const m = merger.finish({ reduction: 'mean', normalizer: null, n, classNames: null });
+        return Math.abs(m.loss - whole.loss) <= 1e-12 * Math.abs(whole.loss) && m.count === whole.count;
+      },
+    ),
     { numRuns: 300 },
   );
 });
@@ -127,7 +144,10 @@ t.test('every multiclass row ignored: the mean is 0, not NaN', async (t) => {
   merger.add({ lossSum: 0, count: 0, stats: emptyRawStats('multiclass', 2) });
   const m = merger.finish({ reduction: 'mean', normalizer: null, n: 4, classNames: ['a', 'b'] });
   t.same([m.loss, m.count, m.denominator, m.gradientScale, m.stats.accuracy], [0, 0, 0, 0, 0]);
-  t.same(m.stats.classes.map((k) => k.name), ['a', 'b']);
+  t.same(
+    m.stats.classes.map((k) => k.name),
+    ['a', 'b'],
+  );
 });
 
 t.test('the reduction rules', async (t) => {
@@ -159,8 +179,15 @@ t.test('raw counters survive a round trip through a reported stats object', asyn
     const [brierWant, nllWant] = r.stats.scoreSums as Float64Array;
     t.ok(Math.abs(brier - brierWant) <= 1e-14 * brierWant && Math.abs(nll - nllWant) <= 1e-14 * nllWant, `${mode} brier and nll sums`);
   }
-  const multilabel = evaluatedFocal({ ...batch('multilabel', 20, 3, 6), evaluation: { calibration: true, confusion: false, sweep: [] } }, focalLoss);
-  t.equal(rawStatsFromReport('multilabel', reportStats('multilabel', multilabel.stats, multilabel.count, 20, null)).calibration, undefined, 'multilabel: the report pools the columns, so no raw bins');
+  const multilabel = evaluatedFocal(
+    { ...batch('multilabel', 20, 3, 6), evaluation: { calibration: true, confusion: false, sweep: [] } },
+    focalLoss,
+  );
+  t.equal(
+    rawStatsFromReport('multilabel', reportStats('multilabel', multilabel.stats, multilabel.count, 20, null)).calibration,
+    undefined,
+    'multilabel: the report pools the columns, so no raw bins',
+  );
   const a = emptyRawStats('binary', 1);
   t.throws(() => addRawStats(a, emptyRawStats('binary', 2)), /cannot merge stats of 2 classes into 1/);
 });

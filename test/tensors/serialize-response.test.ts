@@ -7,7 +7,11 @@ import fc from 'fast-check';
 import { serializeLossResponse } from '../../src/tensors/encode-loss-response.js';
 import type { LossResponse } from '../../src/schemas/loss-response.js';
 
-const tensor = fc.record({ dtype: fc.constantFrom('float32', 'float64'), shape: fc.array(fc.nat(9), { minLength: 1, maxLength: 2 }), data: fc.base64String() });
+const tensor = fc.record({
+  dtype: fc.constantFrom('float32', 'float64'),
+  shape: fc.array(fc.nat(9), { minLength: 1, maxLength: 2 }),
+  data: fc.base64String(),
+});
 const numbers = fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 5 });
 
 t.test('the same text as JSON.stringify, whatever gradient and losses hold', async (t) => {
@@ -17,12 +21,26 @@ t.test('the same text as JSON.stringify, whatever gradient and losses hold', asy
       fc.option(fc.oneof(tensor, numbers), { nil: undefined }),
       fc.array(fc.string({ unit: 'binary' }), { maxLength: 3 }),
       (gradient, losses, names) => {
-        const body = { loss: 1.5, gradient, losses, stats: { count: 1, classes: names.map((name, k) => ({ class: k, name })) }, meta: { n: 1 } };
+        const body = {
+          loss: 1.5,
+          gradient,
+          losses,
+          stats: { count: 1, classes: names.map((name, k) => ({ class: k, name })) },
+          meta: { n: 1 },
+        };
         return serializeLossResponse(body as unknown as LossResponse).equals(Buffer.from(JSON.stringify(body)));
       },
     ),
     { numRuns: 2000 },
   );
-  const tricky = { loss: 0, gradient: { dtype: 'float32', shape: [1], data: 'AAAAAA==' }, stats: { classes: [{ name: '\u0000tensor 0' }] } };
-  t.equal(serializeLossResponse(tricky as unknown as LossResponse).toString(), JSON.stringify(tricky), 'a class name that looks like the placeholder');
+  const tricky = {
+    loss: 0,
+    gradient: { dtype: 'float32', shape: [1], data: 'AAAAAA==' },
+    stats: { classes: [{ name: '\u0000tensor 0' }] },
+  };
+  t.equal(
+    serializeLossResponse(tricky as unknown as LossResponse).toString(),
+    JSON.stringify(tricky),
+    'a class name that looks like the placeholder',
+  );
 });

@@ -21,9 +21,13 @@ const oipStatisticsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/models/:model_name/stats', { config: routine, schema: statisticsOperation('model') }, async (request) => ({
     model_stats: await modelStatistics(app.inferenceMetrics, [resolveModel(request.params as ModelPath)]),
   }));
-  app.get('/models/:model_name/versions/:model_version/stats', { config: routine, schema: statisticsOperation('version') }, async (request) => ({
-    model_stats: await modelStatistics(app.inferenceMetrics, [resolveModel(request.params as ModelPath)]),
-  }));
+  app.get(
+    '/models/:model_name/versions/:model_version/stats',
+    { config: routine, schema: statisticsOperation('version') },
+    async (request) => ({
+      model_stats: await modelStatistics(app.inferenceMetrics, [resolveModel(request.params as ModelPath)]),
+    }),
+  );
 };
 
 export default oipStatisticsRoutes;
