@@ -9,43 +9,36 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { focalLoss } from '../src/kernels/focal.js';
 import { decodeLossRequest } from '../src/tensors/decode-loss-request.js';
 import { encodeLossResponse } from '../src/tensors/encode-loss-response.js';
 import type { LossRequest } from '../src/schemas/loss-request.js';
+import { compareToExpected, loadCases, type ReferenceCase } from '../test/helpers/reference-cases.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 2);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 8);
 const POOL_SIZE = Number(process.env.SOAK_POOL_SIZE ?? 2);
 const BODY_LIMIT = 1 << 20;
+/** The server's admission budget for request memory; the soak also holds the whole process's peak RSS to it. */
+const MEMORY_BUDGET_MIB = Number(process.env.SOAK_MEMORY_BUDGET_MIB ?? 768);
 
-interface Case {
-  name: string;
-  request: Record<string, unknown>;
-  expected: Record<string, unknown>;
-}
-const cases: Case[] = ['cases-regular.json', 'cases-extreme.json'].flatMap(
-  (f) => (JSON.parse(readFileSync(`${ROOT}test/fixtures/reference/${f}`, 'utf8')) as { cases: Case[] }).cases,
-);
+// The contract's cases, as the test suite loads them (stale fields of the older files left out), compared at its tolerance.
+const cases: ReferenceCase[] = (
+  ['cases-regular.json', 'cases-extreme.json', 'cases-evaluation.json', 'cases-variants.json'] as const
+).flatMap(loadCases);
 
 function expectedFor(request: Record<string, unknown>) {
   const decoded = decodeLossRequest(request as LossRequest, { maxElements: 1e8, maxClasses: 1e6 });
   return encodeLossResponse(decoded, focalLoss(decoded.batch));
 }
 
-function close(a: unknown, e: unknown): boolean {
-  if (typeof e === 'number') return typeof a === 'number' && Math.abs(a - e) <= 1e-9 + 1e-7 * Math.abs(e);
-  if (Array.isArray(e)) return Array.isArray(a) && a.length === e.length && e.every((v, i) => close(a[i], v));
-  if (e !== null && typeof e === 'object')
-    return a !== null && typeof a === 'object' && Object.entries(e).every(([k, v]) => close((a as Record<string, unknown>)[k], v));
-  return a === e;
-}
+const close = (actual: unknown, expected: unknown): boolean => compareToExpected(actual, expected).length === 0;
 
 function randomBatch(): Record<string, unknown> {
   const n = 200 + Math.floor(Math.random() * 3000);
@@ -64,11 +57,11 @@ const INVALID = [
 ];
 
 /**
- * Hostile but legal requests from the red-team run (issue 13), with the answer each must get:
- * a 3 KB gzip body whose JSON answer would be ~6.5 MB (over RESPONSE_LIMIT = 4 x BODY_LIMIT:
- * 422 before any work), and a logit at the float64 edge (a finite loss, 200).
+ * Hostile requests from the red-team run (issue 13), each with the answer it must get. Every kind
+ * is drawn equally often; a wrong status or body counts as a wrong answer.
  */
 const zeros = (bytes: number) => Buffer.alloc(bytes).toString('base64');
+/** A 3 KB gzip body whose JSON answer would be ~6.5 MB (over RESPONSE_LIMIT = 4 x BODY_LIMIT): 422 before any work. */
 const HOSTILE_GZIP = gzipSync(
   JSON.stringify({
     mode: 'multilabel',
@@ -78,34 +71,128 @@ const HOSTILE_GZIP = gzipSync(
     outputs: ['loss', 'gradient', 'losses'],
   }),
 );
+/** Logits at the float64 edge: the loss is finite, so 200 with the kernels' answer. */
 const EDGE_REQUEST = { mode: 'binary', logits: [1e308, -1.7e308, 0.5], targets: [0, 1, 1], gamma: 0.5, reduction: 'sum' };
 const EDGE_EXPECTED = expectedFor(EDGE_REQUEST);
+const V2_NESTED_MISMATCH = {
+  inputs: [
+    { name: 'logits', shape: [2, 2], datatype: 'FP64', data: [[1], [2, 3, 4]] },
+    { name: 'targets', shape: [2, 2], datatype: 'FP64', data: [1, 0, 0, 1] },
+  ],
+};
 
-async function hostile(): Promise<void> {
-  if (Math.random() < 0.5) {
-    const res = await fetch(`${base}/loss`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      body: HOSTILE_GZIP,
+/** A problem+json answer with the status and code expected, carrying the request id header. */
+async function expectProblem(kind: string, res: Response, status: number, code: string): Promise<void> {
+  count(`${res.status} (${kind})`);
+  const text = await res.text();
+  let body: { code?: string } = {};
+  try {
+    body = JSON.parse(text) as { code?: string };
+  } catch {
+    /* not JSON: wrong below */
+  }
+  const ok =
+    res.status === status &&
+    body.code === code &&
+    (res.headers.get('content-type') ?? '').startsWith('application/problem+json') &&
+    res.headers.get('x-request-id') !== null;
+  if (!ok) noteWrong(res.status, `${kind}: ${text}`);
+}
+
+/** Raw HTTP on a socket, for what fetch cannot do: stop mid-body, or wait for an interim 100 Continue. */
+function rawRequest(head: string, bodyBytes: number, hangUpAfterMs: number | null): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    const done = () => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(10_000, done);
+    socket.on('data', (chunk) => {
+      answer += chunk.toString('latin1');
+      // The first complete head is enough: 100 Continue or the final status line.
+      if (answer.includes('\r\n\r\n')) done();
     });
-    count(`${res.status} (gzip, answer too large)`);
-    const body = (await res.json()) as { code?: string };
-    if (res.status !== 422 || body.code !== 'answer-too-large') noteWrong(res.status, body);
-  } else {
-    const res = await fetch(`${base}/loss`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(EDGE_REQUEST),
-    });
+    socket.on('error', done);
+    socket.on('close', done);
+    socket.write(head);
+    if (bodyBytes > 0) socket.write(Buffer.alloc(bodyBytes, 0x20));
+    if (hangUpAfterMs !== null) setTimeout(done, hangUpAfterMs);
+  });
+}
+
+const HOSTILE_KINDS: (() => Promise<void>)[] = [
+  async () => {
+    const res = await api('/loss', { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: HOSTILE_GZIP });
+    await expectProblem('gzip, answer too large', res, 422, 'answer-too-large');
+  },
+  async () => {
+    const res = await api('/loss', { headers: { 'content-type': 'application/json' }, body: JSON.stringify(EDGE_REQUEST) });
     count(`${res.status} (logits at the float64 edge)`);
     const body = await res.json();
     if (res.status !== 200 || !close(body, { loss: EDGE_EXPECTED.loss, gradient: EDGE_EXPECTED.gradient })) noteWrong(res.status, body);
-  }
+  },
+  async () => {
+    const res = await fetch(`${base}/loss`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not-the-key' },
+      body: JSON.stringify(EDGE_REQUEST),
+    });
+    await expectProblem('wrong API key', res, 401, 'unauthorized');
+  },
+  async () => {
+    const res = await api('/loss%ZZ', { headers: { 'content-type': 'application/json' }, body: '{}' });
+    await expectProblem('malformed URL', res, 400, 'malformed-request');
+  },
+  async () => {
+    const res = await api('/v2/models/focal_loss_multilabel/infer', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(V2_NESTED_MISMATCH),
+    });
+    count(`${res.status} (/v2 nested data not matching its shape)`);
+    const body = (await res.json()) as { error?: string };
+    if (res.status !== 400 || typeof body.error !== 'string') noteWrong(res.status, body);
+  },
+  async () => {
+    const res = await api('/loss', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...EDGE_REQUEST, reduction: 'sum', normalizer: 2 }),
+    });
+    await expectProblem('normalizer with reduction sum', res, 400, 'invalid-request');
+  },
+  async () => {
+    // Gone mid-body: announces 512 KB, sends 64 KB, hangs up. Nothing to answer; the server must
+    // stop reading and carry on (any 5xx or crash shows in the other kinds and the exit code).
+    await rawRequest(
+      `POST /loss HTTP/1.1\r\nHost: soak\r\nAuthorization: ${AUTH}\r\nContent-Type: application/json\r\nContent-Length: ${512 * 1024}\r\n\r\n`,
+      64 * 1024,
+      20,
+    );
+    count('client gone mid-body');
+  },
+  async () => {
+    // Expect: 100-continue with a Content-Length over BODY_LIMIT: the 413 comes before any 100 Continue.
+    const answer = await rawRequest(
+      `POST /loss HTTP/1.1\r\nHost: soak\r\nAuthorization: ${AUTH}\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: ${4 * BODY_LIMIT}\r\n\r\n`,
+      0,
+      null,
+    );
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 'no answer';
+    count(`${status} (Expect: 100-continue over the body limit)`);
+    if (status !== '413') noteWrong(Number(status) || 0, answer.slice(0, 200));
+  },
+];
+
+async function hostile(): Promise<void> {
+  await HOSTILE_KINDS[Math.floor(Math.random() * HOSTILE_KINDS.length)]();
 }
 
 function noteWrong(status: number, body: unknown): void {
   wrong++;
-  if (wrongExamples.length < 5) wrongExamples.push(`${status} ${JSON.stringify(body).slice(0, 200)}`);
+  // The first two of each status, so a burst of one kind does not hide another.
+  if (wrongExamples.filter((e) => e.startsWith(`${status} `)).length < 2)
+    wrongExamples.push(`${status} ${JSON.stringify(body).slice(0, 300)}`);
 }
 
 async function freePort(): Promise<number> {
@@ -123,6 +210,12 @@ function rssOf(pid: number): number {
 
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
+/** The soak runs with API_KEYS set (so wrong keys can be tried); every compute request carries the key. */
+const API_KEY = 'soak-key';
+const AUTH = `Bearer ${API_KEY}`;
+function api(route: string, init: { headers: Record<string, string>; body: string | Buffer; signal?: AbortSignal }): Promise<Response> {
+  return fetch(`${base}${route}`, { method: 'POST', ...init, headers: { ...init.headers, authorization: AUTH } });
+}
 const server = spawn(process.execPath, [`${ROOT}dist/server.js`], {
   env: {
     ...process.env,
@@ -131,6 +224,8 @@ const server = spawn(process.execPath, [`${ROOT}dist/server.js`], {
     POOL_SIZE: String(POOL_SIZE),
     POOL_MAX_QUEUE: '256',
     BODY_LIMIT: String(BODY_LIMIT),
+    API_KEYS: API_KEY,
+    MEMORY_BUDGET_BYTES: String(MEMORY_BUDGET_MIB * 2 ** 20),
     LOG_LEVEL: 'warn',
   },
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -175,8 +270,7 @@ async function one(): Promise<void> {
         const ctl = new AbortController();
         setTimeout(() => ctl.abort(), Math.random() * 30);
         try {
-          const res = await fetch(`${base}/loss`, {
-            method: 'POST',
+          const res = await api('/loss', {
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify(request),
             signal: ctl.signal,
@@ -188,8 +282,7 @@ async function one(): Promise<void> {
         }
         return;
       }
-      const res = await fetch(`${base}/loss`, {
-        method: 'POST',
+      const res = await api('/loss', {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(request),
       });
@@ -202,8 +295,7 @@ async function one(): Promise<void> {
         noteWrong(res.status, body);
       }
     } else if (r < 0.56) {
-      const res = await fetch(`${base}/loss`, {
-        method: 'POST',
+      const res = await api('/loss', {
         headers: { 'content-type': 'application/json' },
         body: INVALID[Math.floor(Math.random() * INVALID.length)],
       });
@@ -216,8 +308,7 @@ async function one(): Promise<void> {
       // the connection while the client is still uploading, which fetch reports as an error.
       const n = 200_000;
       try {
-        const res = await fetch(`${base}/loss`, {
-          method: 'POST',
+        const res = await api('/loss', {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ mode: 'binary', logits: new Array(n).fill(0.123456789), targets: new Array(n).fill(1) }),
         });
@@ -256,6 +347,9 @@ const monitor = setInterval(async () => {
   }
 }, 1000);
 
+const loadBefore = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 const started = Date.now();
 await Promise.all(Array.from({ length: CONCURRENCY }, loop));
 clearInterval(monitor);
@@ -287,6 +381,12 @@ const rows: [string, string][] = [
   ['date', new Date().toISOString()],
   ['cpu', `${cpus()[0]?.model ?? 'unknown'} x ${cpus().length}`],
   ['node', process.version],
+  [
+    'load average (1, 5, 15 min) before / after',
+    `${loadBefore} / ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  ],
   ['duration', `${seconds.toFixed(0)} s`],
   ['concurrency / POOL_SIZE', `${CONCURRENCY} / ${POOL_SIZE}`],
   ['requests', String(requests)],
@@ -302,11 +402,16 @@ const rows: [string, string][] = [
     maxLagSeconds < 0 ? 'n/a (no /metrics)' : `${(maxLagSeconds * 1000).toFixed(1)} ms`,
   ],
   ['/healthz latency under load, p99 / max', `${percentile(probeMs, 0.99).toFixed(1)} / ${Math.max(0, ...probeMs).toFixed(1)} ms`],
+  ['/healthz p99 under 100 ms (issue 13 target)', percentile(probeMs, 0.99) < 100 ? 'yes' : 'no'],
+  [
+    `peak RSS within MEMORY_BUDGET_BYTES (${MEMORY_BUDGET_MIB} MiB; the budget admits request memory, RSS is the whole process)`,
+    rssMax <= MEMORY_BUDGET_MIB * 2 ** 20 ? `yes (${mb(rssMax)} MiB)` : `no (${mb(rssMax)} MiB)`,
+  ],
   ['server exit code after SIGTERM', String(exitCode)],
 ];
 const table = rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n');
 console.log(table);
-if (wrongExamples.length) console.log('wrong answers, first few:\n' + wrongExamples.join('\n'));
+if (wrongExamples.length) console.log('wrong answers, first two of each status:\n' + wrongExamples.join('\n'));
 const serverWarnings = serverLog
   .join('')
   .split('\n')
@@ -323,10 +428,14 @@ writeFileSync(
 BODY_LIMIT=1 MiB) under ${CONCURRENCY} concurrent clients for ${MINUTES} minute(s). Each client loops over a
 mix: 50% reference cases (answers compared with the expected values), 25% random multiclass batches of
 200-3200 rows x 2-31 classes (compared with the kernels run in the soak process), 10% such batches
-abandoned by the client after 0-30 ms, 6% invalid bodies (400 expected), 4% hostile but legal requests (a
-3 KB gzip body whose JSON answer would be ~6.5 MB: 422 answer-too-large expected; logits of 1e308 and
--1.7e308: the finite loss expected), 5% bodies over BODY_LIMIT (413 expected; the server may close the
-connection during the upload, counted as 413-closed-during-upload).
+abandoned by the client after 0-30 ms, 6% invalid bodies (400 expected), 4% hostile requests from the
+red-team run of issue 13, each with the answer it must get: a 3 KB gzip body whose JSON answer would be
+~6.5 MB (422 answer-too-large), logits of 1e308 and -1.7e308 (200, the finite loss), a wrong API key (401),
+a malformed URL \`/loss%ZZ\` (400 problem+json with a request id), /v2 nested data that does not match its
+shape (400), a normalizer with reduction sum (400), a client that hangs up mid-body, and \`Expect:
+100-continue\` with a Content-Length over BODY_LIMIT (413 before any 100 Continue); 5% bodies over
+BODY_LIMIT (413 expected; the server may close the connection during the upload, counted as
+413-closed-during-upload). The server runs with API_KEYS set and MEMORY_BUDGET_BYTES=${MEMORY_BUDGET_MIB} MiB.
 Every second it samples the server's RSS, the latency of /healthz, and nodejs_eventloop_lag_max_seconds
 from /metrics when the endpoint exists.
 
