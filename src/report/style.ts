@@ -20,7 +20,9 @@ p.note, .note { color: #555; font-size: 13px; max-width: 110ch; }
 .kpi { border: 1px solid #ddd; border-radius: 6px; padding: 6px 12px; min-width: 110px; }
 .kpi b { display: block; font-size: 18px; font-variant-numeric: tabular-nums; } .kpi span { color: var(--muted); font-size: 12px; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 700px), 1fr)); gap: 8px 40px; align-items: start; }
-.scroll { overflow-x: auto; }
+.row { display: flex; flex-wrap: wrap; gap: 8px 48px; align-items: flex-start; }
+.row > * { min-width: 0; max-width: 100%; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table.data { border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px; margin: 4px 0 8px; }
 table.data th, table.data td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 table.data .l { text-align: left; max-width: 28ch; overflow: hidden; text-overflow: ellipsis; }
@@ -38,5 +40,5 @@ details.bins summary { cursor: pointer; color: #1f5f99; font-size: 13px; }
 svg { display: block; margin: 8px 0 12px; max-width: 100%; height: auto; }
 .chart-title { font-weight: 600; font-size: 14px; fill: #222; } .label { font-size: 12px; fill: #333; }
 .value, .axis { font-size: 11px; fill: #555; } .grid { stroke: #e5e5e5; } .tick { stroke: #999; }
-svg .note { fill: #555; font-size: 12px; }
+svg .note { fill: #555; font-size: 12px; } svg .on-dark { fill: #fff; }
 `;

@@ -57,7 +57,7 @@ export function baselineSection(_view: ReportView, context: ReportContext): Sect
     title: 'Against the baseline',
     body: `${note(`This evaluation (new) against ${file} (base), the same data and loss settings. Gate a CI job on thresholds with focal-loss compare ${file} NEW.json.`)}
 ${flags}
-<div class="grid2"><div>
+<div class="row"><div>
 <div class="scroll"><table class="data" id="baseline-metrics"><thead><tr><th class="l">metric</th><th>base</th><th>new</th><th>change</th><th>relative</th><th></th></tr></thead>
 <tbody>
 ${metricRows}

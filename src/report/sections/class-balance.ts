@@ -64,7 +64,7 @@ ${supportAlphaChart(view.byLoss.slice(0, MAX_CHART_CLASSES), multiclass ? 'suppo
         'The focal term already down-weights the many easy negatives, so as gamma grows less alpha compensation is needed, and alpha should move towards no weighting (0.5, or none in multiclass). ' +
         'Treat the frequency-based alphas as the gamma = 0 end of that range, and choose gamma and alpha together (a --sweep-gamma x --sweep-alpha run shows how the loss moves; validation metrics of models trained with each setting decide).',
     )}</p>
-${table}
-</div></div>`,
+</div></div>
+${table}`,
   };
 }

@@ -47,7 +47,7 @@ function heatmap(view: ReportView, confusion: number[][]): string {
         'class="cell"',
       );
       if (showCounts && count > 0)
-        body += text(x + cell / 2, y + cell / 2 + 4, int(count), `text-anchor="middle" class="value"${share > 0.55 ? ' fill="#fff"' : ''}`);
+        body += text(x + cell / 2, y + cell / 2 + 4, int(count), `text-anchor="middle" class="value${share > 0.55 ? ' on-dark' : ''}"`);
     });
   });
   labels.forEach((label, p) => {
@@ -55,7 +55,7 @@ function heatmap(view: ReportView, confusion: number[][]): string {
     body += text(x, top - 6, clip(label, 18), `class="label" transform="rotate(-45 ${x.toFixed(1)} ${top - 6})"`);
   });
   body += text(left + size / 2, top + size + 22, 'predicted class', 'text-anchor="middle" class="axis"');
-  return svg(Math.max(left + size + 20, 400), top + size + 32, 'Confusion matrix', body);
+  return svg(Math.max(left + size + 20, 520), top + size + 32, 'Confusion matrix', body);
 }
 
 interface Pair {
