@@ -19,7 +19,11 @@ export function num(v: Maybe, digits = 4): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
   // Very small or very large values stay readable (and short) in exponent form.
-  if (a >= 1e6 || a < 1e-4) return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
+  if (a >= 1e6 || a < 1e-4)
+    return v
+      .toExponential(digits - 1)
+      .replace(/\.?0+e/, 'e')
+      .replace('e+', 'e');
   return Number(v.toPrecision(digits)).toLocaleString('en-US', { maximumFractionDigits: 20 });
 }
 

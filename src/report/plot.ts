@@ -22,9 +22,11 @@ export function ticks(min: number, max: number, count = 5): number[] {
   const raw = (max - min) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
+  // Each tick is k x step rounded to the step's decimals, so that 0.30000000000000004 reads 0.3
+  // and no error accumulates from tick to tick.
+  const decimals = Math.min(100, Math.max(0, -Math.floor(Math.log10(step))));
   const out: number[] = [];
-  // Rounded to the step's precision so that 0.30000000000000004 reads 0.3.
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  for (let k = Math.ceil(min / step); k * step <= max + step * 1e-9; k++) out.push(Number((k * step).toFixed(decimals)));
   return out;
 }
 
