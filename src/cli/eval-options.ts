@@ -208,7 +208,10 @@ export function parseEvalOptions(argv: string[], env: Record<string, string | un
     throw new CliError('--gradient-out must name a .npy file', USAGE);
   }
   if (v.baseline !== undefined && v.html === undefined) {
-    throw new CliError('--baseline is compared in the --html report; give --html FILE too (or compare two --json outputs with focal-loss compare)', USAGE);
+    throw new CliError(
+      '--baseline is compared in the --html report; give --html FILE too (or compare two --json outputs with focal-loss compare)',
+      USAGE,
+    );
   }
   if (v.url !== undefined && !/^https?:\/\/[^/]/i.test(v.url)) throw new CliError(`--url must be an http(s) URL, got "${v.url}"`, USAGE);
   return {

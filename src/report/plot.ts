@@ -57,6 +57,11 @@ export function plotArea(options: {
   }
   frame += line(left, top + height, left + width, top + height, 'class="tick"');
   frame += text(left + width / 2, top + height + 34, options.xTitle, 'text-anchor="middle" class="axis"');
-  frame += text(14, top + height / 2, options.yTitle, `text-anchor="middle" class="axis" transform="rotate(-90 14 ${(top + height / 2).toFixed(1)})"`);
+  frame += text(
+    14,
+    top + height / 2,
+    options.yTitle,
+    `text-anchor="middle" class="axis" transform="rotate(-90 14 ${(top + height / 2).toFixed(1)})"`,
+  );
   return { left, top, width, height, x, y, frame };
 }

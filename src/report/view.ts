@@ -30,9 +30,11 @@ export function classLabel(stats: ClassStats, mode: EvalResponse['meta']['mode']
 export function reportView(response: EvalResponse): ReportView {
   const { stats, meta } = response;
   const total = stats.classes.reduce((a, k) => a + k.loss_sum, 0);
-  const classes = stats.classes.map(
-    (s): ReportClass => ({ label: classLabel(s, meta.mode), stats: s, share: total > 0 ? s.loss_sum / total : 0 }),
-  );
+  const classes = stats.classes.map((s): ReportClass => ({
+    label: classLabel(s, meta.mode),
+    stats: s,
+    share: total > 0 ? s.loss_sum / total : 0,
+  }));
   // Array.prototype.sort is stable: equal shares keep class order.
   const byLoss = [...classes].sort((a, b) => b.share - a.share);
   return {

@@ -32,7 +32,10 @@ async function run(t: Test, pool: FocalPool, args: string[]): Promise<Json> {
 function multiclassData(seed: number, n: number, c: number, margin: number): { labels: Int32Array; logits: Float32Array } {
   const rand = lcg(seed);
   const labels = Int32Array.from({ length: n }, () => Math.min(c - 1, Math.floor(-Math.log(1 - rand()) * Math.max(1.3, c / 4))));
-  const logits = Float32Array.from({ length: n * c }, (_, i) => (rand() - 0.5) * 3 + (labels[Math.floor(i / c)] === i % c ? margin + rand() * 2 : 0));
+  const logits = Float32Array.from(
+    { length: n * c },
+    (_, i) => (rand() - 0.5) * 3 + (labels[Math.floor(i / c)] === i % c ? margin + rand() * 2 : 0),
+  );
   return { labels, logits };
 }
 

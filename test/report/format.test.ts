@@ -106,6 +106,12 @@ t.test('a table: exact values in data-v, a dash for none, collapsed beyond TOP_R
   t.match(html, /<details class="more"><summary>Showing the top 25 of 28 things by value/);
   t.match(html, /class="data sortable collapsible"/);
   t.match(html, /aria-sort="descending">value</);
-  const short = dataTable({ id: 't2', columns: [{ header: 'name', value: (r: { name: string }) => r.name }], rows: [{ name: 'a' }], noun: 'things', order: '' });
+  const short = dataTable({
+    id: 't2',
+    columns: [{ header: 'name', value: (r: { name: string }) => r.name }],
+    rows: [{ name: 'a' }],
+    noun: 'things',
+    order: '',
+  });
   t.notMatch(short, /<details|collapsible/, 'a short table is not collapsed');
 });

@@ -20,7 +20,9 @@ function label(c: ReportCase, k: Json): string {
 
 /** The headline figures: label -> shown text. */
 function kpis(html: string): Map<string, string> {
-  return new Map([...html.matchAll(/<div class="kpi"[^>]*><b>(.*?)<\/b><span>(.*?)<\/span>/g)].map((m) => [unescapeHtml(m[2]), unescapeHtml(m[1])]));
+  return new Map(
+    [...html.matchAll(/<div class="kpi"[^>]*><b>(.*?)<\/b><span>(.*?)<\/span>/g)].map((m) => [unescapeHtml(m[2]), unescapeHtml(m[1])]),
+  );
 }
 
 function byLabel(rows: Cell[][]): Map<string, Cell[]> {
@@ -81,7 +83,12 @@ function checkPerClass(t: Test, c: ReportCase): void {
   };
   Object.values(metric).forEach((m, i) => {
     shows(t, foot[0][4 + i].text, present.reduce((a, k) => a + m(k), 0) / present.length, `${c.name} macro ${Object.keys(metric)[i]}`);
-    shows(t, foot[1][4 + i].text, classes.reduce((a, k) => a + k.support * m(k), 0) / support, `${c.name} weighted ${Object.keys(metric)[i]}`);
+    shows(
+      t,
+      foot[1][4 + i].text,
+      classes.reduce((a, k) => a + k.support * m(k), 0) / support,
+      `${c.name} weighted ${Object.keys(metric)[i]}`,
+    );
   });
 }
 
@@ -94,7 +101,9 @@ function checkCalibration(t: Test, c: ReportCase): void {
     hit: (multiclass ? b.correct_sum : b.positive_sum) as number,
   }));
   const count = bins.reduce((a: number, b: { count: number }) => a + b.count, 0);
-  const gaps = bins.filter((b: { count: number }) => b.count > 0).map((b: Json) => ({ n: b.count, gap: Math.abs(b.hit / b.count - b.value / b.count) }));
+  const gaps = bins
+    .filter((b: { count: number }) => b.count > 0)
+    .map((b: Json) => ({ n: b.count, gap: Math.abs(b.hit / b.count - b.value / b.count) }));
   const ece = gaps.reduce((a: number, g: Json) => a + (g.n / count) * g.gap, 0);
   const mce = Math.max(0, ...gaps.map((g: Json) => g.gap));
   const k = kpis(c.html);
@@ -123,7 +132,13 @@ t.test('multiclass with a sweep and a baseline', async (t) => {
     t.ok(Array.isArray(confusion), 'eval --html asks for the confusion matrix (it is in --json too)');
     const trace = confusion.reduce((a, r, i) => a + r[i], 0);
     shows(t, kpis(html).get('accuracy') as string, trace / json.stats.count, 'accuracy is the trace over the count');
-    json.stats.classes.forEach((k: Json, i: number) => t.equal(confusion[i].reduce((a, b) => a + b, 0), k.support, `row ${i} sums to its support`));
+    json.stats.classes.forEach((k: Json, i: number) =>
+      t.equal(
+        confusion[i].reduce((a, b) => a + b, 0),
+        k.support,
+        `row ${i} sums to its support`,
+      ),
+    );
     const cells = [...html.matchAll(/class="cell"><title>true (.*?), predicted (.*?): ([\d,]+) rows/g)];
     t.equal(cells.length, c.c * c.c, 'C x C cells');
     t.same(
@@ -221,7 +236,8 @@ for (const kind of ['binary', 'multilabel'] as const) {
       t.match(html, /id="sweep-table"/);
     }
     const rows = byLabel(tableRows(html, 'class-balance-table').body);
-    for (const s of classes) shows(t, (rows.get(label(c, s)) as Cell[])[2].text, s.support / json.meta.n, `${label(c, s)} share of positives`);
+    for (const s of classes)
+      shows(t, (rows.get(label(c, s)) as Cell[])[2].text, s.support / json.meta.n, `${label(c, s)} share of positives`);
   });
 }
 
@@ -230,9 +246,12 @@ t.test('eval --baseline', async (t) => {
   const usage = await runCli(['eval', '--mode', 'binary', '--logits', 'x.npy', '--targets', 'y.npy', '--baseline', 'b.json'], { pool });
   t.equal(usage.code, 2, 'without --html: a usage error');
   t.match(usage.stderr, /--baseline is compared in the --html report/);
-  const missing = await runCli(['eval', '--mode', 'binary', '--logits', 'x.npy', '--targets', 'y.npy', '--html', 'r.html', '--baseline', '/nonexistent/b.json'], {
-    pool,
-  });
+  const missing = await runCli(
+    ['eval', '--mode', 'binary', '--logits', 'x.npy', '--targets', 'y.npy', '--html', 'r.html', '--baseline', '/nonexistent/b.json'],
+    {
+      pool,
+    },
+  );
   t.equal(missing.code, 1);
   t.match(missing.stderr, /\/nonexistent\/b\.json: /, 'an unreadable baseline fails before the evaluation');
   t.ok(cases, 'fixtures');

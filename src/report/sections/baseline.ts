@@ -43,12 +43,16 @@ export function baselineSection(_view: ReportView, context: ReportContext): Sect
   const flags =
     worseMetrics.length === 0 && regressed.length === 0
       ? `<div class="flags ok">No regression: no headline metric got worse and no class lost more than ${num(REGRESSION_TOLERANCE)} of recall or F1.</div>`
-      : `<div class="flags"><b>Regressions.</b> ${worseMetrics.length === 0 ? '' : `Worse than the baseline: ${escapeXml(worseMetrics.join(', '))}. `}${regressed.length === 0 ? '' : `${int(regressed.length)} of ${int(comparison.classes.length)} classes lost more than ${num(REGRESSION_TOLERANCE)} of recall or F1: ${escapeXml(
-          regressed
-            .slice(0, 10)
-            .map((k) => k.label)
-            .join(', '),
-        )}${regressed.length > 10 ? ', …' : ''}.`}</div>`;
+      : `<div class="flags"><b>Regressions.</b> ${worseMetrics.length === 0 ? '' : `Worse than the baseline: ${escapeXml(worseMetrics.join(', '))}. `}${
+          regressed.length === 0
+            ? ''
+            : `${int(regressed.length)} of ${int(comparison.classes.length)} classes lost more than ${num(REGRESSION_TOLERANCE)} of recall or F1: ${escapeXml(
+                regressed
+                  .slice(0, 10)
+                  .map((k) => k.label)
+                  .join(', '),
+              )}${regressed.length > 10 ? ', …' : ''}.`
+        }</div>`;
   const fall = (pair: [number, number]) => (pair[0] - pair[1] > REGRESSION_TOLERANCE ? 'worse' : pair[1] > pair[0] ? 'better' : '');
   // Worst first: the classes whose F1 fell most.
   const rows = [...comparison.classes].sort((a, b) => a.f1[1] - a.f1[0] - (b.f1[1] - b.f1[0]));
@@ -70,10 +74,20 @@ ${dataTable({
     { header: 'support', value: (k: ClassRow) => k.support, text: (k: ClassRow) => int(k.support) },
     { header: 'recall base', value: (k: ClassRow) => k.recall[0], text: (k: ClassRow) => ratio(k.recall[0]) },
     { header: 'recall new', value: (k: ClassRow) => k.recall[1], text: (k: ClassRow) => ratio(k.recall[1]) },
-    { header: 'recall change', value: (k: ClassRow) => k.recall[1] - k.recall[0], text: (k: ClassRow) => signed(k.recall[1] - k.recall[0]), cls: (k: ClassRow) => fall(k.recall) },
+    {
+      header: 'recall change',
+      value: (k: ClassRow) => k.recall[1] - k.recall[0],
+      text: (k: ClassRow) => signed(k.recall[1] - k.recall[0]),
+      cls: (k: ClassRow) => fall(k.recall),
+    },
     { header: 'F1 base', value: (k: ClassRow) => k.f1[0], text: (k: ClassRow) => ratio(k.f1[0]) },
     { header: 'F1 new', value: (k: ClassRow) => k.f1[1], text: (k: ClassRow) => ratio(k.f1[1]) },
-    { header: 'F1 change', value: (k: ClassRow) => k.f1[1] - k.f1[0], text: (k: ClassRow) => signed(k.f1[1] - k.f1[0]), cls: (k: ClassRow) => fall(k.f1) },
+    {
+      header: 'F1 change',
+      value: (k: ClassRow) => k.f1[1] - k.f1[0],
+      text: (k: ClassRow) => signed(k.f1[1] - k.f1[0]),
+      cls: (k: ClassRow) => fall(k.f1),
+    },
     { header: 'mean loss base', value: (k: ClassRow) => k.meanLoss[0], text: (k: ClassRow) => num(k.meanLoss[0]) },
     { header: 'mean loss new', value: (k: ClassRow) => k.meanLoss[1], text: (k: ClassRow) => num(k.meanLoss[1]) },
   ],

@@ -66,7 +66,15 @@ function reliabilityDiagram(bins: ReliabilityBin[], multiclass: boolean): string
   for (const b of bins) {
     const h = (b.count / most) * hHeight;
     const x = plot.x(b.lo) + 1;
-    body += rect(x, hTop + hHeight - h, plot.x(b.hi) - plot.x(b.lo) - 2, h, '#9c9c9c', `${int(b.count)} predictions in [${num(b.lo, 3)}, ${num(b.hi, 3)})`, 'class="count"');
+    body += rect(
+      x,
+      hTop + hHeight - h,
+      plot.x(b.hi) - plot.x(b.lo) - 2,
+      h,
+      '#9c9c9c',
+      `${int(b.count)} predictions in [${num(b.lo, 3)}, ${num(b.hi, 3)})`,
+      'class="count"',
+    );
   }
   body += line(plot.left, hTop + hHeight, plot.left + plot.width, hTop + hHeight, 'class="tick"');
   return svg(W, hTop + hHeight + 10, 'Reliability diagram', body);

@@ -30,10 +30,19 @@ export function classBalanceSection(view: ReportView, context: ReportContext): S
     id: 'class-balance-table',
     columns: [
       { header: multiclass ? 'class' : 'label', value: (k: ReportClass) => k.label, left: true },
-      { header: 'support', title: view.supportMeaning, value: (k: ReportClass) => k.stats.support, text: (k: ReportClass) => int(k.stats.support) },
+      {
+        header: 'support',
+        title: view.supportMeaning,
+        value: (k: ReportClass) => k.stats.support,
+        text: (k: ReportClass) => int(k.stats.support),
+      },
       { header: 'frequency', value: frequency, text: (k: ReportClass) => pct(frequency(k), 2) },
       { header: 'loss share', value: (k: ReportClass) => k.share, text: (k: ReportClass) => pct(k.share) },
-      { header: 'suggested alpha', value: (k: ReportClass) => k.stats.suggested_alpha, text: (k: ReportClass) => num(k.stats.suggested_alpha) },
+      {
+        header: 'suggested alpha',
+        value: (k: ReportClass) => k.stats.suggested_alpha,
+        text: (k: ReportClass) => num(k.stats.suggested_alpha),
+      },
       {
         header: 'class-balanced alpha',
         value: (k: ReportClass) => k.stats.class_balanced_alpha,

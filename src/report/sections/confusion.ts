@@ -93,7 +93,13 @@ export function confusionSection(view: ReportView): Section | null {
   if (meta.mode !== 'multiclass') return null;
   const confusion = stats.confusion;
   if (confusion === undefined)
-    return { id: 'confusion', title: 'Confusion', body: note(`No confusion matrix: it is computed for at most ${int(MAX_CONFUSION_CLASSES)} classes; this evaluation has ${int(meta.c)}.`) };
+    return {
+      id: 'confusion',
+      title: 'Confusion',
+      body: note(
+        `No confusion matrix: it is computed for at most ${int(MAX_CONFUSION_CLASSES)} classes; this evaluation has ${int(meta.c)}.`,
+      ),
+    };
   if (confusion.length <= MAX_HEATMAP_CLASSES)
     return {
       id: 'confusion',

@@ -29,7 +29,11 @@ export function perClassSection(view: ReportView): Section {
     { header: 'support', title: view.supportMeaning, value: (k) => k.stats.support, text: (k) => int(k.stats.support) },
     { header: 'loss share', title: 'loss_sum / the sum over classes', value: (k) => k.share, text: (k) => pct(k.share) },
     { header: 'mean loss', title: 'loss_sum / support', value: (k) => k.stats.mean_loss, text: (k) => num(k.stats.mean_loss) },
-    { header: 'precision', value: (k) => defined(k.stats.precision, precisionOf(k)), text: (k) => ratio(defined(k.stats.precision, precisionOf(k))) },
+    {
+      header: 'precision',
+      value: (k) => defined(k.stats.precision, precisionOf(k)),
+      text: (k) => ratio(defined(k.stats.precision, precisionOf(k))),
+    },
     { header: 'recall', value: (k) => defined(k.stats.recall, recallOf(k)), text: (k) => ratio(defined(k.stats.recall, recallOf(k))) },
     { header: 'F1', value: (k) => defined(k.stats.f1, f1Of(k)), text: (k) => ratio(defined(k.stats.f1, f1Of(k))) },
     { header: 'tp', value: (k) => k.stats.tp, text: (k) => int(k.stats.tp) },
@@ -50,7 +54,8 @@ export function perClassSection(view: ReportView): Section {
     '',
     '',
   ];
-  const what = meta.mode === 'multiclass' ? 'A row is predicted as its arg-max class.' : 'An element is predicted positive when z >= 0 (p >= 0.5).';
+  const what =
+    meta.mode === 'multiclass' ? 'A row is predicted as its arg-max class.' : 'An element is predicted positive when z >= 0 (p >= 0.5).';
   return {
     id: 'per-class',
     title: 'Precision, recall and F1 per class',

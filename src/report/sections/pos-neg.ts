@@ -37,7 +37,15 @@ function posNegChart(splits: Split[]): string {
     const wn = (s.neg / most) * barMax;
     body += text(label - 8, y + 15, clip(s.k.label, 22), 'text-anchor="end" class="label"');
     body += rect(label, y + 3, wp, row - 6, POS, `${s.k.label}: positives ${num(s.pos)} (${int(s.positives)} elements)`, 'class="pos"');
-    body += rect(label + wp, y + 3, wn, row - 6, NEG, `${s.k.label}: negatives ${num(s.neg)} (${int(s.negatives)} elements)`, 'class="neg"');
+    body += rect(
+      label + wp,
+      y + 3,
+      wn,
+      row - 6,
+      NEG,
+      `${s.k.label}: negatives ${num(s.neg)} (${int(s.negatives)} elements)`,
+      'class="neg"',
+    );
     body += text(label + wp + wn + 6, y + 15, `${pct(quotient(s.pos, s.pos + s.neg), 0)} from positives`, 'class="value"');
   });
   return svg(width, top + splits.length * row + 8, 'Loss of the positives and the negatives', body);
@@ -69,9 +77,21 @@ export function posNegSection(view: ReportView): Section | null {
             { header: 'negatives', value: (s: Split) => s.negatives, text: (s: Split) => int(s.negatives) },
             { header: 'positive loss', value: (s: Split) => s.pos, text: (s: Split) => num(s.pos) },
             { header: 'negative loss', value: (s: Split) => s.neg, text: (s: Split) => num(s.neg) },
-            { header: 'from positives', value: (s: Split) => quotient(s.pos, s.pos + s.neg), text: (s: Split) => pct(quotient(s.pos, s.pos + s.neg)) },
-            { header: 'per positive', value: (s: Split) => quotient(s.pos, s.positives), text: (s: Split) => num(quotient(s.pos, s.positives)) },
-            { header: 'per negative', value: (s: Split) => quotient(s.neg, s.negatives), text: (s: Split) => num(quotient(s.neg, s.negatives)) },
+            {
+              header: 'from positives',
+              value: (s: Split) => quotient(s.pos, s.pos + s.neg),
+              text: (s: Split) => pct(quotient(s.pos, s.pos + s.neg)),
+            },
+            {
+              header: 'per positive',
+              value: (s: Split) => quotient(s.pos, s.positives),
+              text: (s: Split) => num(quotient(s.pos, s.positives)),
+            },
+            {
+              header: 'per negative',
+              value: (s: Split) => quotient(s.neg, s.negatives),
+              text: (s: Split) => num(quotient(s.neg, s.negatives)),
+            },
           ],
           rows: splits,
           sortedBy: undefined,

@@ -50,7 +50,13 @@ function lossCurves(grid: SweepGrid): string {
     const points = grid.entries.map((row): [number, number] => [plot.x(row[a].gamma), plot.y(row[a].loss)]);
     if (points.length > 1) body += polyline(points, `stroke="${colour}" stroke-width="2.5" class="curve"`, `alpha ${alphaLabel(alpha)}`);
     grid.entries.forEach((row, g) => {
-      body += circle(points[g][0], points[g][1], 3.5, colour, `gamma ${num(row[a].gamma)}, alpha ${alphaLabel(alpha)}: loss ${num(row[a].loss, 6)}`);
+      body += circle(
+        points[g][0],
+        points[g][1],
+        3.5,
+        colour,
+        `gamma ${num(row[a].gamma)}, alpha ${alphaLabel(alpha)}: loss ${num(row[a].loss, 6)}`,
+      );
     });
     const ly = 40 + a * 18;
     body += line(plot.left + plot.width + 20, ly, plot.left + plot.width + 44, ly, `stroke="${colour}" stroke-width="2.5"`);
@@ -80,7 +86,8 @@ function shareBars(view: ReportView, grid: SweepGrid): string {
       const share = quotient(p.value, total) ?? 0;
       const w = share * barMax;
       const colour = i < named.length ? PALETTE[i % PALETTE.length] : '#d0d0d0';
-      if (w > 0) body += rect(x, y + 3, w, row - 6, colour, `gamma ${num(entry.gamma)}: ${p.name} ${pct(share)} of the loss`, 'class="share"');
+      if (w > 0)
+        body += rect(x, y + 3, w, row - 6, colour, `gamma ${num(entry.gamma)}: ${p.name} ${pct(share)} of the loss`, 'class="share"');
       x += w;
     });
   });
@@ -102,7 +109,10 @@ export function sweepSection(view: ReportView): Section | null {
   const grid = sweepGrid(sweep);
   const head = grid.alphas.map((a) => `<th>alpha ${escapeXml(alphaLabel(a))}</th>`).join('');
   const rows = grid.entries
-    .map((row) => `<tr><td class="l">${escapeXml(num(row[0].gamma))}</td>${row.map((e) => `<td data-v="${e.loss}">${escapeXml(num(e.loss, 6))}</td>`).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr><td class="l">${escapeXml(num(row[0].gamma))}</td>${row.map((e) => `<td data-v="${e.loss}">${escapeXml(num(e.loss, 6))}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return {
     id: 'sweep',
