@@ -39,6 +39,10 @@ function multiclassData(seed: number, n: number, c: number, margin: number): { l
   return { labels, logits };
 }
 
+function evalArgs(mode: ReportCase['mode'], logits: string, targets: string): string[] {
+  return ['eval', '--mode', mode, '--logits', logits, '--targets', targets];
+}
+
 export class ReportCases {
   private constructor(
     private readonly t: Test,
@@ -63,27 +67,20 @@ export class ReportCases {
     const fx = this.fx;
     const now = multiclassData(7, n, c, 1.2);
     const before = multiclassData(7, n, c, 2.0);
-    const common = [
-      'eval',
-      '--mode',
-      'multiclass',
-      '--gamma',
-      '2',
-      '--targets',
-      await fx.npy('mc-y.npy', now.labels),
-      '--class-names',
-      await fx.text('mc-names.json', JSON.stringify(CLASS_NAMES)),
-    ];
-    const baseline = await run(this.t, this.pool, [...common, '--logits', await fx.npy('mc-base.npy', before.logits, [n, c])]);
+    const targets = await fx.npy('mc-y.npy', now.labels);
+    const settings = ['--gamma', '2', '--class-names', await fx.text('mc-names.json', JSON.stringify(CLASS_NAMES))];
+    const baseline = await run(this.t, this.pool, [
+      ...evalArgs('multiclass', await fx.npy('mc-base.npy', before.logits, [n, c]), targets),
+      ...settings,
+    ]);
     const baseFile = await fx.text('mc-base.json', JSON.stringify(baseline));
     return this.finish(
       'multiclass',
       'multiclass',
       c,
       [
-        ...common,
-        '--logits',
-        await fx.npy('mc-z.npy', now.logits, [n, c]),
+        ...evalArgs('multiclass', await fx.npy('mc-z.npy', now.logits, [n, c]), targets),
+        ...settings,
         '--sweep-gamma',
         '0,0.5,1,2,5',
         '--sweep-alpha',
@@ -101,8 +98,7 @@ export class ReportCases {
     const n = 4000;
     const y = Float32Array.from({ length: n }, () => (rand() < 0.1 ? 1 : 0));
     const z = Float32Array.from(y, (v) => (v === 1 ? 1.0 : -1.5) + (rand() - 0.5) * 4);
-    const args = ['eval', '--mode', 'binary', '--logits', await this.fx.npy('b-z.npy', z), '--targets', await this.fx.npy('b-y.npy', y)];
-    return this.finish('binary', 'binary', 1, args);
+    return this.finish('binary', 'binary', 1, evalArgs('binary', await this.fx.npy('b-z.npy', z), await this.fx.npy('b-y.npy', y)));
   }
 
   /** 2000 rows x 12 labels with label-dependent positive rates, and a gamma sweep. */
@@ -112,33 +108,15 @@ export class ReportCases {
     const c = 12;
     const y = Float32Array.from({ length: n * c }, (_, i) => (rand() < 0.03 + 0.04 * (i % c) ? 1 : 0));
     const z = Float32Array.from(y, (v) => (v === 1 ? 0.8 : -1.2) + (rand() - 0.5) * 4);
-    const args = [
-      'eval',
-      '--mode',
-      'multilabel',
-      '--logits',
-      await this.fx.npy('ml-z.npy', z, [n, c]),
-      '--targets',
-      await this.fx.npy('ml-y.npy', y, [n, c]),
-      '--sweep-gamma',
-      '0,1,2,3',
-    ];
-    return this.finish('multilabel', 'multilabel', c, args);
+    const args = evalArgs('multilabel', await this.fx.npy('ml-z.npy', z, [n, c]), await this.fx.npy('ml-y.npy', y, [n, c]));
+    return this.finish('multilabel', 'multilabel', c, [...args, '--sweep-gamma', '0,1,2,3']);
   }
 
   /** 1000 classes (unnamed), 4000 rows. */
   async manyClasses(c = 1000): Promise<ReportCase> {
     const n = 4000;
     const data = multiclassData(31, n, c, 0.8);
-    const args = [
-      'eval',
-      '--mode',
-      'multiclass',
-      '--logits',
-      await this.fx.npy('many-z.npy', data.logits, [n, c]),
-      '--targets',
-      await this.fx.npy('many-y.npy', data.labels),
-    ];
+    const args = evalArgs('multiclass', await this.fx.npy('many-z.npy', data.logits, [n, c]), await this.fx.npy('many-y.npy', data.labels));
     return this.finish(`classes-${c}`, 'multiclass', c, args);
   }
 }

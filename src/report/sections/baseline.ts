@@ -8,7 +8,7 @@
 import type { ClassRow, MetricRow } from '../comparison.js';
 import { DASH, int, num, ratio, signed } from '../format.js';
 import { escapeXml } from '../svg.js';
-import { dataTable } from '../table.js';
+import { dataTable, type Column } from '../table.js';
 import type { ReportView } from '../view.js';
 import { note, type ReportContext, type Section } from './section.js';
 
@@ -23,10 +23,28 @@ export function regressedClass(k: ClassRow): boolean {
   return k.recall[0] - k.recall[1] > REGRESSION_TOLERANCE || k.f1[0] - k.f1[1] > REGRESSION_TOLERANCE;
 }
 
+function fall(pair: [number, number]): string {
+  return pair[0] - pair[1] > REGRESSION_TOLERANCE ? 'worse' : pair[1] > pair[0] ? 'better' : '';
+}
+
 function relative(m: MetricRow): string {
   if (m.base === 0) return DASH;
   const r = (m.next - m.base) / Math.abs(m.base);
   return `${r > 0 ? '+' : ''}${(100 * r).toFixed(1)}%`;
+}
+
+/** A ratio's base, new and change columns; the change is flagged when it falls by more than the tolerance. */
+function changeColumns(name: string, pick: (k: ClassRow) => [number, number]): Column<ClassRow>[] {
+  return [
+    { header: `${name} base`, value: (k) => pick(k)[0], text: (k) => ratio(pick(k)[0]) },
+    { header: `${name} new`, value: (k) => pick(k)[1], text: (k) => ratio(pick(k)[1]) },
+    {
+      header: `${name} change`,
+      value: (k) => pick(k)[1] - pick(k)[0],
+      text: (k) => signed(pick(k)[1] - pick(k)[0]),
+      cls: (k) => fall(pick(k)),
+    },
+  ];
 }
 
 export function baselineSection(_view: ReportView, context: ReportContext): Section | null {
@@ -53,7 +71,6 @@ export function baselineSection(_view: ReportView, context: ReportContext): Sect
                   .join(', '),
               )}${regressed.length > 10 ? ', …' : ''}.`
         }</div>`;
-  const fall = (pair: [number, number]) => (pair[0] - pair[1] > REGRESSION_TOLERANCE ? 'worse' : pair[1] > pair[0] ? 'better' : '');
   // Worst first: the classes whose F1 fell most.
   const rows = [...comparison.classes].sort((a, b) => a.f1[1] - a.f1[0] - (b.f1[1] - b.f1[0]));
   return {
@@ -72,22 +89,8 @@ ${dataTable({
   columns: [
     { header: 'class', value: (k: ClassRow) => k.label, left: true },
     { header: 'support', value: (k: ClassRow) => k.support, text: (k: ClassRow) => int(k.support) },
-    { header: 'recall base', value: (k: ClassRow) => k.recall[0], text: (k: ClassRow) => ratio(k.recall[0]) },
-    { header: 'recall new', value: (k: ClassRow) => k.recall[1], text: (k: ClassRow) => ratio(k.recall[1]) },
-    {
-      header: 'recall change',
-      value: (k: ClassRow) => k.recall[1] - k.recall[0],
-      text: (k: ClassRow) => signed(k.recall[1] - k.recall[0]),
-      cls: (k: ClassRow) => fall(k.recall),
-    },
-    { header: 'F1 base', value: (k: ClassRow) => k.f1[0], text: (k: ClassRow) => ratio(k.f1[0]) },
-    { header: 'F1 new', value: (k: ClassRow) => k.f1[1], text: (k: ClassRow) => ratio(k.f1[1]) },
-    {
-      header: 'F1 change',
-      value: (k: ClassRow) => k.f1[1] - k.f1[0],
-      text: (k: ClassRow) => signed(k.f1[1] - k.f1[0]),
-      cls: (k: ClassRow) => fall(k.f1),
-    },
+    ...changeColumns('recall', (k) => k.recall),
+    ...changeColumns('F1', (k) => k.f1),
     { header: 'mean loss base', value: (k: ClassRow) => k.meanLoss[0], text: (k: ClassRow) => num(k.meanLoss[0]) },
     { header: 'mean loss new', value: (k: ClassRow) => k.meanLoss[1], text: (k: ClassRow) => num(k.meanLoss[1]) },
   ],
