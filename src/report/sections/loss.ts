@@ -1,5 +1,5 @@
 /**
- * Where the loss comes from: each class's share of it, and how easy or hard its examples are
+ * Where the loss comes from: each class's share of it (with more than one), and how easy or hard its examples are
  * (the p_t histogram), with the focusing curve that turns p_t into a weight. Charts show the
  * MAX_CHART_CLASSES classes with the largest loss; the tables elsewhere keep them all.
  */
@@ -20,9 +20,7 @@ export function lossSection(view: ReportView): Section {
     id: 'loss',
     title: 'Where the loss comes from',
     body: `${omitted > 0 ? note(`The charts show the ${charted.length} ${noun} with the largest loss; ${int(omitted)} more are in the tables only.`) : ''}
-<div class="grid2"><div>
-${lossShareChart(charted)}
-</div><div>
+<div class="grid2">${charted.length > 1 ? `<div>\n${lossShareChart(charted)}\n</div>` : ''}<div>
 ${note(`Each bar splits a class's examples by p_t into ${PT_BINS} bins. The focal term (1 - p_t)^gamma shrinks the loss of the easy ones (green) so the hard ones (red) dominate training.`)}
 ${easyHardChart(charted)}
 </div>${typeof meta.gamma === 'number' ? `<div>\n${modulatingCurveChart(meta.gamma)}\n</div>` : ''}</div>`,
