@@ -10,6 +10,7 @@ import { Value } from '@sinclair/typebox/value';
 import { MetaSchema, StatsSchema } from '../schemas/loss-response.js';
 import { CliError } from './cli-error.js';
 import type { CompareOptions, Increase } from './compare-options.js';
+import type { Check, ClassRow, Comparison, MetricRow } from '../report/comparison.js';
 
 /** What compare reads: the loss, stats and meta of an evaluation (other fields are ignored). */
 const EvaluationFileSchema = Type.Object({ loss: Type.Number(), stats: StatsSchema, meta: MetaSchema });
@@ -35,36 +36,6 @@ export async function readEvaluation(file: string): Promise<EvaluationFile> {
     );
   }
   return value as EvaluationFile;
-}
-
-export interface MetricRow {
-  metric: string;
-  base: number;
-  next: number;
-  /** True when a larger value is better (recall), false when smaller is (loss). */
-  higherIsBetter: boolean;
-}
-
-export interface ClassRow {
-  label: string;
-  support: number;
-  recall: [number, number];
-  f1: [number, number];
-  meanLoss: [number | null, number | null];
-}
-
-export interface Check {
-  check: string;
-  value: number;
-  limit: number;
-  passed: boolean;
-}
-
-export interface Comparison {
-  metrics: MetricRow[];
-  classes: ClassRow[];
-  checks: Check[];
-  passed: boolean;
 }
 
 /**

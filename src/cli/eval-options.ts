@@ -45,6 +45,8 @@ export interface EvalOptions {
   json: boolean;
   gradientOut?: string;
   html?: string;
+  /** An earlier evaluation (eval --json) the --html report compares this one with. */
+  baseline?: string;
   maxLoss?: number;
   progress: boolean;
 }
@@ -79,7 +81,10 @@ where:
 output:
   --json                    one JSON object shaped like the /loss response (loss, stats, meta)
   --gradient-out FILE.npy   write d(loss)/d(logits) (float64, the shape of the logits)
-  --html FILE               a self-contained HTML report with charts
+  --html FILE               a self-contained HTML report: per-class precision/recall/F1 (sortable), calibration
+                            (reliability diagram, ECE, MCE, Brier, NLL), confusion matrix (multiclass), positive vs
+                            negative loss, the sweep, class balance; adds stats.confusion to --json (multiclass)
+  --baseline BASE.json      with --html: compare with an earlier eval --json of the same data (deltas, regressions)
   --max-loss X              exit ${3} when the loss is above X (a CI gate)
   --no-progress             no progress bar (it is only drawn on a terminal anyway)`;
 
@@ -112,6 +117,7 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
   'gradient-out': { type: 'string' },
   html: { type: 'string' },
+  baseline: { type: 'string' },
   'max-loss': { type: 'string' },
   'no-progress': { type: 'boolean', default: false },
 } as const;
@@ -201,6 +207,12 @@ export function parseEvalOptions(argv: string[], env: Record<string, string | un
   if (v['gradient-out'] !== undefined && !v['gradient-out'].toLowerCase().endsWith('.npy')) {
     throw new CliError('--gradient-out must name a .npy file', USAGE);
   }
+  if (v.baseline !== undefined && v.html === undefined) {
+    throw new CliError(
+      '--baseline is compared in the --html report; give --html FILE too (or compare two --json outputs with focal-loss compare)',
+      USAGE,
+    );
+  }
   if (v.url !== undefined && !/^https?:\/\/[^/]/i.test(v.url)) throw new CliError(`--url must be an http(s) URL, got "${v.url}"`, USAGE);
   return {
     logits: v.logits,
@@ -231,6 +243,7 @@ export function parseEvalOptions(argv: string[], env: Record<string, string | un
     json: v.json,
     gradientOut: v['gradient-out'],
     html: v.html,
+    baseline: v.baseline,
     maxLoss: number('max-loss', v['max-loss']),
     progress: !v['no-progress'],
   };

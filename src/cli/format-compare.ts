@@ -3,7 +3,7 @@
  * (all of them up to MAX_CLASS_ROWS; above that the ones whose F1 fell most), and each check
  * with PASS or FAIL.
  */
-import type { Comparison } from './compare.js';
+import type { Comparison } from '../report/comparison.js';
 import { columns } from './format-table.js';
 
 export const MAX_CLASS_ROWS = 50;

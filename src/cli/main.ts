@@ -73,6 +73,9 @@ async function runEval(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const options = parseEvalOptions(argv, io.env);
+  // Read first, so that a bad baseline fails before the evaluation runs.
+  const base = options.baseline;
+  const baseline = base === undefined ? undefined : { file: base, evaluation: await readEvaluation(base) };
   const bar = new ProgressBar(io.stderr, options.progress);
   let result;
   try {
@@ -80,7 +83,30 @@ async function runEval(argv: string[], io: CliIo): Promise<number> {
   } finally {
     bar.finish();
   }
-  if (options.html !== undefined) await writeFile(options.html, renderReport(result, { logits: options.logits, targets: options.targets }));
+  if (options.html !== undefined) {
+    // No thresholds: the report shows every change; gating a CI job is focal-loss compare's.
+    const comparison =
+      baseline === undefined
+        ? undefined
+        : {
+            file: baseline.file,
+            comparison: compareEvaluations(baseline.evaluation, result.response, {
+              base: baseline.file,
+              next: 'this evaluation',
+              perClass: false,
+              json: false,
+            }),
+          };
+    await writeFile(
+      options.html,
+      renderReport(result, {
+        logits: options.logits,
+        targets: options.targets,
+        baseline: comparison,
+        classBalanceBeta: options.classBalanceBeta,
+      }),
+    );
+  }
   io.stdout.write(options.json ? `${JSON.stringify(result.response, null, 2)}\n` : formatTable(result));
   if (options.maxLoss !== undefined && result.response.loss > options.maxLoss) {
     io.stderr.write(`focal-loss: loss ${result.response.loss} is above --max-loss ${options.maxLoss}\n`);

@@ -15,6 +15,7 @@ import { checkBatch, type BatchArrays } from '../tensors/check-batch.js';
 import { FieldErrors, type NamePlace } from '../tensors/field-errors.js';
 import type { FieldTensor } from '../tensors/field-tensor.js';
 import { resolveSettings, type BatchDims, type LossSettings, type SettingsFields } from '../tensors/loss-settings.js';
+import { MAX_CONFUSION_CLASSES } from '../tensors/decode-evaluation.js';
 import type { FloatRows } from '../files/row-source.js';
 import { CliError } from './cli-error.js';
 import type { EvalOptions } from './eval-options.js';
@@ -104,12 +105,21 @@ export function planChunks(options: EvalOptions, dims: BatchDims, classNames: st
   const settings = cliChecked(nameFlag, (errors) => resolveSettings(fields, dims, errors));
 
   const reduction = options.reduction === 'none' ? 'none' : 'sum';
+  // The --html report draws the confusion matrix (or its most-confused pairs): ask for it where
+  // the service builds one (multiclass, C <= MAX_CONFUSION_CLASSES); the --json output then has it too.
+  const wantConfusion = options.html !== undefined && options.mode === 'multiclass' && dims.c <= MAX_CONFUSION_CLASSES;
   // Class names stay with the evaluation (its report names the classes), not with each chunk.
   const { class_names: _names, normalizer: _normalizer, ...shared } = fields;
   const request: SettingsFields = {
     ...shared,
     reduction,
-    outputs: ['loss', 'stats', ...(wantGradient ? ['gradient' as const] : []), ...(reduction === 'none' ? ['losses' as const] : [])],
+    outputs: [
+      'loss',
+      'stats',
+      ...(wantGradient ? ['gradient' as const] : []),
+      ...(reduction === 'none' ? ['losses' as const] : []),
+      ...(wantConfusion ? ['confusion' as const] : []),
+    ],
     ...(settings.ignoreIndex === null ? {} : { ignore_index: -1 }),
   };
   const chunk = cliChecked(nameFlag, (errors) => resolveSettings(request, dims, errors));

@@ -1,33 +1,28 @@
 /**
- * The report's four charts as inline SVG: each class's share of the loss, support against the
- * suggested alpha, easy vs hard examples per class (the p_t histogram), and the focal
- * modulating curve (1 - p_t)^gamma against gamma = 0 (cross-entropy).
+ * The per-class bar charts and the focusing curve as inline SVG: each class's share of the loss,
+ * support against the two suggested alphas, easy vs hard examples per class (the p_t histogram),
+ * and the focal modulating curve (1 - p_t)^gamma against gamma = 0 (cross-entropy).
  */
-import type { ClassStats } from '../schemas/loss-response.js';
-import { clip, escapeXml, fmt, hardToEasy, rect, svg, text } from './svg.js';
+import { int, num, pct } from './format.js';
+import { clip, escapeXml, hardToEasy, rect, svg, text } from './svg.js';
+import type { ReportClass } from './view.js';
 
 const WIDTH = 760;
 const ROW = 22;
 const LABEL = 150;
 const TOP = 28;
 
-export interface ChartClass {
-  label: string;
-  stats: ClassStats;
-}
-
 function header(title: string): string {
   return text(0, 16, title, 'class="chart-title"');
 }
 
 /** Horizontal bars: each class's loss_sum as a share of the total. */
-export function lossShareChart(classes: ChartClass[]): string {
-  const total = classes.reduce((s, k) => s + k.stats.loss_sum, 0);
+export function lossShareChart(classes: ReportClass[]): string {
   const barMax = WIDTH - LABEL - 70;
   const height = TOP + classes.length * ROW + 8;
   let body = header('Share of the loss by class');
   classes.forEach((k, i) => {
-    const share = total > 0 ? k.stats.loss_sum / total : 0;
+    const share = k.share;
     const y = TOP + i * ROW;
     body += text(LABEL - 8, y + 15, clip(k.label, 22), 'text-anchor="end" class="label"');
     body += rect(
@@ -36,42 +31,53 @@ export function lossShareChart(classes: ChartClass[]): string {
       Math.max(1, share * barMax),
       ROW - 6,
       '#4e79a7',
-      `${k.label}: loss ${fmt(k.stats.loss_sum)} (${(share * 100).toFixed(1)}%)`,
+      `${k.label}: loss ${num(k.stats.loss_sum)} (${pct(share)})`,
     );
-    body += text(LABEL + share * barMax + 6, y + 15, `${(share * 100).toFixed(1)}%`, 'class="value"');
+    body += text(LABEL + share * barMax + 6, y + 15, pct(share), 'class="value"');
   });
   return svg(WIDTH, height, 'Share of the loss by class', body);
 }
 
-/** Two bars per class, each on its own scale: support (how many) and the suggested alpha (how much weight). */
-export function supportAlphaChart(classes: ChartClass[], supportLabel: string): string {
-  const col = (WIDTH - LABEL - 20) / 2;
-  const barMax = col - 70;
+/**
+ * Three bars per class: support (how many) and the two suggested alphas (how much weight), the
+ * alphas on one shared scale so that they can be compared with each other.
+ */
+export function supportAlphaChart(classes: ReportClass[], supportLabel: string): string {
+  const col = (WIDTH - LABEL - 40) / 3;
+  const barMax = col - 50;
   const maxSupport = Math.max(1, ...classes.map((k) => k.stats.support));
-  const maxAlpha = Math.max(1e-12, ...classes.map((k) => k.stats.suggested_alpha ?? 0));
+  const maxAlpha = Math.max(1e-12, ...classes.flatMap((k) => [k.stats.suggested_alpha ?? 0, k.stats.class_balanced_alpha ?? 0]));
   const height = TOP + 18 + classes.length * ROW + 8;
-  let body = header('Support against suggested alpha');
-  body += text(LABEL, TOP + 10, supportLabel, 'class="axis"');
-  body += text(LABEL + col + 20, TOP + 10, 'suggested alpha', 'class="axis"');
+  let body = header('Support against the suggested alphas');
+  const columns = [
+    { title: supportLabel, colour: '#59a14f', value: (k: ReportClass) => k.stats.support, max: maxSupport, show: int },
+    { title: 'suggested alpha', colour: '#f28e2b', value: (k: ReportClass) => k.stats.suggested_alpha, max: maxAlpha, show: num },
+    {
+      title: 'class-balanced alpha',
+      colour: '#b07aa1',
+      value: (k: ReportClass) => k.stats.class_balanced_alpha,
+      max: maxAlpha,
+      show: num,
+    },
+  ];
+  columns.forEach((c, j) => (body += text(LABEL + j * (col + 20), TOP + 10, c.title, 'class="axis"')));
   classes.forEach((k, i) => {
     const y = TOP + 18 + i * ROW;
-    const s = k.stats;
     body += text(LABEL - 8, y + 15, clip(k.label, 22), 'text-anchor="end" class="label"');
-    const sw = Math.max(1, (s.support / maxSupport) * barMax);
-    body += rect(LABEL, y + 3, sw, ROW - 6, '#59a14f', `${k.label}: support ${s.support}`);
-    body += text(LABEL + sw + 6, y + 15, s.support.toLocaleString('en-US'), 'class="value"');
-    const ax = LABEL + col + 20;
-    // No suggested alpha (a class without support): an empty bar and a dash.
-    const alpha = s.suggested_alpha;
-    const aw = Math.max(1, ((alpha ?? 0) / maxAlpha) * barMax);
-    body += rect(ax, y + 3, aw, ROW - 6, '#f28e2b', `${k.label}: suggested alpha ${alpha === null ? '-' : fmt(alpha, 4)}`);
-    body += text(ax + aw + 6, y + 15, alpha === null ? '-' : fmt(alpha, 3), 'class="value"');
+    columns.forEach((c, j) => {
+      const x = LABEL + j * (col + 20);
+      // No alpha (a class without support, a column without negatives): an empty bar and a dash.
+      const v = c.value(k);
+      const w = Math.max(1, ((v ?? 0) / c.max) * barMax);
+      body += rect(x, y + 3, w, ROW - 6, c.colour, `${k.label}: ${c.title} ${c.show(v, 6)}`);
+      body += text(x + w + 6, y + 15, c.show(v, 3), 'class="value"');
+    });
   });
-  return svg(WIDTH, height, 'Support against suggested alpha', body);
+  return svg(WIDTH, height, 'Support against the suggested alphas', body);
 }
 
 /** Stacked bars of each class's p_t histogram: hard examples (low p_t, red) to easy ones (high p_t, green). */
-export function easyHardChart(classes: ChartClass[]): string {
+export function easyHardChart(classes: ReportClass[]): string {
   const bins = classes[0]?.stats.pt_histogram.length ?? 0;
   const barMax = WIDTH - LABEL - 90;
   const height = TOP + classes.length * ROW + 44;
@@ -91,12 +97,12 @@ export function easyHardChart(classes: ChartClass[]): string {
           w,
           ROW - 6,
           hardToEasy(b, bins),
-          `${k.label}: ${count} with p_t in [${fmt(b / bins, 2)}, ${fmt((b + 1) / bins, 2)})`,
+          `${k.label}: ${int(count)} with p_t in [${num(b / bins, 2)}, ${num((b + 1) / bins, 2)})`,
         );
       x += w;
     });
     const hard = h.slice(0, Math.ceil(bins / 2)).reduce((a, b) => a + b, 0);
-    body += text(LABEL + barMax + 8, y + 15, total > 0 ? `${((100 * hard) / total).toFixed(0)}% hard` : 'none', 'class="value"');
+    body += text(LABEL + barMax + 8, y + 15, total > 0 ? `${pct(hard / total, 0)} hard` : 'none', 'class="value"');
   });
   // Legend: the bins' colours from p_t = 0 to 1.
   const ly = TOP + classes.length * ROW + 14;
@@ -126,8 +132,8 @@ export function modulatingCurveChart(gamma: number): string {
   for (let i = 0; i <= 4; i++) {
     const v = i / 4;
     body += `<line x1="${left}" x2="${left + w}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`;
-    body += text(left - 8, y(v) + 4, v.toFixed(2), 'text-anchor="end" class="axis"');
-    body += text(x(v), top + h + 18, v.toFixed(2), 'text-anchor="middle" class="axis"');
+    body += text(left - 8, y(v) + 4, num(v, 3), 'text-anchor="end" class="axis"');
+    body += text(x(v), top + h + 18, num(v, 3), 'text-anchor="middle" class="axis"');
   }
   body += text(left + w / 2, top + h + 36, 'p_t (the predicted probability of the true label)', 'text-anchor="middle" class="axis"');
   body += `<polyline points="${points(0)}" fill="none" stroke="#9c9c9c" stroke-width="2" stroke-dasharray="6 4"><title>gamma = 0 (cross-entropy): every example weighs 1</title></polyline>`;
@@ -138,7 +144,7 @@ export function modulatingCurveChart(gamma: number): string {
   body += `<line x1="${lx}" x2="${lx + 30}" y1="${top + 44}" y2="${top + 44}" stroke="#9c9c9c" stroke-width="2" stroke-dasharray="6 4"/>`;
   body += text(lx + 38, top + 48, 'gamma = 0 (cross-entropy)', 'class="label"');
   const at = (p: number) => (gamma === 0 ? 1 : (1 - p) ** gamma);
-  body += text(lx, top + 84, `an easy example (p_t = 0.9) weighs ${fmt(at(0.9), 3)}`, 'class="note"');
-  body += text(lx, top + 102, `a hard one (p_t = 0.1) weighs ${fmt(at(0.1), 3)}`, 'class="note"');
+  body += text(lx, top + 84, `an easy example (p_t = 0.9) weighs ${num(at(0.9), 3)}`, 'class="note"');
+  body += text(lx, top + 102, `a hard one (p_t = 0.1) weighs ${num(at(0.1), 3)}`, 'class="note"');
   return svg(WIDTH, top + h + 48, 'The focal modulating factor', body);
 }
