@@ -21,8 +21,7 @@
  * doubling) by functions that touch only typed arrays and numbers, so V8 optimises them from
  * calls with full type feedback rather than from one long first loop.
  */
-import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, NLL_SCALE } from './calibration-bins.js';
-import { CompensatedSum } from './compensated-sum.js';
+import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, CompensatedSum, NLL_SCALE } from 'focal-loss-client/merge';
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { nextChunkRows } from './sigmoid-focal.js';
 import type { EvaluationSums, FloatArray, KernelBatch, SoftmaxBatch, TargetArray } from './types.js';

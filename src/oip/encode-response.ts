@@ -7,11 +7,8 @@
 import { ProblemError } from '../errors/problem-error.js';
 import { narrowToFloat32 } from '../tensors/dtypes.js';
 import type { FocalResult } from '../kernels/types.js';
-import { PT_BINS } from '../kernels/pt-histogram.js';
+import { CALIBRATION_BINS, PT_BINS, reportStats, sweepLosses } from 'focal-loss-client/merge';
 import type { InferenceResponse, ResponseOutput } from '../schemas/oip.js';
-import { reportStats } from '../tensors/class-stats.js';
-import { sweepLosses } from '../tensors/sweep-report.js';
-import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
 import type { Calibration, Stats } from '../schemas/loss-response.js';
 import { gradientOut, lossesOut } from '../tensors/dense-shapes.js';
 import { assertFiniteResult } from '../tensors/encode-loss-response.js';

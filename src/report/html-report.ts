@@ -5,7 +5,7 @@
  * keeps them all) and the page says so.
  */
 import type { EvalResult } from './eval-result.js';
-import { PT_BINS } from '../kernels/pt-histogram.js';
+import { PT_BINS } from 'focal-loss-client/merge';
 import { easyHardChart, lossShareChart, modulatingCurveChart, supportAlphaChart, type ChartClass } from './charts.js';
 import { escapeXml, fmt } from './svg.js';
 
