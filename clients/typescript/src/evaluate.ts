@@ -199,6 +199,10 @@ export async function evaluate(
         pending.unshift([r0, half], [half, r1]);
         return;
       }
+      // Which rows: the problem's pointers and element indices are the chunk's own.
+      if (err instanceof FocalLossError && err.status !== 0) {
+        throw new FocalLossError(`rows ${r0}..${r1 - 1}: ${err.message}`, err.status, err.code, err.problem);
+      }
       throw err;
     }
     done.push({ ...chunkAnswer(settings.mode, res), r0, rows: r1 - r0, meta: res.meta, sweep: res.sweep });
