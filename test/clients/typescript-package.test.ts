@@ -12,7 +12,7 @@ import t from 'tap';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -129,6 +129,30 @@ console.log(JSON.stringify({ requests: chunked.requests, loss: chunked.loss, one
   t.equal(result.requests, 5, '1000 rows of 3 in chunks of 200 rows');
   t.ok(Math.abs(result.loss - result.one) <= 1e-12 * result.one, `merged ${result.loss} vs one request ${result.one}`);
   t.equal(result.accuracy, result.oneAccuracy);
+
+  t.test("the README's example (examples/typescript) runs from the installed package and prints what output.txt shows", async (t) => {
+    copyFileSync(path.join(ROOT, 'examples/typescript/evaluate.mjs'), path.join(consumer, 'example.mjs'));
+    const printed = await run(process.execPath, ['example.mjs'], {
+      cwd: consumer,
+      env: { PATH: process.env.PATH, FOCAL_LOSS_URL: service.url },
+    });
+    const values = (text: string) =>
+      Object.fromEntries(
+        text
+          .trim()
+          .split('\n')
+          .map((line) => line.split(/:\s+/, 2)),
+      );
+    const got = values(printed.stdout);
+    const recorded = values(readFileSync(path.join(ROOT, 'examples/typescript/output.txt'), 'utf8'));
+    t.same(Object.keys(got), Object.keys(recorded));
+    t.equal(got['requests'], '8', '200,000 x 10 in chunks of 262,144 elements');
+    const close = (a: string, b: string) => Math.abs(Number(a) - Number(b)) <= 1e-12 * Math.abs(Number(b));
+    for (const key of ['loss', 'one request', 'accuracy', 'macro f1', 'ece']) {
+      t.ok(close(got[key], recorded[key]), `${key}: ${got[key]}, recorded ${recorded[key]}`);
+    }
+    t.ok(close(got['loss'], got['one request']), 'chunked and merged = one request, within 1e-12');
+  });
 
   t.test('a TypeScript consumer type-checks against the installed .d.ts, and a wrong field does not', async (t) => {
     writeFileSync(
