@@ -64,7 +64,7 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       values = Float64Array.from(stats.classes.flatMap((k) => k.pt_histogram));
       shape = [c, PT_BINS];
     } else if (name === 'calibration_bins') {
-      // [count, value sum, hit sum] per bin, as the raw sums merge (kernels/calibration-bins.ts).
+      // [count, value sum, hit sum] per bin, as the raw sums merge (clients/typescript/src/merge/calibration-bins.ts).
       values = Float64Array.from(calibrationOf(stats).bins.flatMap((b) => Object.values(b)));
       shape = [CALIBRATION_BINS, 3];
     } else if (name === 'confusion') {
