@@ -10,14 +10,19 @@ ARG BASE_IMAGE=node:24-bookworm-slim
 
 FROM ${BASE_IMAGE} AS build
 WORKDIR /app
-# Dependencies first: this layer is reused until package*.json change.
+# Dependencies first: this layer is reused until package*.json change. The TypeScript client
+# (clients/typescript, `focal-loss-client`) is an npm workspace the service imports: npm ci links
+# it into node_modules from its package.json.
 COPY package.json package-lock.json ./
+COPY clients/typescript/package.json ./clients/typescript/
 RUN npm ci --ignore-scripts --no-audit --no-fund --update-notifier=false
 COPY tsconfig.json ./
+COPY clients/typescript/tsconfig.json ./clients/typescript/
+COPY clients/typescript/src ./clients/typescript/src
 COPY src ./src
 # The WebAssembly kernels (AssemblyScript source; `npm run build` compiles them into dist/kernels/).
 COPY assembly ./assembly
-# The `prepare` script is the build (tsc -> dist/).
+# The `prepare` script is the build: the client package (-> clients/typescript/dist/), then the service (tsc -> dist/).
 RUN npm run build
 
 FROM ${BASE_IMAGE} AS runtime
@@ -31,10 +36,14 @@ ENV NODE_ENV=production \
     GLIBC_TUNABLES=glibc.malloc.hugetlb=1
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only; no lifecycle scripts (prepare would need TypeScript).
+COPY clients/typescript/package.json ./clients/typescript/
+# Production dependencies only; no lifecycle scripts (prepare would need TypeScript). The client
+# workspace is linked (node_modules/focal-loss-client -> clients/typescript), its build copied below.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --update-notifier=false --cache /tmp/npm-cache \
     && rm -rf /tmp/npm-cache
 COPY --from=build /app/dist ./dist
+# The merge and statistics rules the service and its workers import (focal-loss-client/merge).
+COPY --from=build /app/clients/typescript/dist ./clients/typescript/dist
 # The OpenAPI document's worked examples, read at run time from the package root (like package.json).
 COPY openapi/examples.json ./openapi/examples.json
 # Files stay owned by root and read-only to the service; it writes nothing to disk.

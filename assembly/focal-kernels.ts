@@ -69,7 +69,7 @@ const HS: usize = K + 35 * 16; // CONSTANT_SLOTS constants
  * CAL_SLOTS slots of [value sum, count]: slot = bin for a miss, CAL_BINS + bin for a hit.
  */
 const CB: usize = HS + 40 * 8;
-const CAL_BINS = 15; // calibration-bins.ts CALIBRATION_BINS
+const CAL_BINS = 15; // clients/typescript/src/merge/calibration-bins.ts CALIBRATION_BINS
 const CAL_SLOTS = 2 * CAL_BINS;
 const CB_COPY: usize = CAL_SLOTS * 16;
 /** The evaluation's compensated sums: Brier hi, lo, NLL hi, lo. */
@@ -133,7 +133,7 @@ const C_I64_TWO = 30; // i64x2 (2, 2)
 const C_SIGN = 31; // the sign bit of each lane: x | SIGN = -|x|
 const C_CAL_BINS = 32; // 15.0
 const C_CAL_LAST = 33; // 14.0
-const C_NLL_SCALE = 34; // 2^-64 (calibration-bins.ts NLL_SCALE)
+const C_NLL_SCALE = 34; // 2^-64 (clients/typescript/src/merge/calibration-bins.ts NLL_SCALE)
 export const CONSTANT_SLOTS = 35;
 
 @inline function C(slot: i32): v128 {

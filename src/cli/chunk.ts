@@ -1,10 +1,10 @@
 /**
  * One chunk of rows of the evaluated files, and what computing it (locally or on the service)
  * gives back. Chunks are computed with reduction `sum` (or `none`) and merged afterwards
- * (tensors/merge-results.ts), so the merged result is the whole file's.
+ * (the client package's merge, focal-loss-client/merge), so the merged result is the whole file's.
  */
+import type { ChunkAnswer } from 'focal-loss-client';
 import type { BatchArrays } from '../tensors/check-batch.js';
-import type { PartialResult } from '../tensors/merge-results.js';
 
 export interface Chunk {
   index: number;
@@ -15,13 +15,8 @@ export interface Chunk {
   data: BatchArrays;
 }
 
-export interface ChunkOutcome {
-  partial: PartialResult;
-  /** Gradient of the chunk's loss sum, rows x c; null unless asked for. */
-  gradient: Float64Array | null;
-  /** Per-element (binary, multilabel) or per-row (multiclass) losses; null unless reduction is none. */
-  losses: Float64Array | null;
-}
+/** What computing a chunk gives back: the client package's merge input (its raw counters, gradient, losses). */
+export type ChunkOutcome = ChunkAnswer;
 
 export interface Backend {
   /** Chunks worth having in flight at once. */

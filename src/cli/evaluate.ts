@@ -11,9 +11,7 @@ import { NpyWriter } from '../files/npy-writer.js';
 import { FileFormatError, rowWidth, type RowSource } from '../files/row-source.js';
 import type { FocalPool } from '../pool/focal-pool.js';
 import type { EvalResponse, EvalResult } from '../report/eval-result.js';
-import { OVERFLOW_DETAIL } from '../tensors/encode-loss-response.js';
-import { sweepEntries } from '../tensors/sweep-report.js';
-import { ResultMerger, type PartialResult } from '../tensors/merge-results.js';
+import { isFiniteMerge, OVERFLOW_DETAIL, ResultMerger, sweepEntries, type PartialResult } from 'focal-loss-client/merge';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk } from './chunk.js';
 import { DEFAULT_CHUNK_ELEMENTS, DEFAULT_REMOTE_CONCURRENCY, type EvalOptions } from './eval-options.js';
@@ -186,13 +184,7 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
     });
     const sweep =
       plan.settings.sweep === null ? undefined : sweepEntries(plan.settings.sweep, options.reduction, c, merged.denominator, merged.raw);
-    if (
-      !Number.isFinite(merged.loss) ||
-      merged.stats.classes.some((s) => !Number.isFinite(s.loss_sum)) ||
-      sweep?.some((e) => !Number.isFinite(e.loss))
-    ) {
-      throw new CliError(OVERFLOW_DETAIL);
-    }
+    if (!isFiniteMerge(merged, sweep)) throw new CliError(OVERFLOW_DETAIL);
     if (writer !== null) {
       await writer.scale(merged.gradientScale);
       await writer.close();

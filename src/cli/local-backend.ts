@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { FocalPool } from '../pool/focal-pool.js';
 import type { FloatArray } from '../kernels/types.js';
 import { kernelBatch } from '../tensors/check-batch.js';
-import { OVERFLOW_DETAIL } from '../tensors/encode-loss-response.js';
+import { OVERFLOW_DETAIL } from 'focal-loss-client/merge';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk, ChunkOutcome } from './chunk.js';
 import type { ChunkPlan } from './settings.js';

@@ -1,13 +1,11 @@
 /**
  * Computes chunks on a focal-loss service: each chunk is one POST /loss with its tensors
  * base64-encoded (or, with --wire json, as JSON arrays), asking for the loss sum, the raw
- * per-class counters and, when wanted, the gradient as a float64 tensor. Retries (429/503
- * with Retry-After, dropped connections) are the client's.
+ * per-class counters and, when wanted, the gradient as a float64 tensor. The client package
+ * (focal-loss-client) sends it, with its retries (429/503 with Retry-After, dropped connections),
+ * and turns the answer into what the merge adds (chunkAnswer), as its own chunked evaluate does.
  */
-import { FocalLossClient } from '../client/focal-loss-client.js';
-import { encodeTensor, toFloat64, type EncodedTensor } from '../client/encoded-tensor.js';
-import type { LossRequest } from '../schemas/loss-request.js';
-import { rawStatsFromReport } from '../tensors/merge-results.js';
+import { chunkAnswer, encodeTensor, FocalLossClient, type EncodedTensor, type LossRequest } from 'focal-loss-client';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk, ChunkOutcome } from './chunk.js';
 import type { ChunkPlan } from './settings.js';
@@ -78,11 +76,7 @@ export class RemoteBackend implements Backend {
     if (res.stats === undefined || res.stats.classes.some((k) => k.pt_histogram === undefined)) {
       throw new CliError(`the service at ${this.options.url} answered without stats.classes[].pt_histogram: it is older than this command`);
     }
-    return {
-      partial: { lossSum: res.loss, count: res.meta.count, stats: rawStatsFromReport(mode, res.stats, res.sweep) },
-      gradient: res.gradient === undefined ? null : toFloat64(res.gradient as Wire),
-      losses: res.losses === undefined ? null : toFloat64(res.losses as Wire),
-    };
+    return chunkAnswer(mode, res);
   }
 
   async close(): Promise<void> {}

@@ -46,7 +46,7 @@ const SWEEP_FLAGS: Record<string, string> = { gamma: '--sweep-gamma', alpha: '--
 /**
  * How the rows are computed: in chunks, each with the evaluation's settings but reduction `sum`
  * (or `none`) and no normalizer, so that the chunks' sums merge exactly into the whole batch's
- * (tensors/merge-results.ts). Both backends compute a chunk from this plan.
+ * (clients/typescript/src/merge/merge-results.ts). Both backends compute a chunk from this plan.
  */
 export interface ChunkPlan {
   /** The evaluation's own settings: its reduction, normalizer and the meta it reports. */

@@ -1,17 +1,6 @@
 /**
- * The package's public entry ("exports": "."): a typed client for the focal-loss service and
- * the tensor encoding it speaks. Types come from the service's own schemas.
+ * The root package's "exports" ".": the TypeScript client, which lives in its own package
+ * (clients/typescript, `focal-loss-client`, no dependencies) and is re-exported here unchanged, so
+ * code importing the service package's client keeps working without a second copy of it.
  */
-export { FocalLossClient, FocalLossError, retryAfterMs, type FocalLossClientOptions, type RequestOptions } from './focal-loss-client.js';
-export {
-  encodeTensor,
-  decodeTensor,
-  toFloat64,
-  TENSOR_DTYPES,
-  type EncodedTensor,
-  type TensorDtype,
-  type TensorArray,
-} from './encoded-tensor.js';
-export type { LossRequest, Mode, Reduction, Output } from '../schemas/loss-request.js';
-export type { LossResponse, Stats, ClassStats, Meta } from '../schemas/loss-response.js';
-export type { Problem } from '../schemas/problem.js';
+export * from 'focal-loss-client';

@@ -8,21 +8,20 @@
  * against (test/kernels/fused-evaluation.test.ts) and the fallback for every other kernel.
  *
  * Everything here ignores sample weights and label smoothing (the contract's definitions), and is
- * a raw count or sum: parts of a batch give parts that add up to the whole (raw-stats.ts).
+ * a raw count or sum: parts of a batch give parts that add up to the whole (focal-loss-client/merge raw-stats.ts).
  *
  * Numerics (the same stable forms as the kernels, see their headers):
  * - sigmoid: p, and -log p = softplus(-z), -log(1 - p) = softplus(z), from one exp(-|z|) and one
  *   log1p, so nothing overflows at |z| = 1000 and nothing cancels;
  * - softmax: log-sum-exp split at the arg-max, confidence = 1 / (1 + s), and 1 - p of the arg-max
  *   class as s / (1 + s), so a confident row keeps (1 - p)^2 in the Brier score exactly.
- * Sums are plain within a chunk of rows and compensated across chunks (compensated-sum.ts).
+ * Sums are plain within a chunk of rows and compensated across chunks (CompensatedSum, focal-loss-client/merge).
  *
  * Speed: as in the kernels, rows are walked in chunks (nextChunkRows: starting at one row and
  * doubling) by functions that touch only typed arrays and numbers, so V8 optimises them from
  * calls with full type feedback rather than from one long first loop.
  */
-import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, NLL_SCALE } from './calibration-bins.js';
-import { CompensatedSum } from './compensated-sum.js';
+import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, CompensatedSum, NLL_SCALE } from 'focal-loss-client/merge';
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { nextChunkRows } from './sigmoid-focal.js';
 import type { EvaluationSums, FloatArray, KernelBatch, SoftmaxBatch, TargetArray } from './types.js';

@@ -12,7 +12,7 @@
  * The confusion counts are kept here, not in WASM memory (c x c could be large): the kernel writes
  * each row's (class, prediction) for the chunk, and countChunk adds them up after each chunk.
  */
-import { BIN_FIELDS, CALIBRATION_BINS } from './calibration-bins.js';
+import { BIN_FIELDS, CALIBRATION_BINS } from 'focal-loss-client/merge';
 import type { EvaluationSums, KernelBatch } from './types.js';
 
 /** The kernel exports this file uses. */

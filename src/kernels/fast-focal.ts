@@ -38,7 +38,7 @@ import { focalLoss } from './focal.js';
 import { calibrationLength, FusedEvaluation, wantsEvaluation, type EvaluationExports } from './fast-evaluation.js';
 import { allHard, sigmoidResult } from './sigmoid-focal.js';
 import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.js';
-import { PT_BINS } from './pt-histogram.js';
+import { PT_BINS } from 'focal-loss-client/merge';
 import { gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
 import type { FloatArray, KernelBatch, FocalResult, SigmoidBatch, SoftmaxBatch, TargetArray } from './types.js';
 

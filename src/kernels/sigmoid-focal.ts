@@ -38,8 +38,7 @@ import { expNonPositive, log1pUnit } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
 import type { AsymmetricTerms, FocalResult, SigmoidBatch, TargetArray } from './types.js';
 import { AsymmetricColumn } from './asymmetric.js';
-import { CompensatedSum } from './compensated-sum.js';
-import { PT_BINS, ptBin } from './pt-histogram.js';
+import { CompensatedSum, PT_BINS, ptBin } from 'focal-loss-client/merge';
 import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
 
 /**

@@ -34,11 +34,9 @@
 import { expNonPositive } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
 import type { FloatArray, FocalResult, RawClassStats, SoftmaxBatch } from './types.js';
-import { CompensatedSum } from './compensated-sum.js';
+import { CompensatedSum, emptyRawStats, PT_BINS, ptBin } from 'focal-loss-client/merge';
 import { nextChunkRows } from './sigmoid-focal.js';
-import { PT_BINS, ptBin } from './pt-histogram.js';
 import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
-import { emptyRawStats } from './raw-stats.js';
 
 export function softmaxFocal(batch: SoftmaxBatch): FocalResult {
   const { n, c, gamma } = batch;

@@ -7,13 +7,12 @@
  * denominator (as its `normalizer` when the reduction is `mean`), so each gradient element is
  * scaled exactly as the unsplit kernel scales it, and the parts' loss sums, counts and raw
  * per-class counters are added before anything is reduced (ratios are derived later from the
- * merged counters, tensors/class-stats.ts). The loss sum differs from the unsplit one only by
+ * merged counters, clients/typescript/src/merge/class-stats.ts). The loss sum differs from the unsplit one only by
  * the order of additions (both compensated, about 1e-16 relative); counters are exact.
  */
-import { CompensatedSum } from './compensated-sum.js';
+import { addRawStats, CompensatedSum, emptyRawStats } from 'focal-loss-client/merge';
 import { countOf, lossDenominator, reduceLossSum } from './reduction.js';
 import type { KernelBatch, FocalResult } from './types.js';
-import { addRawStats, emptyRawStats } from './raw-stats.js';
 import { sharedBytes } from '../memory/batch-memory.js';
 
 type Numeric = KernelBatch['logits'] | Uint8Array | Int32Array;

@@ -7,11 +7,8 @@
 import { ProblemError } from '../errors/problem-error.js';
 import { narrowToFloat32 } from '../tensors/dtypes.js';
 import type { FocalResult } from '../kernels/types.js';
-import { PT_BINS } from '../kernels/pt-histogram.js';
+import { CALIBRATION_BINS, PT_BINS, reportStats, sweepLosses } from 'focal-loss-client/merge';
 import type { InferenceResponse, ResponseOutput } from '../schemas/oip.js';
-import { reportStats } from '../tensors/class-stats.js';
-import { sweepLosses } from '../tensors/sweep-report.js';
-import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
 import type { Calibration, Stats } from '../schemas/loss-response.js';
 import { gradientOut, lossesOut } from '../tensors/dense-shapes.js';
 import { assertFiniteResult } from '../tensors/encode-loss-response.js';
@@ -67,7 +64,7 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       values = Float64Array.from(stats.classes.flatMap((k) => k.pt_histogram));
       shape = [c, PT_BINS];
     } else if (name === 'calibration_bins') {
-      // [count, value sum, hit sum] per bin, as the raw sums merge (kernels/calibration-bins.ts).
+      // [count, value sum, hit sum] per bin, as the raw sums merge (clients/typescript/src/merge/calibration-bins.ts).
       values = Float64Array.from(calibrationOf(stats).bins.flatMap((b) => Object.values(b)));
       shape = [CALIBRATION_BINS, 3];
     } else if (name === 'confusion') {

@@ -5,8 +5,7 @@
  */
 import { ProblemError } from '../errors/problem-error.js';
 import type { Mode } from '../kernels/types.js';
-import { PT_BINS } from '../kernels/pt-histogram.js';
-import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
+import { CALIBRATION_BINS, PT_BINS } from 'focal-loss-client/merge';
 import type { OipModelMetadata } from '../schemas/oip.js';
 import { INTEGER_DATATYPES, type SupportedDatatype } from './datatypes.js';
 

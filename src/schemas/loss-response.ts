@@ -5,8 +5,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema, ReductionSchema, VariantSchema } from './loss-request.js';
 import { EncodedTensorRef } from './encoded-tensor.js';
-import { PT_BINS } from '../kernels/pt-histogram.js';
-import { CALIBRATION_BINS } from '../kernels/calibration-bins.js';
+import { CALIBRATION_BINS, PT_BINS } from 'focal-loss-client/merge';
 
 const Count = Type.Integer({ minimum: 0 });
 const NullableNumber = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });

@@ -7,7 +7,7 @@
  */
 import type { EvaluationRequest, FloatArray, Mode, Reduction } from '../kernels/types.js';
 import { MAX_SWEEP_SETTINGS, type LossRequest, type Output } from '../schemas/loss-request.js';
-import { DEFAULT_CLASS_BALANCE_BETA } from './evaluation-stats.js';
+import { DEFAULT_CLASS_BALANCE_BETA } from 'focal-loss-client/merge';
 import type { FieldErrors } from './field-errors.js';
 
 /** Largest C a confusion matrix (C x C numbers in the answer) is built for. */

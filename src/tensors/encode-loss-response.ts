@@ -11,13 +11,8 @@ import type { EncodedTensor } from '../schemas/encoded-tensor.js';
 import type { LossResponse } from '../schemas/loss-response.js';
 import { base64Length, encodeBase64, writeBase64 } from './base64.js';
 import type { DecodedLossRequest, ResponseEncoding } from './decode-loss-request.js';
-import { reportStats } from './class-stats.js';
+import { OVERFLOW_DETAIL, reportStats, sweepEntries } from 'focal-loss-client/merge';
 import { narrowToFloat32 } from './dtypes.js';
-import { sweepEntries } from './sweep-report.js';
-
-/** What a non-finite result means and what to do about it, in every answer that reports one (service and CLI). */
-export const OVERFLOW_DETAIL =
-  'the loss or its gradient overflows float64 for these inputs; scale down the logits, weights or 1/normalizer';
 import { gradientOut, lossesOut } from './dense-shapes.js';
 
 /** A result with a non-finite number can only come from float64 overflow of the inputs' scale (422). */

@@ -5,6 +5,7 @@
  * request it builds) and the CLI (its flags, before any row is read) all resolve settings here,
  * so a setting is accepted, defaulted and reported in the same words everywhere.
  */
+import { denominatorSource } from 'focal-loss-client/merge';
 import type { AsymmetricTerms, EvaluationRequest, FloatArray } from '../kernels/types.js';
 import type { LossRequest, Mode, Output, Reduction } from '../schemas/loss-request.js';
 import type { Meta } from '../schemas/loss-response.js';
@@ -144,7 +145,7 @@ export function resolveSettings(fields: SettingsFields, dims: BatchDims, errors:
     meta: {
       mode,
       reduction,
-      denominator_source: reduction !== 'mean' ? 'none' : normalizer !== null ? 'normalizer' : 'count',
+      denominator_source: denominatorSource(reduction, normalizer),
       ...variant.meta,
       alpha: alphaEcho,
       alpha_convention: alphaEcho === null ? 'none' : sigmoid ? 'positive_weight' : 'class_weight',

@@ -6,7 +6,7 @@
  */
 import t, { type Test } from 'tap';
 import { focalLoss } from '../../src/kernels/focal.js';
-import { reportStats } from '../../src/tensors/class-stats.js';
+import { reportStats } from 'focal-loss-client/merge';
 import { openNpy } from '../../src/files/npy.js';
 import { Fixtures, lcg, runCli } from '../helpers/cli.js';
 import { startServer } from '../helpers/server-process.js';

@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import { FocalLossClient, FocalLossError, retryAfterMs, type LossRequest, type LossResponse } from '../../src/client/index.js';
-import { decodeTensor, encodeTensor, toFloat64 } from '../../src/client/encoded-tensor.js';
+import { decodeTensor, encodeTensor, toFloat64 } from 'focal-loss-client';
 import { freePort, startServer } from '../helpers/server-process.js';
 
 const service = await startServer({ API_KEYS: 'client-key' });

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { focalLoss } from '../../src/kernels/focal.js';
 import { modulatingPower } from '../../src/kernels/power.js';
-import { CompensatedSum } from '../../src/kernels/compensated-sum.js';
+import { CompensatedSum } from 'focal-loss-client/merge';
 import { sigmoidBatch, softmaxBatch } from '../helpers/batches.js';
 
 const sigmoid = sigmoidBatch;

@@ -11,7 +11,7 @@ import { evaluatedFocal } from '../../src/kernels/evaluated-focal.js';
 import { evaluationSums } from '../../src/kernels/evaluation-pass.js';
 import { focalLossFast, initFastKernels } from '../../src/kernels/fast-focal.js';
 import { focalLoss } from '../../src/kernels/focal.js';
-import { BIN_FIELDS } from '../../src/kernels/calibration-bins.js';
+import { BIN_FIELDS } from 'focal-loss-client/merge';
 import type { EvaluationSums, KernelBatch, SigmoidBatch, SoftmaxBatch } from '../../src/kernels/types.js';
 import { arbitrarySpec, BASE_SPEC, buildBatch, type Spec } from '../helpers/fast-batches.js';
 

@@ -6,7 +6,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { focalLoss } from '../../src/kernels/focal.js';
-import { PT_BINS, ptBin } from '../../src/kernels/pt-histogram.js';
+import { PT_BINS, ptBin } from 'focal-loss-client/merge';
 import type { KernelBatch } from '../../src/kernels/types.js';
 
 const base = {

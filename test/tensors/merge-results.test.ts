@@ -8,8 +8,15 @@ import fc from 'fast-check';
 import { evaluatedFocal } from '../../src/kernels/evaluated-focal.js';
 import { focalLoss } from '../../src/kernels/focal.js';
 import type { KernelBatch, Mode, Reduction } from '../../src/kernels/types.js';
-import { reportStats } from '../../src/tensors/class-stats.js';
-import { addRawStats, emptyRawStats, rawStatsFromReport, ResultMerger } from '../../src/tensors/merge-results.js';
+import {
+  addRawStats,
+  BIN_FIELDS,
+  CALIBRATION_BINS,
+  emptyRawStats,
+  rawStatsFromReport,
+  reportStats,
+  ResultMerger,
+} from 'focal-loss-client/merge';
 import { gradientScale, lossDenominator, reduceLossSum } from '../../src/kernels/reduction.js';
 
 /** A deterministic random batch of n x c. */
@@ -183,11 +190,21 @@ t.test('raw counters survive a round trip through a reported stats object', asyn
     { ...batch('multilabel', 20, 3, 6), evaluation: { calibration: true, confusion: false, sweep: [] } },
     focalLoss,
   );
-  t.equal(
-    rawStatsFromReport('multilabel', reportStats('multilabel', multilabel.stats, multilabel.count, 20, null)).calibration,
-    undefined,
-    'multilabel: the report pools the columns, so no raw bins',
-  );
+  // Multilabel: the report pools the columns' bins, so they come back as one pooled column (the sum of the
+  // kernel's per-column bins), and a report of those has every calibration number but classwise_ece.
+  const reported = reportStats('multilabel', multilabel.stats, multilabel.count, 20, null);
+  const pooledRaw = rawStatsFromReport('multilabel', reported);
+  const columns = multilabel.stats.calibration as Float64Array;
+  const width = CALIBRATION_BINS * BIN_FIELDS;
+  const pooled = new Float64Array(width).map((_, i) => columns[i] + columns[i + width] + columns[i + 2 * width]);
+  t.same(pooledRaw.calibration, pooled, 'multilabel: one pooled column of bins');
+  const again = reportStats('multilabel', pooledRaw, multilabel.count, 20, null).calibration;
+  const { classwise_ece: classwise, ...rest } = reported.calibration as NonNullable<typeof reported.calibration>;
+  t.type(classwise, 'number', "the kernel's own per-column bins give classwise_ece");
+  t.same(again?.bins, rest.bins);
+  t.same([again?.ece, again?.mce], [rest.ece, rest.mce]);
+  t.ok(Math.abs((again?.brier ?? 0) - rest.brier) <= 1e-14 * rest.brier, 'brier to rounding (mean x count / count)');
+  t.equal(again?.classwise_ece, undefined, 'pooled bins have no classwise_ece to give, rather than a wrong one');
   const a = emptyRawStats('binary', 1);
   t.throws(() => addRawStats(a, emptyRawStats('binary', 2)), /cannot merge stats of 2 classes into 1/);
 });

@@ -3,7 +3,7 @@
  * (suggested_alpha, an inverse-log-frequency weight, and class_balanced_alpha, Cui et al. 2019)
  * and the alpha this evaluation applied, with a paragraph on choosing alpha together with gamma.
  */
-import { DEFAULT_CLASS_BALANCE_BETA } from '../../tensors/evaluation-stats.js';
+import { DEFAULT_CLASS_BALANCE_BETA } from 'focal-loss-client/merge';
 import { supportAlphaChart } from '../charts.js';
 import { int, num, pct, quotient } from '../format.js';
 import { escapeXml } from '../svg.js';

@@ -3,7 +3,7 @@
  * (the p_t histogram), with the focusing curve that turns p_t into a weight. Charts show the
  * MAX_CHART_CLASSES classes with the largest loss; the tables elsewhere keep them all.
  */
-import { PT_BINS } from '../../kernels/pt-histogram.js';
+import { PT_BINS } from 'focal-loss-client/merge';
 import { easyHardChart, lossShareChart, modulatingCurveChart } from '../charts.js';
 import { int } from '../format.js';
 import type { ReportView } from '../view.js';

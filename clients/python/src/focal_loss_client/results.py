@@ -1,6 +1,6 @@
 """An evaluation's result, and the exact merge of results computed over chunks of rows.
 
-The same rules as the service's CLI (src/tensors/merge-results.ts): every chunk is computed with
+The same rules as the service's CLI (clients/typescript/src/merge/merge-results.ts): every chunk is computed with
 reduction ``sum`` (or ``none``) and its raw per-class counters; the loss sums (Neumaier-compensated)
 and counters are added first, and only then reduced -- the mean as sum / denominator, precision,
 recall, suggested alpha and accuracy from the merged counters -- with the formulas a single request
@@ -22,7 +22,7 @@ RAW_COUNTERS = ("class_support", "class_loss_sum", "class_pos_loss_sum", "class_
 
 
 class CompensatedSum:
-    """Neumaier's compensated summation (the service's kernels/compensated-sum.ts)."""
+    """Neumaier's compensated summation (the service's clients/typescript/src/merge/compensated-sum.ts)."""
 
     def __init__(self) -> None:
         self._sum = 0.0
@@ -110,7 +110,7 @@ def _inverse_log_frequency(share: float) -> float:
 
 
 def suggested_alphas(mode: str, support: List[int], count: int, n: int) -> List[Optional[float]]:
-    """stats.classes[].suggested_alpha as the service defines it (tensors/evaluation-stats.ts): multiclass
+    """stats.classes[].suggested_alpha as the service defines it (clients/typescript/src/merge/evaluation-stats.ts): multiclass
     r_k / sum_j f_j r_j with f_k = support_k / count and r = 1 / ln(1.02 + f) (None without support);
     binary/multilabel r(f) / (r(f) + r(1 - f)) with f the share of positives (None without both)."""
     if mode == "multiclass":
@@ -128,7 +128,7 @@ def suggested_alphas(mode: str, support: List[int], count: int, n: int) -> List[
 
 
 def class_stats(mode: str, raw: Mapping[str, np.ndarray], count: int, n: int, names: Optional[List[str]]) -> List[ClassStats]:
-    """Raw counters -> per-class statistics, with the service's formulas (tensors/class-stats.ts)."""
+    """Raw counters -> per-class statistics, with the service's formulas (clients/typescript/src/merge/class-stats.ts)."""
     sigmoid = mode != "multiclass"
     c = len(raw["class_support"])
     histogram = raw["class_pt_histogram"].reshape(c, PT_BINS)

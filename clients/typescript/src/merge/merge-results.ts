@@ -1,20 +1,18 @@
 /**
  * Exact merging of results computed over chunks of rows of one batch (the CLI's chunked local
- * and remote evaluation): loss sums, counts and raw per-class counters are added first, and
+ * and remote evaluation, the client's chunked evaluate): loss sums, counts and raw per-class counters are added first, and
  * only then reduced (the mean from sum / denominator, ratios from counters) by the same
  * functions a single request uses, so the merged result equals one request over the whole
  * batch up to the rounding of the sums (about 1e-15 relative; the loss sum is compensated).
  */
-import { CompensatedSum } from '../kernels/compensated-sum.js';
-import { gradientScale, lossDenominator, reduceLossSum } from '../kernels/reduction.js';
-import type { Mode, RawClassStats, Reduction } from '../kernels/types.js';
-import type { Stats, SweepEntry } from '../schemas/loss-response.js';
+import { CompensatedSum } from './compensated-sum.js';
+import { gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
+import type { Mode, RawClassStats, Reduction } from './types.js';
+import type { Stats, SweepEntry } from '../api.js';
 import { reportStats } from './class-stats.js';
-import { BIN_FIELDS, CALIBRATION_BINS, NLL_SCALE } from '../kernels/calibration-bins.js';
-import { PT_BINS } from '../kernels/pt-histogram.js';
-import { addRawStats, emptyRawStats } from '../kernels/raw-stats.js';
-
-export { addRawStats, emptyRawStats };
+import { BIN_FIELDS, CALIBRATION_BINS, NLL_SCALE } from './calibration-bins.js';
+import { PT_BINS } from './pt-histogram.js';
+import { addRawStats, emptyRawStats } from './raw-stats.js';
 
 /** What one chunk contributes: computed with reduction `sum` (or `none`), never `mean`. */
 export interface PartialResult {
@@ -54,15 +52,16 @@ export function rawStatsFromReport(mode: Mode, stats: Stats, sweep?: SweepEntry[
     raw.fn[k] = s.fn;
     raw.ptHistogram.set(s.pt_histogram, k * PT_BINS);
   });
-  // Calibration as raw sums again, where the report holds all of them: binary and multiclass have one
-  // column of bins. (Multilabel's classwise_ece needs each column's bins, which the report pools: a
-  // merge of multilabel reports has no calibration.) Brier and NLL come back as mean x count.
+  // Calibration as raw sums again: the report's bins hold [count, value sum, hit sum] of every bin, pooled over the
+  // columns (binary and multiclass have one column anyway). Brier and NLL come back as mean x count. Multilabel's
+  // classwise_ece needs each column's own bins, which the report pools: a merge of multilabel reports has one pooled
+  // column, every other calibration number, and no classwise_ece (evaluation-stats.ts calibrationReport).
   const calibration = stats.calibration;
-  if (calibration !== undefined && mode !== 'multilabel') {
+  if (calibration !== undefined) {
     const bins = new Float64Array(CALIBRATION_BINS * BIN_FIELDS);
+    const multiclass = mode === 'multiclass';
     let count = 0;
     calibration.bins.forEach((b, i) => {
-      const multiclass = mode === 'multiclass';
       const value = (multiclass ? b.confidence_sum : b.probability_sum) ?? 0;
       const hit = (multiclass ? b.correct_sum : b.positive_sum) ?? 0;
       bins.set([b.count, value, hit], i * BIN_FIELDS);
@@ -117,4 +116,16 @@ export class ResultMerger {
       stats: reportStats(this.mode, this.raw, this.count, options.n, options.classNames, options.classBalanceBeta),
     };
   }
+}
+
+/**
+ * Whether a merged result is all finite numbers: each chunk's answer was, but their sums can still
+ * overflow float64, which a single request over the whole batch would have refused (OVERFLOW_DETAIL).
+ */
+export function isFiniteMerge(merged: MergedResult, sweep?: SweepEntry[]): boolean {
+  return (
+    Number.isFinite(merged.loss) &&
+    merged.stats.classes.every((s) => Number.isFinite(s.loss_sum)) &&
+    (sweep === undefined || sweep.every((e) => Number.isFinite(e.loss)))
+  );
 }

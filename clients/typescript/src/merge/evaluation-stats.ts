@@ -1,12 +1,12 @@
 /**
- * The evaluation statistics derived from merged raw sums (kernels/types.ts RawClassStats): class
+ * The evaluation statistics derived from merged raw sums (merge/types.ts RawClassStats): class
  * weights (suggested and class-balanced alpha), macro and weighted averages, calibration (ECE,
  * MCE, Brier, NLL) and the confusion matrix. Nothing here sees a row: every ratio is taken once,
  * after the raw sums of all parts of a batch were added.
  */
-import { BIN_FIELDS, CALIBRATION_BINS, NLL_SCALE } from '../kernels/calibration-bins.js';
-import type { Mode } from '../kernels/types.js';
-import type { Averages, Calibration } from '../schemas/loss-response.js';
+import { BIN_FIELDS, CALIBRATION_BINS, NLL_SCALE } from './calibration-bins.js';
+import type { Mode } from './types.js';
+import type { Averages, Calibration } from '../api.js';
 
 /** The default beta of the effective number of samples (Cui et al. 2019). */
 export const DEFAULT_CLASS_BALANCE_BETA = 0.999;
@@ -126,10 +126,10 @@ function calibrationErrors(bins: Float64Array, offset: number): { count: number;
 }
 
 /**
- * The calibration report. `bins`: per column (binary/multilabel: c columns; multiclass: one) the raw
- * [count, value sum, hit sum] bins; `scoreSums`: [Brier sum, NLL sum x NLL_SCALE] over the same rows or elements.
+ * The calibration report. `bins`: per column (binary/multilabel: c columns, or one pooled over them;
+ * multiclass: one) the raw [count, value sum, hit sum] bins; `scoreSums`: [Brier sum, NLL sum x NLL_SCALE] over the same rows or elements.
  */
-export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Float64Array): Calibration {
+export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Float64Array, c: number): Calibration {
   const columns = bins.length / (CALIBRATION_BINS * BIN_FIELDS);
   const pooled = new Float64Array(CALIBRATION_BINS * BIN_FIELDS);
   for (let j = 0; j < columns; j++) {
@@ -149,7 +149,8 @@ export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Flo
     brier: ratio(scoreSums[0], count),
     nll: ratio(scoreSums[1], count) / NLL_SCALE,
   };
-  if (mode === 'multilabel') {
+  // Only from each column's own bins: bins pooled over the columns (merged /loss reports) have no classwise_ece to give.
+  if (mode === 'multilabel' && columns === c) {
     let sum = 0;
     for (let j = 0; j < columns; j++) sum += calibrationErrors(bins, j * pooled.length).ece;
     report.classwise_ece = ratio(sum, columns);

@@ -3,9 +3,9 @@
  * accuracy, averages, calibration, confusion). Ratios are computed here, after the kernel, so raw
  * counters from several batches can be added first and reported once.
  */
-import type { Mode, RawClassStats } from '../kernels/types.js';
-import type { ClassStats, Stats } from '../schemas/loss-response.js';
-import { PT_BINS } from '../kernels/pt-histogram.js';
+import type { Mode, RawClassStats } from './types.js';
+import type { ClassStats, Stats } from '../api.js';
+import { PT_BINS } from './pt-histogram.js';
 import { averages, calibrationReport, classWeights, confusionRows, DEFAULT_CLASS_BALANCE_BETA, ratio } from './evaluation-stats.js';
 
 export function reportStats(
@@ -55,6 +55,6 @@ export function reportStats(
   stats.averages = averages(classes);
   if (raw.confusion !== undefined) stats.confusion = confusionRows(raw.confusion, c);
   if (raw.calibration !== undefined && raw.scoreSums !== undefined)
-    stats.calibration = calibrationReport(mode, raw.calibration, raw.scoreSums);
+    stats.calibration = calibrationReport(mode, raw.calibration, raw.scoreSums, c);
   return stats;
 }

@@ -1,12 +1,16 @@
 /**
- * A sweep's raw sums (kernels/types.ts RawClassStats: one loss sum per setting, and per class) ->
- * the `sweep` entries of an answer. Used by POST /loss, /v2 (`sweep_loss`) and the CLI after it
- * merged its chunks' sums, so a sweep is reduced the same way wherever it was computed.
+ * A sweep's raw sums (merge/types.ts RawClassStats: one loss sum per setting, and per class) ->
+ * the `sweep` entries of an answer. Used by POST /loss, /v2 (`sweep_loss`), the CLI and the client's
+ * chunked evaluate after they merged their chunks' sums, so a sweep is reduced the same way wherever it was computed.
  */
-import { reduceLossSum } from '../kernels/reduction.js';
-import type { RawClassStats, Reduction } from '../kernels/types.js';
-import type { SweepEntry } from '../schemas/loss-response.js';
-import type { DecodedSweep } from './decode-evaluation.js';
+import { reduceLossSum } from './reduction.js';
+import type { RawClassStats, Reduction } from './types.js';
+import type { SweepEntry } from '../api.js';
+
+/** The settings of a sweep, in order: what the request asked for (the service) or its chunks' answers echo (the client). */
+export interface SweepSettings {
+  settings: Pick<SweepEntry, 'gamma' | 'alpha'>[];
+}
 
 /**
  * Each setting's loss: its loss sum reduced exactly as a request with that setting would reduce
@@ -19,7 +23,7 @@ export function sweepLosses(reduction: Reduction, denominator: number, raw: RawC
   return Array.from(sums, (sum) => reduceLossSum(reduction, sum, denominator));
 }
 
-export function sweepEntries(sweep: DecodedSweep, reduction: Reduction, c: number, denominator: number, raw: RawClassStats): SweepEntry[] {
+export function sweepEntries(sweep: SweepSettings, reduction: Reduction, c: number, denominator: number, raw: RawClassStats): SweepEntry[] {
   const classSums = raw.sweepClassLossSum as Float64Array;
   const losses = sweepLosses(reduction, denominator, raw);
   return sweep.settings.map(({ gamma, alpha }, s) => ({

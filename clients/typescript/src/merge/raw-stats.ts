@@ -1,5 +1,5 @@
 /**
- * Raw per-class counters (kernels/types.ts RawClassStats): an empty set, and adding one set into
+ * Raw per-class counters (merge/types.ts RawClassStats): an empty set, and adding one set into
  * another. Results over parts of one batch (worker splits, the CLI's chunks) merge through here.
  */
 import { PT_BINS } from './pt-histogram.js';

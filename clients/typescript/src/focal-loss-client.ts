@@ -1,13 +1,14 @@
 /**
- * A typed client for the focal-loss service. Its request and response types are the service's
- * own TypeBox schemas (Static<typeof ...>), so a field the service does not accept does not
- * compile. It retries what is worth retrying: 429 and 503 after the Retry-After the service
- * sends, and refused or reset connections a bounded number of times; any other error is a
- * FocalLossError carrying the service's problem+json body.
+ * A typed client for the focal-loss service: `fetch` only, so it runs in Node.js >= 20 and in
+ * browsers. Its request and response types are generated from the service's API document (api.ts),
+ * so a field the service does not accept does not compile. It retries what is worth retrying: 429
+ * and 503 after the Retry-After the service sends, and refused or reset connections a bounded
+ * number of times; any other error is a FocalLossError carrying the service's problem+json body.
+ * `evaluate` computes a batch of any size in chunks and merges them exactly (evaluate.ts).
  */
-import type { LossRequest } from '../schemas/loss-request.js';
-import type { LossResponse } from '../schemas/loss-response.js';
-import type { Problem } from '../schemas/problem.js';
+import type { LossRequest, LossResponse, Problem, Readiness } from './api.js';
+import { FocalLossError } from './errors.js';
+import { evaluate, type EvaluateOptions, type Evaluation, type TensorInput } from './evaluate.js';
 
 export interface FocalLossClientOptions {
   /** The service's base URL, e.g. "http://localhost:3000". */
@@ -34,21 +35,13 @@ export interface RequestOptions {
   requestId?: string;
 }
 
-/** A failed call: `status` 0 means no HTTP answer (connection refused, timeout). */
-export class FocalLossError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string,
-    readonly problem: Problem | null = null,
-  ) {
-    super(message);
-    this.name = 'FocalLossError';
-  }
-}
-
 const RETRYABLE_STATUS = new Set([429, 503]);
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+/**
+ * Browsers say nothing more than this about a network error (Chromium, Firefox, Safari): no code,
+ * on purpose. Node.js (undici) names the cause, and only the codes above are retried there.
+ */
+const BROWSER_NETWORK_ERRORS = /^(Failed to fetch|NetworkError when attempting to fetch resource\.|Load failed)$/;
 
 /** Retry-After in ms: delta-seconds or an HTTP date (RFC 9110); null when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | null {
@@ -60,8 +53,10 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 }
 
 function isConnectionError(err: unknown): boolean {
+  if (!(err instanceof TypeError)) return false;
   const cause = (err as { cause?: { code?: string } }).cause;
-  return err instanceof TypeError && cause !== undefined && CONNECTION_CODES.has(String(cause.code));
+  if (cause !== undefined) return CONNECTION_CODES.has(String(cause.code));
+  return BROWSER_NETWORK_ERRORS.test(err.message);
 }
 
 export class FocalLossClient {
@@ -79,8 +74,17 @@ export class FocalLossClient {
   }
 
   /** GET /readyz: resolves when the service is ready for work, rejects (503) while it drains. */
-  ready(options: RequestOptions = {}): Promise<{ status: string }> {
+  ready(options: RequestOptions = {}): Promise<Readiness> {
     return this.call('GET', '/readyz', undefined, options);
+  }
+
+  /**
+   * A batch of any size: rows in chunks under the service's element limit (`chunkElements`),
+   * several in flight, each computed with reduction `sum` (or `none`) and merged exactly into what
+   * one POST /loss over the whole batch answers (evaluate.ts).
+   */
+  evaluate(logits: TensorInput, targets: TensorInput, options: EvaluateOptions): Promise<Evaluation> {
+    return evaluate(this, logits, targets, options);
   }
 
   private async call<T>(method: string, route: string, body: unknown, options: RequestOptions): Promise<T> {
@@ -105,7 +109,7 @@ export class FocalLossClient {
         if (isConnectionError(err) && connectionRetries < this.options.maxConnectionRetries) {
           const delay = Math.min(this.options.maxRetryDelayMs, 200 * 2 ** connectionRetries);
           connectionRetries++;
-          this.options.onRetry?.(String((err as { cause?: { code?: string } }).cause?.code), delay);
+          this.options.onRetry?.(String((err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message), delay);
           await sleep(delay, options.signal);
           continue;
         }

@@ -1,6 +1,6 @@
 /**
  * The calibration bins of the evaluation statistics: CALIBRATION_BINS equal-width bins over
- * [0, 1], each holding [count, value sum, hit sum] (kernels/types.ts RawClassStats.calibration).
+ * [0, 1], each holding [count, value sum, hit sum] (merge/types.ts RawClassStats.calibration).
  * Raw sums, so bins of several parts of a batch add up to the bins of the whole.
  */
 
