@@ -41,9 +41,7 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
   }
   if (outputs.has('losses') && result.losses !== null) {
     const l =
-      dense === null
-        ? { values: result.losses, shape: meta.mode === 'multilabel' ? [n, c] : [n] }
-        : lossesOut(result.losses, dense, meta.mode);
+      dense === null ? { values: result.losses, shape: meta.mode === 'multilabel' ? [n, c] : [n] } : lossesOut(result.losses, dense);
     body.losses = shaped(l.values, l.shape, encoding, text);
   }
   if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames, decoded.classBalanceBeta);
