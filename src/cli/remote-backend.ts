@@ -42,11 +42,15 @@ export class RemoteBackend implements Backend {
     });
   }
 
-  /** A typed array -> the wire form: a base64 tensor of `shape`, or JSON numbers (rows when the shape has two axes). */
+  /**
+   * A typed array -> the wire form: a base64 tensor of `shape`, or JSON numbers (rows when the
+   * shape has two axes, nested arrays of its rank for a dense shape).
+   */
   private wire(values: Float64Array | Float32Array | Int32Array | Uint8Array, shape: number[]): Wire {
     if (this.options.wire === 'binary') return encodeTensor(values, shape);
     const flat = Array.from(values);
     if (shape.length === 1) return flat;
+    if (shape.length > 2) return nested(flat, shape) as Wire;
     const width = shape[1];
     const rows: number[][] = [];
     for (let i = 0; i < flat.length; i += width) rows.push(flat.slice(i, i + width));
@@ -55,15 +59,16 @@ export class RemoteBackend implements Backend {
 
   async run(chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
     const { mode, meta } = this.plan.chunk;
-    const { data, rows } = chunk;
-    const matrix = mode === 'binary' ? [rows] : [rows, meta.c];
+    const { data, rows, dense } = chunk;
+    // Dense chunks go as the files have them ([samples, C, d1, ...]): the service walks them in place.
+    const matrix = dense !== undefined ? dense.logitsShape : mode === 'binary' ? [rows] : [rows, meta.c];
+    const ids = dense !== undefined ? dense.targetsShape : [rows];
     const body: Record<string, unknown> = {
       ...this.plan.request,
       logits: this.wire(data.logits, matrix),
-      targets:
-        data.labels !== null ? this.wire(data.labels, [rows]) : this.wire((data.targets ?? data.probabilities) as Float64Array, matrix),
+      targets: data.labels !== null ? this.wire(data.labels, ids) : this.wire((data.targets ?? data.probabilities) as Float64Array, matrix),
     };
-    if (data.weights !== null) body.weights = this.wire(data.weights, [rows]);
+    if (data.weights !== null) body.weights = this.wire(data.weights, [dense === undefined ? rows : matrix[0]]);
     if (this.options.wire === 'binary') {
       body.encoding = 'base64';
       body.dtype = 'float64';
@@ -80,10 +85,23 @@ export class RemoteBackend implements Backend {
     }
     return {
       partial: { lossSum: res.loss, count: res.meta.count, stats: rawStatsFromReport(mode, res.stats, res.sweep) },
-      gradient: res.gradient === undefined ? null : toFloat64(res.gradient as Wire),
-      losses: res.losses === undefined ? null : toFloat64(res.losses as Wire),
+      gradient: res.gradient === undefined ? null : flatValues(res.gradient as Wire),
+      losses: res.losses === undefined ? null : flatValues(res.losses as Wire),
     };
   }
 
   async close(): Promise<void> {}
+}
+
+/** Nested JSON arrays of `shape` from flat row-major values. */
+function nested(flat: number[], shape: number[]): unknown {
+  if (shape.length === 1) return flat;
+  const stride = flat.length / shape[0];
+  return Array.from({ length: shape[0] }, (_, i) => nested(flat.slice(i * stride, (i + 1) * stride), shape.slice(1)));
+}
+
+/** An answer's tensor, flat: encoded, rows, or nested arrays of a dense shape (row-major). */
+function flatValues(value: Wire): Float64Array {
+  if (!Array.isArray(value) || value.length === 0 || !Array.isArray(value[0]) || !Array.isArray(value[0][0])) return toFloat64(value);
+  return Float64Array.from((value as unknown[]).flat(Infinity) as number[]);
 }
