@@ -11,7 +11,7 @@ import { NpyWriter } from '../files/npy-writer.js';
 import { FileFormatError, rowWidth, type RowSource } from '../files/row-source.js';
 import type { FocalPool } from '../pool/focal-pool.js';
 import type { EvalResponse, EvalResult } from '../report/eval-result.js';
-import { OVERFLOW_DETAIL } from '../tensors/encode-loss-response.js';
+import { nested, OVERFLOW_DETAIL } from '../tensors/encode-loss-response.js';
 import { sweepEntries } from '../tensors/sweep-report.js';
 import { ResultMerger, type PartialResult } from '../tensors/merge-results.js';
 import { CliError } from './cli-error.js';
@@ -85,13 +85,6 @@ function resolveDenseShapes(options: EvalOptions, logits: RowSource, targets: Ro
       lossesShape: mode === 'multiclass' ? idsShape : shape,
     },
   };
-}
-
-/** Nested arrays of `shape` from flat row-major values. */
-function nestedArray(flat: Float64Array, shape: number[], at = 0): unknown {
-  if (shape.length === 1) return Array.from(flat.subarray(at, at + shape[0]));
-  const stride = shape.slice(1).reduce((a, b) => a * b, 1);
-  return Array.from({ length: shape[0] }, (_, i) => nestedArray(flat, shape.slice(1), at + i * stride));
 }
 
 function describe(source: RowSource): string {
@@ -288,7 +281,7 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
         : {
             losses:
               dense !== undefined
-                ? (nestedArray(losses, dense.lossesShape) as number[][])
+                ? (nested(losses, dense.lossesShape) as number[][])
                 : lossWidth === 1
                   ? Array.from(losses)
                   : Array.from({ length: n }, (_, i) => Array.from(losses.subarray(i * c, (i + 1) * c))),

@@ -8,6 +8,7 @@ import { FocalLossClient } from '../client/focal-loss-client.js';
 import { encodeTensor, toFloat64, type EncodedTensor } from '../client/encoded-tensor.js';
 import type { LossRequest } from '../schemas/loss-request.js';
 import { rawStatsFromReport } from '../tensors/merge-results.js';
+import { nested } from '../tensors/encode-loss-response.js';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk, ChunkOutcome } from './chunk.js';
 import type { ChunkPlan } from './settings.js';
@@ -91,13 +92,6 @@ export class RemoteBackend implements Backend {
   }
 
   async close(): Promise<void> {}
-}
-
-/** Nested JSON arrays of `shape` from flat row-major values. */
-function nested(flat: number[], shape: number[]): unknown {
-  if (shape.length === 1) return flat;
-  const stride = flat.length / shape[0];
-  return Array.from({ length: shape[0] }, (_, i) => nested(flat.slice(i * stride, (i + 1) * stride), shape.slice(1)));
 }
 
 /** An answer's tensor, flat: encoded, rows, or nested arrays of a dense shape (row-major). */

@@ -66,9 +66,10 @@ function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding,
 }
 
 /** Dense results (rank 3 to 8) as nested JSON arrays: the block of `shape[depth:]` starting at `offset`. */
-function nested(flat: Float64Array, shape: number[], depth: number, offset: number): unknown[] {
+/** Nested arrays of `shape` from flat row-major values (dense results; the CLI's dense files too). */
+export function nested(flat: ArrayLike<number>, shape: number[], depth = 0, offset = 0): unknown[] {
   const size = shape[depth];
-  if (depth === shape.length - 1) return Array.from(flat.subarray(offset, offset + size));
+  if (depth === shape.length - 1) return Array.from({ length: size }, (_, i) => flat[offset + i]);
   const stride = shape.slice(depth + 1).reduce((a, b) => a * b, 1);
   return Array.from({ length: size }, (_, i) => nested(flat, shape, depth + 1, offset + i * stride));
 }

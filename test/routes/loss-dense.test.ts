@@ -199,6 +199,34 @@ t.test('a dense batch equals its reshaped 2-D batch with gradient and losses mov
   t.ok(seen.size >= 10, `modes, target forms, variants and encodings covered: ${[...seen].sort().join(', ')}`);
 });
 
+t.test('/v2: a dense batch equals its reshaped 2-D batch through POST /loss, gradient and losses moved back', async (t) => {
+  const app = await buildTestApp(t);
+  await fc.assert(
+    fc.asyncProperty(arbitraryCase, async (d) => {
+      const { logitsShape, targetsShape } = denseShapes(d);
+      const { gamma, ...parameters } = d.settings;
+      const inputs: Record<string, unknown>[] = [
+        { name: 'logits', shape: logitsShape, datatype: 'FP64', data: d.logits },
+        { name: 'targets', shape: targetsShape, datatype: d.classIds ? 'INT64' : 'FP64', data: d.targets },
+      ];
+      if (d.weights !== null) inputs.push({ name: 'weights', shape: [d.n], datatype: 'FP64', data: d.weights });
+      // A per-class gamma is an input tensor [C]; one gamma a parameter (tritonclient parameters are scalars).
+      if (Array.isArray(gamma)) inputs.push({ name: 'gamma', shape: [gamma.length], datatype: 'FP64', data: gamma });
+      else if (gamma !== undefined) (parameters as Record<string, unknown>).gamma = gamma;
+      const [reply, rows] = await Promise.all([inferJson(app, `focal_loss_${d.mode}`, { inputs, parameters }), postLoss(app, rowsBody(d))]);
+      if (reply.status !== 200 || rows.status !== 200)
+        throw new Error(`status ${reply.status} / ${rows.status}: ${JSON.stringify(reply.body)}`);
+      const out = outputsByName(reply);
+      const expected = expectedDense(d, rows.body);
+      t.same(out.gradient.shape, logitsShape, "gradient in the logits' shape");
+      t.same(out.gradient.data, expected.gradient, 'gradient = the 2-D gradient moved back');
+      t.same(out.losses.data, expected.losses, 'losses = the 2-D losses moved back');
+      t.same(mismatches(out.loss.data, [rows.body.loss]), [], 'loss, to rounding');
+    }),
+    { numRuns: 25 },
+  );
+});
+
 t.test("/v2: a dense segmentation batch [N, C, H, W] gives the gradient of POST /loss in the logits' shape", async (t) => {
   const app = await buildTestApp(t);
   const [n, c, h, w] = [2, 3, 2, 3];
