@@ -30,6 +30,12 @@
  * class is read and written as a pair with one element beyond the row (the buffers are padded, and
  * that slot belongs to the next row, which overwrites it); sums mask that lane off.
  *
+ * Dense layout (src/kernels/types.ts): a chunk is [rows / positions, c, positions], the request's
+ * own layout, walked in place with strides. Sigmoid: column j of a sample is a contiguous plane,
+ * so pairs are two neighbouring positions (one vector load). Softmax: a row's classes are
+ * `positions` elements apart; the class pairs stay the vectors (so every value is computed by the
+ * same operations as in a row-major chunk, to the bit), loaded and stored lane by lane.
+ *
  * Speed (V8, x64; measured): vector constants are loaded from a table at fixed addresses below
  * the module's data (V8 rebuilds v128 immediates at every use, and the compiler folds loads from
  * static data segments back into immediates), each one load with a constant offset;
@@ -354,6 +360,25 @@ export function lossSum(): f64 {
   return f64x2.promote_low_f32x4(v128.load64_zero(p));
 }
 
+/**
+ * Two float elements `stride` bytes apart at p (a class pair of a strided softmax row): one vector
+ * load when they are neighbours, else one load per lane.
+ */
+@inline function loadVecS<T>(p: usize, stride: usize): v128 {
+  if (stride == <usize>sizeof<T>()) return loadVec<T>(p);
+  return loadPair<T>(p, p + stride);
+}
+
+/** Stores two f64 `stride` bytes apart at p (one store when they are neighbours). */
+@inline function storeVecS(p: usize, v: v128, stride: usize): void {
+  if (stride == 8) {
+    v128.store(p, v);
+  } else {
+    v128.store64_lane(p, v, 0);
+    v128.store64_lane(p + stride, v, 1);
+  }
+}
+
 // ---------------------------------------------------------------- sigmoid (binary, multilabel)
 
 // Statistics layout, c values each: support, predicted positive, tp, positive loss, negative loss.
@@ -369,26 +394,26 @@ const S_NEG: usize = 4;
  * sc: the gradient scale (1/denominator for mean). ev: also the evaluation sums (evaluationLayout).
  */
 export function sigmoidChunk(
-  lt: i32, tt: i32, rows: i32, c: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
+  lt: i32, tt: i32, rows: i32, c: i32, positions: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool, ev: bool,
 ): void {
   if (lt == 0) {
-    if (ev) sigmoidTargets<f32, f64>(tt, rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else sigmoidTargets<f32, i32>(tt, rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    if (ev) sigmoidTargets<f32, f64>(tt, rows, c, positions, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    else sigmoidTargets<f32, i32>(tt, rows, c, positions, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
   } else {
-    if (ev) sigmoidTargets<f64, f64>(tt, rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else sigmoidTargets<f64, i32>(tt, rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    if (ev) sigmoidTargets<f64, f64>(tt, rows, c, positions, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    else sigmoidTargets<f64, i32>(tt, rows, c, positions, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
   }
 }
 
 @inline function sigmoidTargets<L, E>(
-  tt: i32, rows: i32, c: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
+  tt: i32, rows: i32, c: i32, positions: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
 ): void {
-  if (tt == 0) sigmoidImpl<L, f32, E>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-  else if (tt == 1) sigmoidImpl<L, f64, E>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-  else if (tt == 2) sigmoidImpl<L, u8, E>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-  else sigmoidImpl<L, i32, E>(rows, c, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  if (tt == 0) sigmoidImpl<L, f32, E>(rows, c, positions, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  else if (tt == 1) sigmoidImpl<L, f64, E>(rows, c, positions, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  else if (tt == 2) sigmoidImpl<L, u8, E>(rows, c, positions, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  else sigmoidImpl<L, i32, E>(rows, c, positions, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
 }
 
 /**
@@ -425,7 +450,7 @@ export function sigmoidChunk(
 }
 
 function sigmoidImpl<L, T, E>(
-  rows: i32, c: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
+  rows: i32, c: i32, positions: i32, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
 ): void {
   const smoothScale = f64x2.splat(1 - eps);
@@ -436,9 +461,18 @@ function sigmoidImpl<L, T, E>(
   const focusing = kind != 0;
   const lsz = <usize>sizeof<L>();
   const tsz = <usize>sizeof<T>();
-  const stride = <usize>c;
-  // One column (binary): the pair is two neighbouring elements, read with one load each.
-  const contiguous = c == 1;
+  // The chunk's layout is [rows / positions, c, positions] (src/kernels/types.ts; positions = 1:
+  // rows x c row-major). Column j is walked in runs of rows whose elements are `step` apart:
+  // positions = 1, one run of every row with step c; positions > 1, one run per sample (its class-j plane, step 1). With step 1 (one
+  // column, or a plane) a pair is two neighbouring elements, read and written with one access.
+  const planes = positions > 1;
+  const runs = planes ? rows / positions : 1;
+  const runLen = planes ? positions : rows;
+  const step = <usize>(planes ? 1 : c);
+  const contiguous = c == 1 || planes;
+  // A lone last row may pair with the element after it only where that is the chunk's padding
+  // (positions = 1, one column); inside a chunk it is another plane's element, already written.
+  const padAfter = c == 1 && !planes;
   const Lp = L_PTR;
   const Tp = T_PTR;
   const Wp = W_PTR;
@@ -467,12 +501,16 @@ function sigmoidImpl<L, T, E>(
     // below written once for pair A and once for pair B, interleaved: each pair is a long
     // dependency chain (exp, then log1p, then the loss), and interleaving lets the processor
     // overlap the two chains. Keep the two loops in step (the tests cover both: odd row counts).
+    for (let run = 0; run < runs; run++) {
+    // (The two loops below keep the indentation they had before runs: the diff stays readable.)
+    const base = planes ? (<usize>run * <usize>c + <usize>j) * <usize>positions : <usize>j;
+    const rowBase = run * runLen;
     let i = 0;
-    for (; i + 3 < rows; i += 4) {
-      const iaA = <usize>i * stride + <usize>j;
-      const ibA = iaA + stride;
-      const iaB = ibA + stride;
-      const ibB = iaB + stride;
+    for (; i + 3 < runLen; i += 4) {
+      const iaA = base + <usize>i * step;
+      const ibA = iaA + step;
+      const iaB = ibA + step;
+      const ibB = iaB + step;
       const zA = loadTwo<L>(Lp + iaA * lsz, Lp + ibA * lsz, contiguous);
       const zB = loadTwo<L>(Lp + iaB * lsz, Lp + ibB * lsz, contiguous);
       const yA = loadTwo<T>(Tp + iaA * tsz, Tp + ibA * tsz, contiguous);
@@ -515,11 +553,11 @@ function sigmoidImpl<L, T, E>(
       let wB = C(C_ONE);
       if (hasW) {
         // Rows i, i + 1 (pair A) and i + 2, i + 3 (pair B).
-        const wpA = Wp + (<usize>i << 3);
+        const wpA = Wp + (<usize>(rowBase + i) << 3);
         wA = v128.load(wpA);
       }
       if (hasW) {
-        const wpB = Wp + (<usize>(i + 2) << 3);
+        const wpB = Wp + (<usize>(rowBase + i + 2) << 3);
         wB = v128.load(wpB);
       }
       const waA = f64x2.mul(wA, atA);
@@ -637,15 +675,16 @@ function sigmoidImpl<L, T, E>(
     }
 
     // The last rows (fewer than four): one pair at a time, the second lane masked when alone.
-    for (; i < rows; i += 2) {
-      const both = i + 1 < rows;
-      const ia = <usize>i * stride + <usize>j;
-      // A lone last row pairs with itself (or, contiguous, with the padding after the chunk);
+    for (; i < runLen; i += 2) {
+      const both = i + 1 < runLen;
+      const ia = base + <usize>i * step;
+      // A lone last row pairs with itself (or, padAfter, with the padding after the chunk);
       // `valid` masks its second lane out of every sum.
-      const ib = both || contiguous ? ia + stride : ia;
+      const pair = contiguous && (both || padAfter);
+      const ib = both || padAfter ? ia + step : ia;
       const valid = select<v128>(C(C_ALL), C(C_LANE0), both);
-      const z = loadTwo<L>(Lp + ia * lsz, Lp + ib * lsz, contiguous);
-      const y = loadTwo<T>(Tp + ia * tsz, Tp + ib * tsz, contiguous);
+      const z = loadTwo<L>(Lp + ia * lsz, Lp + ib * lsz, pair);
+      const y = loadTwo<T>(Tp + ia * tsz, Tp + ib * tsz, pair);
       const ys = f64x2.add(f64x2.mul(y, smoothScale), smoothOffset);
       const ns = f64x2.sub(C(C_ONE), ys);
 
@@ -666,9 +705,9 @@ function sigmoidImpl<L, T, E>(
       const at = hasA ? f64x2.add(f64x2.mul(ys, aPos), f64x2.mul(ns, aNeg)) : C(C_ONE);
       let w = C(C_ONE);
       if (hasW) {
-        // Rows i and i + 1 (a lone last row: itself, unless contiguous, where lane 1 is padding).
-        const wp = Wp + (<usize>i << 3);
-        w = both || contiguous ? v128.load(wp) : v128.load64_splat(wp);
+        // Rows i and i + 1 (a lone last row: itself, unless padAfter, where lane 1 is padding).
+        const wp = Wp + (<usize>(rowBase + i) << 3);
+        w = both || padAfter ? v128.load(wp) : v128.load64_splat(wp);
       }
       const wa = f64x2.mul(w, at);
       const loss = f64x2.mul(f64x2.mul(wa, mg), ce);
@@ -690,7 +729,7 @@ function sigmoidImpl<L, T, E>(
         } else {
           g = f64x2.mul(f64x2.mul(wa, dce), scV);
         }
-        if (contiguous) {
+        if (pair) {
           v128.store(Gp + (ia << 3), g);
         } else {
           v128.store64_lane(Gp + (ia << 3), g, 0);
@@ -699,7 +738,7 @@ function sigmoidImpl<L, T, E>(
         acc = f64x2.add(f64x2.sub(g, g), loss);
       }
       if (wantL) {
-        if (contiguous) {
+        if (pair) {
           v128.store(Op + (ia << 3), loss);
         } else {
           v128.store64_lane(Op + (ia << 3), loss, 0);
@@ -731,6 +770,7 @@ function sigmoidImpl<L, T, E>(
         calAdd(CB, i32x4.extract_lane(slots, 0), f64x2.shuffle(p, C(C_ONE), 0, 2));
         if (both) calAdd(CB + CB_COPY, i32x4.extract_lane(slots, 1), f64x2.shuffle(p, C(C_ONE), 1, 3));
       }
+    }
     }
     const hist = H_PTR + (<usize>j * PT_BINS_U << 3);
     for (let b = 0; b < PT_BINS; b++) {
@@ -787,24 +827,24 @@ const M_FN: usize = 4;
  * (evaluationLayout), and each row's (class, prediction) at R_PTR for the confusion counts.
  */
 export function softmaxChunk(
-  lt: i32, pt: i32, rows: i32, c: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
+  lt: i32, pt: i32, rows: i32, c: i32, positions: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool, ev: bool,
 ): void {
   if (lt == 0) {
-    if (ev) softmaxTargets<f32, f64>(pt, rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else softmaxTargets<f32, i32>(pt, rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    if (ev) softmaxTargets<f32, f64>(pt, rows, c, positions, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    else softmaxTargets<f32, i32>(pt, rows, c, positions, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
   } else {
-    if (ev) softmaxTargets<f64, f64>(pt, rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-    else softmaxTargets<f64, i32>(pt, rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    if (ev) softmaxTargets<f64, f64>(pt, rows, c, positions, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+    else softmaxTargets<f64, i32>(pt, rows, c, positions, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
   }
 }
 
 @inline function softmaxTargets<L, E>(
-  pt: i32, rows: i32, c: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
+  pt: i32, rows: i32, c: i32, positions: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
 ): void {
-  if (pt == 0) softmaxImpl<L, f32, E>(rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
-  else softmaxImpl<L, f64, E>(rows, c, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  if (pt == 0) softmaxImpl<L, f32, E>(rows, c, positions, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
+  else softmaxImpl<L, f64, E>(rows, c, positions, useLabels, hasW, hasA, kind, ip, gamma, eps, sc, wantG, wantL);
 }
 
 /** x^gamma for one value (routes 0-2). */
@@ -821,12 +861,12 @@ export function softmaxChunk(
   return kind == 2 ? r * Math.sqrt(x) : r;
 }
 
-/** Index of the first maximum of n floats at p (lowest index on ties); n >= 1. */
-@inline function argmax<T>(p: usize, n: i32): i32 {
-  const sz = <usize>sizeof<T>();
+/** Index of the first maximum of n floats at p, `stride` bytes apart (lowest index on ties); n >= 1. */
+@inline function argmax<T>(p: usize, n: i32, stride: usize): i32 {
+  const sz = stride;
   let vmax = C(C_NEG_INF);
   for (let k = 0; k < n; k += 2) {
-    let v = loadVec<T>(p + <usize>k * sz);
+    let v = loadVecS<T>(p + <usize>k * sz, sz);
     v = select<v128>(v, v128.bitselect(v, C(C_NEG_INF), C(C_LANE0)), k + 1 < n);
     vmax = f64x2.pmax(vmax, v); // vmax < v ? v : vmax (one maxpd)
   }
@@ -837,15 +877,21 @@ export function softmaxChunk(
 }
 
 function softmaxImpl<L, P, E>(
-  rows: i32, c: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
+  rows: i32, c: i32, positions: i32, useLabels: bool, hasW: bool, hasA: bool, kind: i32, ip: i32,
   gamma: f64, eps: f64, sc: f64, wantG: bool, wantL: bool,
 ): void {
   const oneHot = useLabels && eps == 0;
   const smoothScale = f64x2.splat(1 - eps);
   const smoothOffset = f64x2.splat(eps / <f64>c);
   const gammaV = f64x2.splat(gamma);
-  const lsz = <usize>sizeof<L>();
-  const psz = <usize>sizeof<P>();
+  // The chunk's layout is [rows / positions, c, positions] (src/kernels/types.ts): row i's classes
+  // are `positions` elements apart (positions = 1: the row's c neighbours), read and written in
+  // place. Class pairs stay the vectors (the same arithmetic as row-major rows, so the same bits),
+  // loaded lane by lane when apart. A row's odd last class pairs with the element one class
+  // beyond it: the next sample's row at this position (written later) or the chunk's padding.
+  const lsz = <usize>positions * <usize>sizeof<L>();
+  const psz = <usize>positions * <usize>sizeof<P>();
+  const gsz: usize = wantG ? <usize>positions << 3 : 8;
   const cs = <usize>c << 3;
   let block: f64 = 0;
   let evBrier: f64 = 0;
@@ -853,25 +899,27 @@ function softmaxImpl<L, P, E>(
 
   for (let i = 0; i < rows; i++) {
     const label = useLabels ? load<i32>(T_PTR + (<usize>i << 2)) : 0;
-    const rowG = wantG ? G_PTR + <usize>i * cs : E_PTR;
+    const sample = i / positions;
+    const at = <usize>(sample * c * positions + (i - sample * positions));
+    const rowG = wantG ? G_PTR + (at << 3) : E_PTR;
     if (label < 0) {
       // Ignored row: no loss, zero gradient, not counted.
-      if (wantG) memory.fill(rowG, 0, cs);
+      if (wantG) for (let k = 0; k < c; k++) store<f64>(rowG + <usize>k * gsz, 0);
       if (wantL) store<f64>(O_PTR + (<usize>i << 3), 0);
       if (isFloat<E>()) store<i32>(R_PTR + (<usize>i << 3), -1);
       continue;
     }
-    const rowL = L_PTR + <usize>i * <usize>c * lsz;
+    const rowL = L_PTR + at * <usize>sizeof<L>();
     const w = hasW ? load<f64>(W_PTR + (<usize>i << 3)) : 1.0;
 
     // Arg-max (lowest index on ties) and the exponentials around it.
-    const kmax = argmax<L>(rowL, c);
+    const kmax = argmax<L>(rowL, c, lsz);
     const zmax = loadOne<L>(rowL + <usize>kmax * lsz);
     const zmaxV = f64x2.splat(zmax);
     const kmaxV = i64x2.splat(<i64>kmax);
     let idx = C(C_IDX01);
     for (let k = 0; k < c; k += 2) {
-      v128.store(rowG + (<usize>k << 3), expV(f64x2.sub(loadVec<L>(rowL + <usize>k * lsz), zmaxV)));
+      storeVecS(rowG + <usize>k * gsz, expV(f64x2.sub(loadVecS<L>(rowL + <usize>k * lsz, lsz), zmaxV)), gsz);
     }
     // s = sum over k != kmax of exp(z_k - z_max), added in the JS kernel's order so that p_t,
     // and with it the histogram bin, is the JS kernel's to the bit.
@@ -879,12 +927,12 @@ function softmaxImpl<L, P, E>(
     let s: f64 = 0;
     let sq: f64 = 0;
     for (let k = 0; k < kmax; k++) {
-      const ek = load<f64>(rowG + (<usize>k << 3));
+      const ek = load<f64>(rowG + <usize>k * gsz);
       s += ek;
       if (isFloat<E>()) sq += ek * ek;
     }
     for (let k = kmax + 1; k < c; k++) {
-      const ek = load<f64>(rowG + (<usize>k << 3));
+      const ek = load<f64>(rowG + <usize>k * gsz);
       s += ek;
       if (isFloat<E>()) sq += ek * ek;
     }
@@ -892,10 +940,10 @@ function softmaxImpl<L, P, E>(
     const invZ = 1 / (1 + s);
 
     // The row's class: its label, or the arg-max of its probability row.
-    const rowP = T_PTR + <usize>i * <usize>c * psz;
-    const cls = useLabels ? label : argmax<P>(rowP, c);
+    const rowP = T_PTR + at * <usize>sizeof<P>();
+    const cls = useLabels ? label : argmax<P>(rowP, c, psz);
     {
-      const pcls = load<f64>(rowG + (<usize>cls << 3)) * invZ;
+      const pcls = load<f64>(rowG + <usize>cls * gsz) * invZ;
       const b = i32x4.extract_lane(binsV(f64x2.splat(pcls)), 0);
       const hp = H_PTR + ((<usize>cls * PT_BINS_U + <usize>b) << 3);
       store<f64>(hp, load<f64>(hp) + 1);
@@ -921,7 +969,7 @@ function softmaxImpl<L, P, E>(
         let rest = sq;
         let brier = dmax * dmax;
         if (kmax != cls) {
-          const ecls = load<f64>(rowG + (<usize>cls << 3));
+          const ecls = load<f64>(rowG + <usize>cls * gsz);
           rest -= ecls * ecls;
           const dcls = ecls * invZ - 1;
           brier += dcls * dcls;
@@ -938,12 +986,12 @@ function softmaxImpl<L, P, E>(
         idx = C(C_IDX01);
         for (let k = 0; k < c; k += 2) {
           const valid = select<v128>(C(C_ALL), C(C_LANE0), k + 1 < c);
-          const y = loadVec<P>(rowP + <usize>k * psz);
+          const y = loadVecS<P>(rowP + <usize>k * psz, psz);
           // (p_k - y_k)^2, with 1 - p of the arg-max class as s / (1 + s): (1 - y) - s / (1 + s).
-          const pk = f64x2.mul(v128.load(rowG + (<usize>k << 3)), invZV);
+          const pk = f64x2.mul(loadVecS<f64>(rowG + <usize>k * gsz, gsz), invZV);
           const d = v128.bitselect(f64x2.sub(f64x2.sub(C(C_ONE), y), sInvZ), f64x2.sub(pk, y), i64x2.eq(idx, kmaxV));
           brierV = f64x2.add(brierV, v128.and(f64x2.mul(d, d), valid));
-          const logpk = f64x2.sub(f64x2.sub(loadVec<L>(rowL + <usize>k * lsz), zmaxV), logZV);
+          const logpk = f64x2.sub(f64x2.sub(loadVecS<L>(rowL + <usize>k * lsz, lsz), zmaxV), logZV);
           const nz = v128.and(f64x2.ne(y, C(C_ZERO)), valid);
           nllV = f64x2.sub(nllV, v128.and(f64x2.mul(f64x2.mul(y, logpk), C(C_NLL_SCALE)), nz));
           idx = i64x2.add(idx, C(C_I64_TWO));
@@ -956,7 +1004,7 @@ function softmaxImpl<L, P, E>(
     let rowLoss: f64 = 0;
     if (oneHot) {
       const t = label;
-      const pt = load<f64>(rowG + (<usize>t << 3)) * invZ;
+      const pt = load<f64>(rowG + <usize>t * gsz) * invZ;
       const ot = t == kmax ? s * invZ : 1 - pt;
       const logpt = loadOne<L>(rowL + <usize>t * lsz) - zmax - logZ;
       const a = hasA ? load<f64>(A_PTR + (<usize>t << 3)) : 1.0;
@@ -969,11 +1017,11 @@ function softmaxImpl<L, P, E>(
         const fz = f * invZ;
         const fzV = f64x2.splat(fz);
         for (let k = 0; k < c; k += 2) {
-          const gp = rowG + (<usize>k << 3);
-          v128.store(gp, f64x2.mul(v128.load(gp), fzV));
+          const gp = rowG + <usize>k * gsz;
+          storeVecS(gp, f64x2.mul(loadVecS<f64>(gp, gsz), fzV), gsz);
         }
         const gt = -f * ot;
-        store<f64>(rowG + (<usize>t << 3), gt);
+        store<f64>(rowG + <usize>t * gsz, gt);
         block += gt - gt + (fz - fz);
       }
     } else {
@@ -986,13 +1034,13 @@ function softmaxImpl<L, P, E>(
       idx = C(C_IDX01);
       for (let k = 0; k < c; k += 2) {
         const valid = select<v128>(C(C_ALL), C(C_LANE0), k + 1 < c);
-        const yk = useLabels ? v128.and(C(C_ONE), i64x2.eq(idx, labelV)) : loadVec<P>(rowP + <usize>k * psz);
+        const yk = useLabels ? v128.and(C(C_ONE), i64x2.eq(idx, labelV)) : loadVecS<P>(rowP + <usize>k * psz, psz);
         const ys = f64x2.add(f64x2.mul(yk, smoothScale), smoothOffset);
         const nz = v128.and(f64x2.ne(ys, C(C_ZERO)), valid);
-        const pk = f64x2.mul(v128.load(rowG + (<usize>k << 3)), f64x2.splat(invZ));
+        const pk = f64x2.mul(loadVecS<f64>(rowG + <usize>k * gsz, gsz), f64x2.splat(invZ));
         const isMax = i64x2.eq(idx, kmaxV);
         const ok = v128.bitselect(sInvZ, f64x2.sub(C(C_ONE), pk), isMax);
-        const logpk = f64x2.sub(f64x2.sub(loadVec<L>(rowL + <usize>k * lsz), zmaxV), logZV);
+        const logpk = f64x2.sub(f64x2.sub(loadVecS<L>(rowL + <usize>k * lsz, lsz), zmaxV), logZV);
         const a = hasA ? v128.load(A_PTR + (<usize>k << 3)) : C(C_ONE);
         const og = powV(ok, kind, ip, C(C_ZERO), C(C_ZERO));
         const ya = f64x2.mul(ys, a);
@@ -1012,12 +1060,12 @@ function softmaxImpl<L, P, E>(
         idx = C(C_IDX01);
         for (let k = 0; k < c; k += 2) {
           const valid = select<v128>(C(C_ALL), C(C_LANE0), k + 1 < c);
-          const gp = rowG + (<usize>k << 3);
-          const pk = f64x2.mul(v128.load(gp), f64x2.splat(invZ));
+          const gp = rowG + <usize>k * gsz;
+          const pk = f64x2.mul(loadVecS<f64>(gp, gsz), f64x2.splat(invZ));
           const ok = v128.bitselect(sInvZ, f64x2.sub(C(C_ONE), pk), i64x2.eq(idx, kmaxV));
           const coef = v128.load(C_PTR + (<usize>k << 3));
           const g = f64x2.mul(f, f64x2.sub(f64x2.mul(pk, f64x2.sub(total, coef)), f64x2.mul(ok, coef)));
-          v128.store(gp, g);
+          storeVecS(gp, g, gsz);
           check = f64x2.add(check, v128.and(f64x2.sub(g, g), valid));
           idx = i64x2.add(idx, C(C_I64_TWO));
         }

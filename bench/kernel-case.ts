@@ -9,6 +9,11 @@
  * `fresh` (default: every call allocates its gradient, as a worker does today) or `reuse` (one
  * gradientOut array written by every call, as when outputs are preallocated, e.g. shared memory:
  * the time of the kernel and its copies without the page faults of a new 8M-element array).
+ * VARIANT (default `focal`): `asymmetric` (gamma_pos 0, gamma_neg 4, clip 0.05: the contract's
+ * defaults; binary/multilabel), `poly1` (epsilon 1), `gammas` (per-class gamma: GAMMA, GAMMA + 0.5,
+ * GAMMA + 1, ... in turn, so every class has its own). POSITIONS (default 1): S > 1 makes the batch
+ * dense, N / S samples of [C, S] walked in place (types.ts), e.g. N = 8 x 256 x 256, S = 256 x 256
+ * for a segmentation batch [8, C, 256, 256]; the data are random, so only the layout differs.
  */
 import { pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -26,6 +31,10 @@ const impl = process.argv[7] ?? 'ts';
 if (impl !== 'ts' && impl !== 'wasm') throw new Error(`unknown implementation ${impl} (ts or wasm)`);
 const output = process.argv[8] ?? 'fresh';
 if (output !== 'fresh' && output !== 'reuse') throw new Error(`unknown output ${output} (fresh or reuse)`);
+const variant = process.argv[9] ?? 'focal';
+if (!['focal', 'asymmetric', 'poly1', 'gammas'].includes(variant)) throw new Error(`unknown variant ${variant}`);
+const positions = Number(process.argv[10] ?? 1);
+if (!(positions >= 1 && n % positions === 0)) throw new Error(`positions ${positions} must divide N = ${n}`);
 const dist = (file: string) => pathToFileURL(path.resolve(import.meta.dirname, `../dist/kernels/${file}`)).href;
 let kernel: (typeof import('../src/kernels/focal.js'))['focalLoss'];
 let used = 'ts';
@@ -54,6 +63,10 @@ const common = {
   gradientOut: output === 'reuse' ? new Float64Array(n * c) : undefined,
   // What a request with the default outputs (stats included) asks beyond the loss.
   evaluation: { calibration: true, confusion: false, sweep: [] },
+  positions,
+  ...(variant === 'poly1' ? { polyEpsilon: 1 } : {}),
+  ...(variant === 'gammas' ? { gammas: Float64Array.from({ length: c }, (_, k) => gamma + (k % 5) / 2) } : {}),
+  ...(variant === 'asymmetric' ? { asymmetric: { gammaPos: new Float64Array(c), gammaNeg: new Float64Array(c).fill(4), clip: 0.05 } } : {}),
 };
 const kernelBatch: KernelBatch =
   mode === 'multiclass'
@@ -71,5 +84,17 @@ for (let r = 0; r < runs; r++) {
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
 console.log(
-  JSON.stringify({ impl: used, output, mode, n, c, gamma, elements: n * c, median_ms: median, melem_per_s: (n * c) / median / 1000 }),
+  JSON.stringify({
+    impl: used,
+    output,
+    mode,
+    variant,
+    positions,
+    n,
+    c,
+    gamma,
+    elements: n * c,
+    median_ms: median,
+    melem_per_s: (n * c) / median / 1000,
+  }),
 );

@@ -13,6 +13,19 @@ export interface Chunk {
   rows: number;
   /** The rows' values, checked (cli/settings.ts checkChunk): class ids with ignored rows as -1. */
   data: BatchArrays;
+  /**
+   * Dense files (rank 3 or more): the chunk is `rows / S` whole samples of S positions each, its
+   * arrays in the files' own layout [samples, C, d1, ...] (kernels/types.ts). Absent otherwise.
+   */
+  dense?: ChunkDense;
+}
+
+export interface ChunkDense {
+  /** S, positions per sample. */
+  positions: number;
+  /** The chunk's logits and targets shapes: the files' with the first axis its sample count. */
+  logitsShape: number[];
+  targetsShape: number[];
 }
 
 /** What computing a chunk gives back: the client package's merge input (its raw counters, gradient, losses). */

@@ -53,8 +53,9 @@ export interface EvalOptions {
 
 export const EVAL_USAGE = `usage: focal-loss eval --logits FILE --targets FILE --mode binary|multilabel|multiclass [options]
 
-files: .npy (float16/32/64, integers, bool; C or Fortran order), .csv (optional header line), .jsonl
-  --weights FILE            per-row weights (N values)
+files: .npy (float16/32/64, integers, bool; C or Fortran order), .csv (optional header line), .jsonl;
+  .npy of rank 3 to 8 (C order): dense logits (N, C, d1, ...) with targets (N, d1, ...) or the same shape
+  --weights FILE            per-row weights (N values; dense files: one per sample)
   --class-names FILE        C names: a .json array or one name per line
 focal loss:
   --gamma G                 focusing parameter in [0, 20] (default 2), or one per class "a,b,c"

@@ -12,6 +12,7 @@ import { FileFormatError, rowWidth, type RowSource } from '../files/row-source.j
 import type { FocalPool } from '../pool/focal-pool.js';
 import type { EvalResponse, EvalResult } from '../report/eval-result.js';
 import { isFiniteMerge, OVERFLOW_DETAIL, ResultMerger, sweepEntries, type PartialResult } from 'focal-loss-client/merge';
+import { nested } from '../tensors/encode-loss-response.js';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk } from './chunk.js';
 import { DEFAULT_CHUNK_ELEMENTS, DEFAULT_REMOTE_CONCURRENCY, type EvalOptions } from './eval-options.js';
@@ -31,6 +32,58 @@ interface Shapes {
   n: number;
   c: number;
   targetFormat: TargetFormat;
+  /** Files of rank 3 or more (.npy): their layout; n counts positions (N x S rows). */
+  dense?: DenseFiles;
+}
+
+interface DenseFiles {
+  samples: number;
+  /** S = d1 x ... x dk. */
+  positions: number;
+  logitsShape: number[];
+  targetsShape: number[];
+  /** The shape `losses` come back in: [N, d...] (multiclass, one per position) or the logits'. */
+  lossesShape: number[];
+}
+
+/**
+ * Dense files (reference README, "Dense shapes"): logits (N, C, d1, ..., dk) (binary (N, d1, ...,
+ * dk)), targets (N, d1, ..., dk) of class ids or the logits' shape, weights (N,), one per sample.
+ */
+function resolveDenseShapes(options: EvalOptions, logits: RowSource, targets: RowSource, weights: RowSource | null): Shapes {
+  const { mode } = options;
+  const shape = logits.shape as number[];
+  const mismatch = (detail: string) => new CliError(`shape mismatch: ${detail}`);
+  const dims = (s: number[] | undefined, source: RowSource) => (s === undefined ? describe(source) : `(${s.join(', ')})`);
+  const samples = shape[0];
+  const c = mode === 'binary' ? 1 : shape[1];
+  const spatial = shape.slice(mode === 'binary' ? 1 : 2);
+  const positions = spatial.reduce((a, b) => a * b, 1);
+  if (samples === 0 || c === 0 || positions === 0) throw mismatch(`${logits.path} has shape ${dims(shape, logits)}; no dimension may be 0`);
+  const same = (a: number[] | undefined, b: number[]) => a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+  const idsShape = [samples, ...spatial];
+  const classIds = mode === 'multiclass' && same(targets.shape, idsShape);
+  if (!classIds && !same(targets.shape, shape)) {
+    const wanted =
+      mode === 'multiclass' ? `(${idsShape.join(', ')}) (class ids) or (${shape.join(', ')}) (probabilities)` : `(${shape.join(', ')})`;
+    throw mismatch(
+      `${targets.path} has shape ${dims(targets.shape, targets)}; with logits ${dims(shape, logits)} targets must be ${wanted} (.npy)`,
+    );
+  }
+  if (weights !== null && (weights.rows !== samples || rowWidth(weights) !== 1))
+    throw mismatch(`${weights.path} has shape ${describe(weights)}; weights are one value per sample (${samples},)`);
+  return {
+    n: samples * positions,
+    c,
+    targetFormat: mode !== 'multiclass' ? 'labels' : classIds ? 'class_ids' : 'probabilities',
+    dense: {
+      samples,
+      positions,
+      logitsShape: shape,
+      targetsShape: classIds ? idsShape : shape,
+      lossesShape: mode === 'multiclass' ? idsShape : shape,
+    },
+  };
 }
 
 function describe(source: RowSource): string {
@@ -40,6 +93,8 @@ function describe(source: RowSource): string {
 /** The files' shapes against the mode: N and C, and what the targets are. */
 export function resolveShapes(options: EvalOptions, logits: RowSource, targets: RowSource, weights: RowSource | null): Shapes {
   const { mode } = options;
+  // Rank 3 or more (binary: logits (N, d1, d2, ...)): a dense batch, in whole samples.
+  if ((logits.shape?.length ?? 0) >= 3) return resolveDenseShapes(options, logits, targets, weights);
   const n = logits.rows;
   const mismatch = (detail: string) => new CliError(`shape mismatch: ${detail}`);
   if (n === 0) throw mismatch(`${logits.path} has no rows`);
@@ -107,14 +162,16 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
     sources.push(targets);
     const weights = options.weights === undefined ? null : await openSource(options.weights);
     if (weights !== null) sources.push(weights);
-    const { n, c, targetFormat } = resolveShapes(options, logits, targets, weights);
+    const { n, c, targetFormat, dense } = resolveShapes(options, logits, targets, weights);
+    // Rows of the files per chunk: positions for 2-D files; whole samples of S positions for dense ones.
+    const s = dense?.positions ?? 1;
 
     let classNames: string[] | null = null;
     if (options.classNames !== undefined) classNames = await loadClassNames(options.classNames);
     else if (logits.columnNames !== null && logits.columnNames.length === c && options.mode !== 'binary') classNames = logits.columnNames;
     const wantGradient = options.gradientOut !== undefined;
     const plan = planChunks(options, { n, c, targetFormat }, classNames, wantGradient);
-    const chunkRows = options.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_ELEMENTS / c));
+    const chunkRows = Math.max(1, Math.floor((options.chunkRows ?? Math.max(1, Math.floor(DEFAULT_CHUNK_ELEMENTS / c))) / s)) * s;
     backend =
       options.url === undefined
         ? new LocalBackend(plan, options.concurrency, hooks.pool)
@@ -125,7 +182,8 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
             wire: options.wire,
             concurrency: options.concurrency ?? DEFAULT_REMOTE_CONCURRENCY,
           });
-    if (options.gradientOut !== undefined) writer = await NpyWriter.create(options.gradientOut, options.mode === 'binary' ? [n] : [n, c]);
+    if (options.gradientOut !== undefined)
+      writer = await NpyWriter.create(options.gradientOut, dense?.logitsShape ?? (options.mode === 'binary' ? [n] : [n, c]));
     const lossWidth = options.mode === 'multilabel' ? c : 1;
     const losses = options.reduction === 'none' ? new Float64Array(n * lossWidth) : null;
 
@@ -144,14 +202,30 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
       while (inFlight.size >= backend.concurrency) await Promise.race(inFlight);
       if (failure !== null) break;
       const rows = Math.min(chunkRows, n - row0);
+      // A dense file's rows are samples: the chunk's rows / S of them.
+      const fileRows = rows / s;
       const read = {
         row0,
         rows,
-        logits: await logits.read(rows),
-        targets: await targets.read(rows),
-        weights: weights === null ? null : await weights.read(rows),
+        logits: await logits.read(fileRows),
+        targets: await targets.read(fileRows),
+        weights: weights === null ? null : await weights.read(fileRows),
       };
-      const chunk: Chunk = { index: index++, row0, rows, data: checkChunk(plan, read, files) };
+      const chunkDense =
+        dense === undefined
+          ? undefined
+          : {
+              positions: s,
+              logitsShape: [fileRows, ...dense.logitsShape.slice(1)],
+              targetsShape: [fileRows, ...dense.targetsShape.slice(1)],
+            };
+      const chunk: Chunk = {
+        index: index++,
+        row0,
+        rows,
+        data: checkChunk(plan, read, files, chunkDense),
+        ...(chunkDense === undefined ? {} : { dense: chunkDense }),
+      };
       const task = backend
         .run(chunk, abort.signal)
         .then(async (outcome) => {
@@ -193,12 +267,17 @@ export async function evaluate(options: EvalOptions, hooks: EvalHooks = {}): Pro
     // In the service's order: loss, losses (reduction none), stats, sweep, meta.
     const response: EvalResponse = {
       loss: merged.loss,
-      // Shaped as the service answers: per-row (binary, multiclass) or rows of C (multilabel).
+      // Shaped as the service answers: per-row (binary, multiclass) or rows of C (multilabel); dense
+      // files: nested in the targets' shape (multiclass) or the logits'.
       ...(losses === null
         ? {}
         : {
             losses:
-              lossWidth === 1 ? Array.from(losses) : Array.from({ length: n }, (_, i) => Array.from(losses.subarray(i * c, (i + 1) * c))),
+              dense !== undefined
+                ? (nested(losses, dense.lossesShape) as number[][])
+                : lossWidth === 1
+                  ? Array.from(losses)
+                  : Array.from({ length: n }, (_, i) => Array.from(losses.subarray(i * c, (i + 1) * c))),
           }),
       stats: merged.stats,
       ...(sweep === undefined ? {} : { sweep }),

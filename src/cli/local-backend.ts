@@ -32,7 +32,8 @@ export class LocalBackend implements Backend {
   }
 
   async run(chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
-    const batch = kernelBatch(this.plan.chunk, chunk.rows, chunk.data);
+    // Dense chunks are whole samples in the files' layout, walked in place (positions S).
+    const batch = { ...kernelBatch(this.plan.chunk, chunk.rows, chunk.data), positions: chunk.dense?.positions ?? 1 };
     // Each chunk gets its own copy: the arrays of a kernel batch are transferred to the worker.
     batch.alpha = batch.alpha === null ? null : (batch.alpha.slice() as FloatArray);
     const result = await this.pool.run(batch, signal);

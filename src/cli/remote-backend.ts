@@ -6,6 +6,7 @@
  * and turns the answer into what the merge adds (chunkAnswer), as its own chunked evaluate does.
  */
 import { chunkAnswer, encodeTensor, FocalLossClient, type EncodedTensor, type LossRequest } from 'focal-loss-client';
+import { nested } from '../tensors/encode-loss-response.js';
 import { CliError } from './cli-error.js';
 import type { Backend, Chunk, ChunkOutcome } from './chunk.js';
 import type { ChunkPlan } from './settings.js';
@@ -40,11 +41,15 @@ export class RemoteBackend implements Backend {
     });
   }
 
-  /** A typed array -> the wire form: a base64 tensor of `shape`, or JSON numbers (rows when the shape has two axes). */
+  /**
+   * A typed array -> the wire form: a base64 tensor of `shape`, or JSON numbers (rows when the
+   * shape has two axes, nested arrays of its rank for a dense shape).
+   */
   private wire(values: Float64Array | Float32Array | Int32Array | Uint8Array, shape: number[]): Wire {
     if (this.options.wire === 'binary') return encodeTensor(values, shape);
     const flat = Array.from(values);
     if (shape.length === 1) return flat;
+    if (shape.length > 2) return nested(flat, shape) as Wire;
     const width = shape[1];
     const rows: number[][] = [];
     for (let i = 0; i < flat.length; i += width) rows.push(flat.slice(i, i + width));
@@ -53,15 +58,16 @@ export class RemoteBackend implements Backend {
 
   async run(chunk: Chunk, signal: AbortSignal): Promise<ChunkOutcome> {
     const { mode, meta } = this.plan.chunk;
-    const { data, rows } = chunk;
-    const matrix = mode === 'binary' ? [rows] : [rows, meta.c];
+    const { data, rows, dense } = chunk;
+    // Dense chunks go as the files have them ([samples, C, d1, ...]): the service walks them in place.
+    const matrix = dense !== undefined ? dense.logitsShape : mode === 'binary' ? [rows] : [rows, meta.c];
+    const ids = dense !== undefined ? dense.targetsShape : [rows];
     const body: Record<string, unknown> = {
       ...this.plan.request,
       logits: this.wire(data.logits, matrix),
-      targets:
-        data.labels !== null ? this.wire(data.labels, [rows]) : this.wire((data.targets ?? data.probabilities) as Float64Array, matrix),
+      targets: data.labels !== null ? this.wire(data.labels, ids) : this.wire((data.targets ?? data.probabilities) as Float64Array, matrix),
     };
-    if (data.weights !== null) body.weights = this.wire(data.weights, [rows]);
+    if (data.weights !== null) body.weights = this.wire(data.weights, [dense === undefined ? rows : matrix[0]]);
     if (this.options.wire === 'binary') {
       body.encoding = 'base64';
       body.dtype = 'float64';

@@ -19,6 +19,7 @@ import { MAX_CONFUSION_CLASSES } from '../tensors/decode-evaluation.js';
 import type { FloatRows } from '../files/row-source.js';
 import { CliError } from './cli-error.js';
 import type { EvalOptions } from './eval-options.js';
+import type { ChunkDense } from './chunk.js';
 
 /** The settings fields of a loss request, without its tensors: what the flags can set. */
 const SettingsSchema = Type.Omit(LossRequestSchema, ['logits', 'targets', 'weights']);
@@ -160,7 +161,8 @@ export interface ChunkRows {
  * Checks a chunk's values with the service's rules (tensors/check-batch.ts); an error names the
  * file and the row (and column) in the file, not in the chunk.
  */
-export function checkChunk(plan: ChunkPlan, rows: ChunkRows, files: ChunkFiles): BatchArrays {
+export function checkChunk(plan: ChunkPlan, rows: ChunkRows, files: ChunkFiles, dense?: ChunkDense): BatchArrays {
+  if (dense !== undefined) return checkDenseChunk(plan, rows, files, dense);
   const { c, target_format: targetFormat } = plan.chunk.meta;
   const targetWidth = plan.chunk.mode === 'binary' || targetFormat === 'class_ids' ? 1 : c;
   const widths: Record<string, number> = { logits: c, targets: targetWidth, weights: 1 };
@@ -186,5 +188,45 @@ export function checkChunk(plan: ChunkPlan, rows: ChunkRows, files: ChunkFiles):
     return width === 1 ? `${file}: row ${row}:` : `${file}: row ${row}, column ${site.element % width}:`;
   };
   // The kernel reads class ids with ignore_index as -1; the check maps them (the plan's own ignore_index).
+  return cliChecked(namePlace, (errors) => checkBatch({ ...plan.chunk, ignoreIndex: plan.settings.ignoreIndex }, tensors, errors));
+}
+
+/**
+ * A dense chunk (whole samples of files of rank 3 or more) checked in the files' own shapes, so
+ * that the service's rules apply per position (probabilities along the class axis); an error
+ * names the file, the sample and the element's index within the sample.
+ */
+function checkDenseChunk(plan: ChunkPlan, rows: ChunkRows, files: ChunkFiles, dense: ChunkDense): BatchArrays {
+  const classIds = plan.chunk.meta.target_format === 'class_ids';
+  const shapes: Record<string, number[]> = {
+    logits: dense.logitsShape,
+    targets: classIds ? dense.targetsShape : dense.logitsShape,
+    weights: [dense.logitsShape[0]],
+  };
+  const tensor = (field: string, values: FloatRows): FieldTensor => ({ field, encoded: true, shape: shapes[field], values });
+  const tensors = {
+    logits: tensor('logits', rows.logits),
+    targets: tensor('targets', rows.targets),
+    weights: rows.weights === null ? null : tensor('weights', rows.weights),
+  };
+  const sample0 = rows.row0 / dense.positions;
+  const namePlace: NamePlace = ({ path, site }) => {
+    const field = String(path[0]);
+    const file = files[field as keyof ChunkFiles] ?? field;
+    if (site === undefined || !('element' in site)) return `${file}:`;
+    const inner = (shapes[field] ?? [1]).slice(1);
+    const width = inner.reduce((a, b) => a * b, 1);
+    const sample = sample0 + Math.floor(site.element / width);
+    if (inner.length === 0) return `${file}: sample ${sample}:`;
+    // The element's index within its sample, axis by axis (row-major).
+    let rest = site.element % width;
+    const index = inner.map((_, k) => {
+      const stride = inner.slice(k + 1).reduce((a, b) => a * b, 1);
+      const i = Math.floor(rest / stride);
+      rest -= i * stride;
+      return i;
+    });
+    return `${file}: sample ${sample}, element [${index.join(', ')}]:`;
+  };
   return cliChecked(namePlace, (errors) => checkBatch({ ...plan.chunk, ignoreIndex: plan.settings.ignoreIndex }, tensors, errors));
 }

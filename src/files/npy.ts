@@ -97,6 +97,7 @@ function convert(file: string, descr: Descr, bytes: Uint8Array, count: number, o
 }
 
 class NpySource implements RowSource {
+  readonly shape: number[];
   readonly rows: number;
   readonly cols: number | null;
   readonly columnNames = null;
@@ -109,8 +110,10 @@ class NpySource implements RowSource {
     private readonly header: NpyHeader,
   ) {
     const { shape } = header;
+    this.shape = shape;
     this.rows = shape[0];
-    this.cols = shape.length === 2 ? shape[1] : null;
+    // Rank 3 or more: a row is a whole sample (every axis after the first, in C order).
+    this.cols = shape.length >= 2 ? shape.slice(1).reduce((a, b) => a * b, 1) : null;
     this.width = this.cols ?? 1;
   }
 
@@ -153,6 +156,9 @@ class NpySource implements RowSource {
   }
 }
 
+/** The largest rank of a .npy file: the service's dense shapes go up to rank 8. */
+export const MAX_NPY_RANK = 8;
+
 export async function openNpy(file: string): Promise<RowSource> {
   const fh = await open(file, 'r');
   try {
@@ -163,8 +169,15 @@ export async function openNpy(file: string): Promise<RowSource> {
     const headerBytes = new Uint8Array(Math.min(12 + len, 1 << 20));
     await fh.read(headerBytes, 0, headerBytes.length, 0);
     const header = parseNpyHeader(file, headerBytes.subarray(0, bytesRead < 12 ? bytesRead : headerBytes.length));
-    if (header.shape.length < 1 || header.shape.length > 2) {
-      throw new FileFormatError(file, `has shape (${header.shape.join(', ')}); expected (N,) or (N, C)`);
+    if (header.shape.length < 1 || header.shape.length > MAX_NPY_RANK) {
+      throw new FileFormatError(
+        file,
+        `has shape (${header.shape.join(', ')}); expected (N,), (N, C) or a dense shape (N, C, d1, ...) of rank 3 to ${MAX_NPY_RANK}`,
+      );
+    }
+    if (header.shape.length > 2 && header.fortranOrder) {
+      // Its samples would not be contiguous: each would be gathered from every axis's stride.
+      throw new FileFormatError(file, `is in Fortran order with rank ${header.shape.length}; save it in C order (numpy.ascontiguousarray)`);
     }
     const elements = header.shape.reduce((a, b) => a * b, 1);
     const { size } = await fh.stat();

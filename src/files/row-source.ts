@@ -13,6 +13,12 @@ export interface RowSource {
   readonly rows: number;
   /** Values per row; null for a 1-D file (a vector: one value per row). */
   readonly cols: number | null;
+  /**
+   * The file's whole shape when it declares one (.npy), e.g. [N, C, H, W]: a file of rank 3 or more
+   * is read in rows of whole samples (the first axis), `cols` values each (C x H x W), in its own
+   * order (class axis 1, as the service's dense shapes).
+   */
+  readonly shape?: number[];
   /** Column names from a CSV header line, when the file has one. */
   readonly columnNames: string[] | null;
   /**

@@ -24,7 +24,7 @@
 import { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, CompensatedSum, NLL_SCALE } from 'focal-loss-client/merge';
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { nextChunkRows } from './sigmoid-focal.js';
-import type { EvaluationSums, FloatArray, KernelBatch, SoftmaxBatch, TargetArray } from './types.js';
+import { positionsOf, type EvaluationSums, type FloatArray, type KernelBatch, type SoftmaxBatch, type TargetArray } from './types.js';
 
 export type { EvaluationSums };
 
@@ -38,7 +38,7 @@ export function evaluationSums(batch: KernelBatch, confusion: boolean): Evaluati
   const pass: ChunkPass =
     batch.mode === 'multiclass'
       ? (start, end, scores) => softmaxChunk(batch, calibration, matrix ?? null, new Float64Array(c), start, end, scores)
-      : (start, end, scores) => sigmoidChunk(batch.logits, batch.targets, c, calibration, start, end, scores);
+      : (start, end, scores) => sigmoidChunk(batch.logits, batch.targets, c, positionsOf(batch), calibration, start, end, scores);
   const brier = new CompensatedSum();
   const nll = new CompensatedSum();
   const chunkScores = new Float64Array(2);
@@ -52,11 +52,17 @@ export function evaluationSums(batch: KernelBatch, confusion: boolean): Evaluati
   return { calibration, scoreSums: Float64Array.of(brier.value(), nll.value()), confusion: matrix };
 }
 
-/** Binary and multilabel rows [start, end): every element's p = sigmoid(z), binned per column against y >= 0.5. */
+/**
+ * Binary and multilabel: the elements [start c, end c) of the flat arrays (as many as rows
+ * [start, end) have; these sums ignore weights, so which rows they are does not matter), every
+ * element's p = sigmoid(z) binned per column against y >= 0.5. In the batch's layout (types.ts)
+ * element idx is in column floor(idx / S) mod c (S = 1: idx mod c).
+ */
 function sigmoidChunk(
   logits: FloatArray,
   targets: TargetArray,
   columns: number,
+  positions: number,
   calibration: Float64Array,
   start: number,
   end: number,
@@ -73,7 +79,11 @@ function sigmoidChunk(
   let brier = 0;
   let nll = 0;
   const stop = (end * c) | 0;
-  for (let idx = (start * c) | 0, col = 0; idx < stop; idx++) {
+  const first = (start * c) | 0;
+  const ps = positions | 0;
+  let pos = first % ps;
+  let col = Math.floor(first / ps) % c;
+  for (let idx = first; idx < stop; idx++) {
     const z = logits[idx];
     const y = +targets[idx];
     const e = exp(-Math.abs(z));
@@ -91,7 +101,10 @@ function sigmoidChunk(
     calibration[at]++;
     calibration[at + 1] += p;
     calibration[at + 2] += +(y >= 0.5);
-    col = col + 1 === c ? 0 : col + 1;
+    if (++pos === ps) {
+      pos = 0;
+      col = col + 1 === c ? 0 : col + 1;
+    }
   }
   scores[0] += brier;
   scores[1] += nll;
@@ -118,17 +131,21 @@ function softmaxChunk(
   const fields = BIN_FIELDS | 0;
   const nllScale = +NLL_SCALE;
   const c = batch.c | 0;
+  // Row i's classes at stride S in the batch's layout (types.ts; S = 1: row-major).
+  const positions = positionsOf(batch) | 0;
+  const cs = positions;
   let brier = 0;
   let nll = 0;
   const stop = end | 0;
   for (let i = start | 0; i < stop; i++) {
     const label = labels === null ? 0 : labels[i];
     if (label < 0) continue; // ignored row
-    const off = i * c;
+    const sample = Math.floor(i / positions);
+    const off = (sample * c * positions + (i - sample * positions)) | 0;
     let kmax = 0;
     let zmax = +logits[off];
     for (let k = 1; k < c; k++) {
-      const z = logits[off + k];
+      const z = logits[off + k * cs];
       if (z > zmax) {
         zmax = z;
         kmax = k;
@@ -136,19 +153,19 @@ function softmaxChunk(
     }
     let s = 0;
     for (let k = 0; k < c; k++) {
-      const v = k === kmax ? 0 : exp(logits[off + k] - zmax);
+      const v = k === kmax ? 0 : exp(logits[off + k * cs] - zmax);
       ex[k] = v;
       s += v;
     }
     const invZ = 1 / (1 + s);
     const logZ = Math.log1p(s);
-    const cls = labels === null ? argmax(probabilities as FloatArray, off, c) : label;
+    const cls = labels === null ? argmax(probabilities as FloatArray, off, c, cs) : label;
     // (p_k - y_k)^2 and -y_k log p_k; 1 - p of the arg-max class is s / (1 + s).
     for (let k = 0; k < c; k++) {
-      const y = labels === null ? +(probabilities as FloatArray)[off + k] : +(k === cls);
+      const y = labels === null ? +(probabilities as FloatArray)[off + k * cs] : +(k === cls);
       const d = k === kmax ? 1 - y - s * invZ : ex[k] * invZ - y;
       brier += d * d;
-      if (y !== 0) nll -= y * (logits[off + k] - zmax - logZ) * nllScale;
+      if (y !== 0) nll -= y * (logits[off + k * cs] - zmax - logZ) * nllScale;
     }
     const at = bin(invZ) * fields;
     calibration[at]++;
@@ -160,13 +177,13 @@ function softmaxChunk(
   scores[1] += nll;
 }
 
-/** The index of the largest of values[off .. off + c) (lowest on ties). */
-function argmax(values: FloatArray, off: number, c: number): number {
+/** The index of the largest of values[off + k stride], k < c (lowest on ties). */
+function argmax(values: FloatArray, off: number, c: number, stride: number): number {
   let best = values[off];
   let at = 0;
   for (let k = 1; k < c; k++) {
-    if (values[off + k] > best) {
-      best = values[off + k];
+    if (values[off + k * stride] > best) {
+      best = values[off + k * stride];
       at = k;
     }
   }

@@ -25,9 +25,11 @@
  * (fast-evaluation.ts); a fallback to JS leaves them out, for evaluated-focal.ts to compute.
  *
  * Memory: one instance per thread (module state, created on first use or by initFastKernels).
- * The batch is walked in chunks of whole rows (about CHUNK_ELEMENTS elements): each chunk is
- * copied into fixed WASM buffers (cache-sized), computed, and its gradient and losses copied out
- * to the result (or to gradientOut/lossesOut, which may be views into a SharedArrayBuffer).
+ * The batch is walked in chunks (about CHUNK_ELEMENTS elements, chunkPlan): each chunk is copied
+ * into fixed WASM buffers (cache-sized), computed, and its gradient and losses copied out to the
+ * result (or to gradientOut/lossesOut, which may be views into a SharedArrayBuffer). A dense batch
+ * (types.ts `positions` S > 1) keeps its layout [samples, C, S] in the chunk: whole samples, or a
+ * range of positions of one sample (one piece per class plane); the kernels walk it with strides.
  * Linear memory therefore grows only with C (statistics) and the chunk size, never with N, and is
  * reused by every later call; it never shrinks (WASM memory cannot), which bounds it by the
  * largest C seen.
@@ -40,7 +42,15 @@ import { allHard, sigmoidResult } from './sigmoid-focal.js';
 import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.js';
 import { PT_BINS } from 'focal-loss-client/merge';
 import { gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
-import type { FloatArray, KernelBatch, FocalResult, SigmoidBatch, SoftmaxBatch, TargetArray } from './types.js';
+import {
+  positionsOf,
+  type FloatArray,
+  type KernelBatch,
+  type FocalResult,
+  type SigmoidBatch,
+  type SoftmaxBatch,
+  type TargetArray,
+} from './types.js';
 
 /** Elements per chunk copied into WASM memory (whole rows; at least one or two rows). */
 export const CHUNK_ELEMENTS = 8192;
@@ -58,6 +68,7 @@ interface KernelExports extends EvaluationExports {
     tt: number,
     rows: number,
     c: number,
+    positions: number,
     hasW: number,
     hasA: number,
     kind: number,
@@ -74,6 +85,7 @@ interface KernelExports extends EvaluationExports {
     pt: number,
     rows: number,
     c: number,
+    positions: number,
     useLabels: number,
     hasW: number,
     hasA: number,
@@ -235,7 +247,8 @@ interface Layout {
  * Buffers for a batch with c columns and chunks of `rows` rows, grown into memory as needed;
  * with the evaluation's when the batch asks for them.
  */
-function allocate(k: Kernel, batch: KernelBatch, rows: number): Layout {
+function allocate(k: Kernel, batch: KernelBatch, plan: ChunkPlan): Layout {
+  const rows = plan.rows;
   const c = batch.c;
   let at = k.region;
   const take = (bytes: number) => {
@@ -243,8 +256,9 @@ function allocate(k: Kernel, batch: KernelBatch, rows: number): Layout {
     at = align(at + bytes);
     return start;
   };
-  // Every buffer has two spare elements: a pair may read or write one element past a row.
-  const chunk = (rows * c + 2) * 8;
+  // Every buffer has spare elements: a pair may read or write one class past a row, which for a
+  // chunk's last sample is up to `positions` elements past the chunk (the kernel's layout).
+  const chunk = (rows * c + plan.positions + 2) * 8;
   const evaluate = wantsEvaluation(batch);
   const v = evaluate ? take(calibrationLength(batch) * 8) : 0;
   const r = evaluate && batch.mode === 'multiclass' ? take(rows * 8) : 0;
@@ -285,6 +299,116 @@ function floatView(buffer: ArrayBuffer, code: number, byteOffset: number, length
   return new ctor(buffer, byteOffset, length);
 }
 
+// ---------------------------------------------------------------- chunks
+
+/**
+ * One chunk: rows [row, row + rows), which the kernel reads in the layout [rows / positions, c,
+ * positions] (types.ts) from WASM memory. `segments` (from, to, length triples) map the batch's
+ * flat arrays shaped like the logits (elements `from`..) onto the chunk's (elements `to`..): one
+ * segment of whole samples, or for a sample too large for one chunk, a range of its positions, one
+ * segment per class plane. Either way the chunk keeps the request's layout (nothing is transposed,
+ * classes stay `positions` apart), and the gradient goes back through the same segments.
+ */
+interface Chunk {
+  row: number;
+  rows: number;
+  positions: number;
+  segments: number[];
+}
+
+interface ChunkPlan {
+  /** The largest chunk's rows and positions (the buffers' sizes). */
+  rows: number;
+  positions: number;
+  /** S, the batch's positions per sample (for the weights, one per sample). */
+  samplePositions: number;
+  chunks(): Generator<Chunk>;
+}
+
+/**
+ * Chunks of about CHUNK_ELEMENTS elements over n rows of c classes, S positions per sample: S = 1,
+ * runs of rows (an even number when `evenRows`: the sigmoid kernel pairs rows); c S <= CHUNK_ELEMENTS,
+ * whole samples; else position ranges of one sample (even lengths except the last, so pairs of
+ * positions stay within a plane).
+ */
+function chunkPlan(n: number, c: number, s: number, evenRows: boolean): ChunkPlan {
+  if (s === 1) {
+    const rows = evenRows ? Math.max(2, Math.floor(CHUNK_ELEMENTS / c) & ~1) : Math.max(1, Math.floor(CHUNK_ELEMENTS / c));
+    return {
+      rows,
+      positions: 1,
+      samplePositions: 1,
+      *chunks() {
+        for (let row = 0; row < n; row += rows) {
+          const count = Math.min(rows, n - row);
+          yield { row, rows: count, positions: 1, segments: [row * c, 0, count * c] };
+        }
+      },
+    };
+  }
+  const samples = n / s;
+  if (c * s <= CHUNK_ELEMENTS) {
+    const per = Math.floor(CHUNK_ELEMENTS / (c * s));
+    return {
+      rows: per * s,
+      positions: s,
+      samplePositions: s,
+      *chunks() {
+        for (let a = 0; a < samples; a += per) {
+          const count = Math.min(per, samples - a);
+          yield { row: a * s, rows: count * s, positions: s, segments: [a * c * s, 0, count * c * s] };
+        }
+      },
+    };
+  }
+  const span = Math.max(2, Math.floor(CHUNK_ELEMENTS / c) & ~1);
+  return {
+    rows: span,
+    positions: span,
+    samplePositions: s,
+    *chunks() {
+      for (let a = 0; a < samples; a++) {
+        for (let p = 0; p < s; p += span) {
+          const len = Math.min(span, s - p);
+          const segments: number[] = [];
+          for (let k = 0; k < c; k++) segments.push((a * c + k) * s + p, k * len, len);
+          yield { row: a * s + p, rows: len, positions: len, segments };
+        }
+      }
+    },
+  };
+}
+
+type Copyable = FloatArray | Uint8Array | Int32Array;
+
+/** The chunk's part of a batch array shaped like the logits into the chunk buffer `view`. */
+function copyIn(view: Copyable, source: Copyable, chunk: Chunk): void {
+  const seg = chunk.segments;
+  for (let i = 0; i < seg.length; i += 3) {
+    (view as { set(a: ArrayLike<number>, at: number): void }).set(source.subarray(seg[i], seg[i] + seg[i + 2]), seg[i + 1]);
+  }
+}
+
+/** The chunk's output buffer `view` back into the batch's array shaped like the logits. */
+function copyOut(target: Float64Array, view: Float64Array, chunk: Chunk): void {
+  const seg = chunk.segments;
+  for (let i = 0; i < seg.length; i += 3) target.set(view.subarray(seg[i + 1], seg[i + 1] + seg[i + 2]), seg[i]);
+}
+
+/** One weight per row of the chunk from the batch's one per sample (S positions each). */
+function rowWeights(view: Float64Array, weights: FloatArray, chunk: Chunk, s: number): void {
+  if (s === 1) {
+    view.set(weights.subarray(chunk.row, chunk.row + chunk.rows));
+    return;
+  }
+  for (let i = 0; i < chunk.rows;) {
+    const sample = Math.floor((chunk.row + i) / s);
+    const end = Math.min(chunk.rows, (sample + 1) * s - chunk.row);
+    view.fill(weights[sample], i, end);
+    i = end;
+  }
+}
+
 // ---------------------------------------------------------------- sigmoid
 
 /** 0 f32, 1 f64, 2 u8, 3 i32, -1 for anything else. */
@@ -316,32 +440,29 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
   const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(total)) : null;
 
   // Chunks of an even number of rows (the kernel pairs rows), about CHUNK_ELEMENTS elements.
-  const rows = Math.max(2, Math.floor(CHUNK_ELEMENTS / c) & ~1);
-  const lay = allocate(k, batch, rows);
+  const plan = chunkPlan(n, c, positionsOf(batch), true);
+  const lay = allocate(k, batch, plan);
   const e = k.exports;
   const buf = e.memory.buffer;
   if (alpha !== null) new Float64Array(buf, lay.a, c).set(alpha);
-  const lView = floatView(buf, lt, lay.l, rows * c);
-  const tView =
-    tt === 2 ? new Uint8Array(buf, lay.t, rows * c) : tt === 3 ? new Int32Array(buf, lay.t, rows * c) : floatView(buf, tt, lay.t, rows * c);
-  const wView = new Float64Array(buf, lay.w, rows);
-  const gView = new Float64Array(buf, lay.g, rows * c);
-  const oView = new Float64Array(buf, lay.o, rows * c);
+  const size = plan.rows * c;
+  const lView = floatView(buf, lt, lay.l, size);
+  const tView = tt === 2 ? new Uint8Array(buf, lay.t, size) : tt === 3 ? new Int32Array(buf, lay.t, size) : floatView(buf, tt, lay.t, size);
+  const wView = new Float64Array(buf, lay.w, plan.rows);
+  const gView = new Float64Array(buf, lay.g, size);
+  const oView = new Float64Array(buf, lay.o, size);
   const hasW = weights === null ? 0 : 1;
   const hasA = alpha === null ? 0 : 1;
   const wantG = gradient === null ? 0 : 1;
   const wantL = losses === null ? 0 : 1;
   const ev = lay.evaluation === null ? 0 : 1;
-  for (let row = 0; row < n; row += rows) {
-    const rowEnd = Math.min(n, row + rows);
-    const e0 = row * c;
-    const e1 = rowEnd * c;
-    lView.set(logits.subarray(e0, e1));
-    tView.set(targets.subarray(e0, e1));
-    if (weights !== null) wView.set(weights.subarray(row, rowEnd));
-    e.sigmoidChunk(lt, tt, rowEnd - row, c, hasW, hasA, kind, ip, gamma, eps, scale, wantG, wantL, ev);
-    if (gradient !== null) gradient.set(e1 - e0 === gView.length ? gView : gView.subarray(0, e1 - e0), e0);
-    if (losses !== null) losses.set(e1 - e0 === oView.length ? oView : oView.subarray(0, e1 - e0), e0);
+  for (const chunk of plan.chunks()) {
+    copyIn(lView, logits, chunk);
+    copyIn(tView, targets, chunk);
+    if (weights !== null) rowWeights(wView, weights, chunk, plan.samplePositions);
+    e.sigmoidChunk(lt, tt, chunk.rows, c, chunk.positions, hasW, hasA, kind, ip, gamma, eps, scale, wantG, wantL, ev);
+    if (gradient !== null) copyOut(gradient, gView, chunk);
+    if (losses !== null) copyOut(losses, oView, chunk);
   }
 
   const lossSum = e.lossSum();
@@ -380,14 +501,16 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
   const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(n * c)) : null;
   const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
 
-  const rows = Math.max(1, Math.floor(CHUNK_ELEMENTS / c));
-  const lay = allocate(k, batch, rows);
+  const plan = chunkPlan(n, c, positionsOf(batch), false);
+  const rows = plan.rows;
+  const lay = allocate(k, batch, plan);
   const e = k.exports;
   const buf = e.memory.buffer;
   if (alpha !== null) new Float64Array(buf, lay.a, c).set(alpha);
-  // Chunk views with their two spare elements (zeroed after each copy: a pair may read them).
-  const lView = floatView(buf, lt, lay.l, rows * c + 2);
-  const pView = probabilities === null ? null : floatView(buf, pt, lay.t, rows * c + 2);
+  // Chunk views with their spare elements (zeroed after each copy: a pair may read them).
+  const spare = plan.positions + 2;
+  const lView = floatView(buf, lt, lay.l, rows * c + spare);
+  const pView = probabilities === null ? null : floatView(buf, pt, lay.t, rows * c + spare);
   const labelView = labels === null ? null : new Int32Array(buf, lay.t, rows);
   const wView = new Float64Array(buf, lay.w, rows);
   const gView = new Float64Array(buf, lay.g, rows * c);
@@ -397,26 +520,24 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
   const wantG = gradient === null ? 0 : 1;
   const wantL = losses === null ? 0 : 1;
   const ev = lay.evaluation === null ? 0 : 1;
-  for (let row = 0; row < n; row += rows) {
-    const rowEnd = Math.min(n, row + rows);
-    const e0 = row * c;
-    const e1 = rowEnd * c;
-    const len = e1 - e0;
-    lView.set(logits.subarray(e0, e1));
-    lView[len] = 0;
-    lView[len + 1] = 0;
+  for (const chunk of plan.chunks()) {
+    const { row } = chunk;
+    const rowEnd = row + chunk.rows;
+    const len = chunk.rows * c;
+    copyIn(lView, logits, chunk);
+    lView.fill(0, len, len + chunk.positions + 2);
     if (pView !== null) {
-      pView.set((probabilities as FloatArray).subarray(e0, e1));
-      pView[len] = 0;
-      pView[len + 1] = 0;
+      copyIn(pView, probabilities as FloatArray, chunk);
+      pView.fill(0, len, len + chunk.positions + 2);
     }
     if (labelView !== null) labelView.set((labels as Int32Array).subarray(row, rowEnd));
-    if (weights !== null) wView.set(weights.subarray(row, rowEnd));
+    if (weights !== null) rowWeights(wView, weights, chunk, plan.samplePositions);
     e.softmaxChunk(
       lt,
       pt,
-      rowEnd - row,
+      chunk.rows,
       c,
+      chunk.positions,
       labels === null ? 0 : 1,
       hasW,
       hasA,
@@ -429,9 +550,10 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
       wantL,
       ev,
     );
-    lay.evaluation?.countChunk(rowEnd - row);
-    if (gradient !== null) gradient.set(len === gView.length ? gView : gView.subarray(0, len), e0);
-    if (losses !== null) losses.set(rowEnd - row === oView.length ? oView : oView.subarray(0, rowEnd - row), row);
+    lay.evaluation?.countChunk(chunk.rows);
+    if (gradient !== null) copyOut(gradient, gView, chunk);
+    // Multiclass losses are one per row, in row order whatever the layout.
+    if (losses !== null) losses.set(chunk.rows === oView.length ? oView : oView.subarray(0, chunk.rows), row);
   }
 
   const lossSum = e.lossSum();

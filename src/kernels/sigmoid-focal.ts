@@ -36,7 +36,7 @@
  */
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
-import type { AsymmetricTerms, FocalResult, SigmoidBatch, TargetArray } from './types.js';
+import { positionsOf, type AsymmetricTerms, type FocalResult, type SigmoidBatch, type TargetArray } from './types.js';
 import { AsymmetricColumn } from './asymmetric.js';
 import { CompensatedSum, PT_BINS, ptBin } from 'focal-loss-client/merge';
 import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
@@ -196,9 +196,16 @@ function sigmoidColumn(
   let posLossSum = 0;
   let negLossSum = 0;
 
+  // Row i's element of column j in the batch's layout (types.ts): (floor(i / S) c + j) S + i mod S,
+  // stepped instead of divided: +1 within a sample, and past the other c - 1 class planes at its
+  // end (S = 1: +c, row-major). `sample` indexes the weights (one per sample).
+  const positions = positionsOf(batch) | 0;
+  const planeSkip = (c - 1) * positions;
+  let sample = Math.floor(rowStart / positions) | 0;
+  let s = (rowStart - sample * positions) | 0;
+  let idx = (sample * c + col) * positions + s;
   const stop = rowEnd | 0;
   for (let i = rowStart | 0; i < stop; i++) {
-    const idx = i * c + col;
     const z = logits[idx];
     const y = targets[idx];
     const ys = y * smoothScale + smoothOffset;
@@ -222,7 +229,7 @@ function sigmoidColumn(
     // With hard labels -log m is the softplus of the target side: log-space power for any gamma.
     const mg = power(m, gamma, k0, ys * spPos + ns * spNeg);
     const at = alpha === null ? 1 : ys * alphaPos + ns * alphaNeg;
-    const w = weights === null ? 1 : weights[i];
+    const w = weights === null ? 1 : weights[sample];
     const wa = w * at;
     let loss = wa * mg * ce;
     if (poly) loss += w * polyEps * mg * m;
@@ -263,6 +270,13 @@ function sigmoidColumn(
     tp += pos * up;
     posLossSum += posLoss;
     negLossSum += loss - posLoss;
+
+    idx++;
+    if (++s === positions) {
+      s = 0;
+      sample++;
+      idx += planeSkip;
+    }
   }
   columns[SUPPORT * c + col] += support;
   columns[PREDICTED * c + col] += predicted;

@@ -33,7 +33,7 @@
  */
 import { expNonPositive } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
-import type { FloatArray, FocalResult, RawClassStats, SoftmaxBatch } from './types.js';
+import { positionsOf, type FloatArray, type FocalResult, type RawClassStats, type SoftmaxBatch } from './types.js';
 import { CompensatedSum, emptyRawStats, PT_BINS, ptBin } from 'focal-loss-client/merge';
 import { nextChunkRows } from './sigmoid-focal.js';
 import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
@@ -96,20 +96,27 @@ function softmaxRows(
   const smoothOffset = eps / c;
   const smoothScale = 1 - eps;
   const oneHot = labels !== null && eps === 0;
+  // The batch's layout (types.ts): row i = (sample, position s) has its classes at stride S from
+  // (sample c) S + s, read and written in place (S = 1: the row's c neighbouring values).
+  const positions = positionsOf(batch) | 0;
+  const cs = positions;
+  // The exponentials' stride: the gradient's (the layout's) or the contiguous scratch row's.
+  const es = gradient === null ? 1 : cs;
   let block = 0;
 
   const stop = rowEnd | 0;
   for (let i = rowStart | 0; i < stop; i++) {
     const label = labels === null ? 0 : labels[i];
     if (label < 0) continue; // ignored row: no loss, zero gradient, not counted
-    const off = i * c;
-    const w = weights === null ? 1 : +weights[i];
+    const sample = Math.floor(i / positions);
+    const off = (sample * c * positions + (i - sample * positions)) | 0;
+    const w = weights === null ? 1 : +weights[sample];
 
     // Arg-max (lowest index on ties) and the log-sum-exp split around it.
     let kmax = 0;
     let zmax = +logits[off];
     for (let k = 1; k < c; k++) {
-      const z = logits[off + k];
+      const z = logits[off + k * cs];
       if (z > zmax) {
         zmax = z;
         kmax = k;
@@ -120,14 +127,14 @@ function softmaxRows(
     const eo = gradient === null ? 0 : off;
     let s = 0;
     for (let k = 0; k < kmax; k++) {
-      const v = exp(logits[off + k] - zmax);
-      e[eo + k] = v;
+      const v = exp(logits[off + k * cs] - zmax);
+      e[eo + k * es] = v;
       s += v;
     }
-    e[eo + kmax] = 1;
+    e[eo + kmax * es] = 1;
     for (let k = kmax + 1; k < c; k++) {
-      const v = exp(logits[off + k] - zmax);
-      e[eo + k] = v;
+      const v = exp(logits[off + k * cs] - zmax);
+      e[eo + k * es] = v;
       s += v;
     }
     const logZ = Math.log1p(s); // log sum_k exp(z_k - z_max)
@@ -140,21 +147,21 @@ function softmaxRows(
       let best = pr[off];
       cls = 0;
       for (let k = 1; k < c; k++) {
-        if (pr[off + k] > best) {
-          best = pr[off + k];
+        if (pr[off + k * cs] > best) {
+          best = pr[off + k * cs];
           cls = k;
         }
       }
     }
     // p_t: the probability of the row's class, read before the gradient loop overwrites e.
-    ptHistogram[cls * PT_BINS + ptBin(e[eo + cls] * invZ)]++;
+    ptHistogram[cls * PT_BINS + ptBin(e[eo + cls * es] * invZ)]++;
 
     let rowLoss = 0;
     if (oneHot) {
       const t = label;
-      const pt = e[eo + t] * invZ;
+      const pt = e[eo + t * es] * invZ;
       const ot = t === kmax ? s * invZ : 1 - pt;
-      const logpt = logits[off + t] - zmax - logZ;
+      const logpt = logits[off + t * cs] - zmax - logZ;
       const a = alpha === null ? 1 : alpha[t];
       const gamma = gammas[t];
       const k0 = kinds[t] as PowerKind;
@@ -166,24 +173,24 @@ function softmaxRows(
         const b = k0 === 0 ? 1 : og * (1 + gamma * pt * h);
         const f = w * (a * b + polyEps * (gamma + 1) * og * pt) * sc;
         const fz = f * invZ;
-        for (let k = 0; k < c; k++) gradient[off + k] *= fz;
+        for (let k = 0; k < c; k++) gradient[off + k * cs] *= fz;
         const gt = -f * ot;
-        gradient[off + t] = gt;
+        gradient[off + t * cs] = gt;
         block += gt - gt + (fz - fz);
       }
     } else {
       // Soft rows: label smoothing or probability targets; every class may contribute.
       let total = 0;
       for (let k = 0; k < c; k++) {
-        const yk = labels !== null ? (k === label ? 1 : 0) : (probabilities as FloatArray)[off + k];
+        const yk = labels !== null ? (k === label ? 1 : 0) : (probabilities as FloatArray)[off + k * cs];
         const ys = yk * smoothScale + smoothOffset;
         if (ys === 0) {
           coef[k] = 0;
           continue;
         }
-        const pk = e[eo + k] * invZ;
+        const pk = e[eo + k * es] * invZ;
         const ok = k === kmax ? s * invZ : 1 - pk;
-        const logpk = logits[off + k] - zmax - logZ;
+        const logpk = logits[off + k * cs] - zmax - logZ;
         const a = alpha === null ? 1 : alpha[k];
         const gamma = gammas[k];
         const k0 = kinds[k] as PowerKind;
@@ -199,10 +206,10 @@ function softmaxRows(
       if (gradient !== null) {
         const f = w * sc;
         for (let k = 0; k < c; k++) {
-          const pk = gradient[off + k] * invZ;
+          const pk = gradient[off + k * cs] * invZ;
           const ok = k === kmax ? s * invZ : 1 - pk;
           const g = f * (pk * (total - coef[k]) - ok * coef[k]);
-          gradient[off + k] = g;
+          gradient[off + k * cs] = g;
           block += g - g;
         }
       }

@@ -12,7 +12,7 @@
  */
 import { addRawStats, CompensatedSum, emptyRawStats } from 'focal-loss-client/merge';
 import { countOf, lossDenominator, reduceLossSum } from './reduction.js';
-import type { KernelBatch, FocalResult } from './types.js';
+import { positionsOf, type KernelBatch, type FocalResult } from './types.js';
 import { sharedBytes } from '../memory/batch-memory.js';
 
 type Numeric = KernelBatch['logits'] | Uint8Array | Int32Array;
@@ -64,17 +64,31 @@ export function rowRanges(n: number, parts: number): [number, number][] {
 }
 
 /**
+ * Row ranges of a batch cut on whole samples (types.ts layout: a sample's S rows are one block
+ * [c, S] of the arrays, so only whole samples are contiguous views); S = 1: rowRanges itself.
+ */
+export function partRanges(batch: KernelBatch, parts: number): [number, number][] {
+  const s = positionsOf(batch);
+  return rowRanges(batch.n / s, parts).map(([a, b]) => [a * s, b * s]);
+}
+
+/**
  * Rows [start, end) of a shared batch as a kernel batch of its own: views into the shared inputs and
- * outputs, and the whole batch's denominator, so its gradient is scaled as the unsplit one.
+ * outputs, and the whole batch's denominator, so its gradient is scaled as the unsplit one. With
+ * S positions per sample, start and end must be whole samples (partRanges): rows [start, end) are
+ * then the elements [start c, end c) of every array shaped like the logits, and weights (one per
+ * sample) [start / S, end / S).
  */
 export function batchPart(batch: KernelBatch, start: number, end: number): KernelBatch {
   const { c } = batch;
+  const s = positionsOf(batch);
+  if (start % s !== 0 || end % s !== 0) throw new RangeError(`rows [${start}, ${end}) do not cut whole samples of ${s} positions`);
   const per = lossesPerRow(batch);
   const denominator = lossDenominator(batch.reduction, batch.normalizer, countOf(batch));
   const common = {
     n: end - start,
     logits: batch.logits.subarray(start * c, end * c),
-    weights: batch.weights === null ? null : batch.weights.subarray(start, end),
+    weights: batch.weights === null ? null : batch.weights.subarray(start / s, end / s),
     normalizer: batch.reduction === 'mean' ? denominator : batch.normalizer,
     gradientOut: batch.gradientOut?.subarray(start * c, end * c),
     lossesOut: batch.lossesOut?.subarray(start * per, end * per),

@@ -16,13 +16,24 @@ export type FloatArray = Float64Array | Float32Array;
  */
 export type TargetArray = FloatArray | Uint8Array | Int32Array;
 
-/** What every kernel batch has: n x c logits and the loss settings. */
+/**
+ * What every kernel batch has: n rows of c logits and the loss settings.
+ *
+ * Layout: the rows are `positions` (S) spatial positions of n / S samples, stored as the request
+ * sent them, [n / S, c, S] with the class axis at 1 (a dense batch [N, C, d1..dk], S = d1 x ... x
+ * dk, is walked in place: no [N*S, C] copy is ever made). Row r = i S + s reads its class k at
+ * (i c + k) S + s, i.e. classes at stride S; with S = 1 (every ordinary batch) that is r c + k,
+ * plain row-major. Per-row arrays (class ids, multiclass losses) are in row order r; arrays shaped
+ * like the logits (probabilities, sigmoid targets, gradient, sigmoid losses) use the same layout.
+ */
 interface BatchBase {
   n: number;
   c: number;
-  /** n*c logits, row-major. */
+  /** Positions per sample (S >= 1, n a multiple of it); absent: 1, an ordinary [n, c] batch. */
+  positions?: number;
+  /** n*c logits in the layout above ([n, c] row-major when S = 1). */
   logits: FloatArray;
-  /** Per-row weights (length n) or null for 1. */
+  /** Per-sample weights (length n / S: row r uses weights[floor(r / S)]) or null for 1. */
   weights: FloatArray | null;
   /**
    * Length c, or null for no weighting. binary/multilabel: the positive-class weight of each
@@ -103,6 +114,20 @@ export interface SoftmaxBatch extends BatchBase {
 }
 
 export type KernelBatch = SigmoidBatch | SoftmaxBatch;
+
+/** S, the positions per sample of a batch's layout (1 for an ordinary batch). */
+export function positionsOf(batch: { positions?: number }): number {
+  return batch.positions ?? 1;
+}
+
+/**
+ * The flat index of row r's class k in the layout above: (floor(r / S) c + k) S + r mod S.
+ * (The kernels step through it incrementally; this is the definition, for the slower paths.)
+ */
+export function elementIndex(r: number, k: number, c: number, s: number): number {
+  const sample = Math.floor(r / s);
+  return (sample * c + k) * s + (r - sample * s);
+}
 
 /**
  * The evaluation sums of a batch (kernels/evaluation-pass.ts computes them in JS; the WASM kernels

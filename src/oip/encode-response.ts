@@ -52,7 +52,7 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       /* c8 ignore next -- the problem asks for both whenever they are selected */
       if (array === null) throw new Error(`${name} was selected but not computed`);
       const dense = decoded.dense;
-      if (dense !== null) ({ values, shape } = name === 'gradient' ? gradientOut(array, dense) : lossesOut(array, dense, mode));
+      if (dense !== null) ({ values, shape } = name === 'gradient' ? gradientOut(array, dense) : lossesOut(array, dense));
       else {
         values = array;
         shape = name === 'losses' && mode === 'multiclass' ? [n] : args.logitsShape;

@@ -17,7 +17,7 @@ import type { KernelBatch, FocalResult } from '../kernels/types.js';
 import { ownedBuffers, batchBuffers } from './focal-task.js';
 import { focalLossFast } from '../kernels/fast-focal.js';
 import { evaluatedFocal } from '../kernels/evaluated-focal.js';
-import { batchPart, mergeParts, rowRanges, type PartResult } from '../kernels/split-batch.js';
+import { batchPart, mergeParts, partRanges, type PartResult } from '../kernels/split-batch.js';
 import type { Answer, BatchInfo, PreparedRequest } from '../pipeline/answer.js';
 import { SharedBuffers } from '../memory/shared-buffers.js';
 import type { RequestOutcome, RequestTask, SettledOutcome } from '../pipeline/request-task.js';
@@ -163,7 +163,7 @@ export class FocalPool {
   /** A batch in shared memory, computed in row ranges on every idle worker, merged and answered. */
   private async runShared(prepared: PreparedRequest, signal: AbortSignal | undefined): Promise<RequestAnswer> {
     const batch = prepared.decoded.batch;
-    const ranges = rowRanges(batch.n, Math.max(1, this.idle));
+    const ranges = partRanges(batch, Math.max(1, this.idle));
     let result: FocalResult | null = null;
     if (ranges.length > 1) {
       const parts = await Promise.all(

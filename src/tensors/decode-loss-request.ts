@@ -12,7 +12,7 @@ import { ProblemError } from '../errors/problem-error.js';
 import { checkBatch, kernelBatch } from './check-batch.js';
 import { FieldErrors, namePointer, type NamePlace } from './field-errors.js';
 import { declaredShape, isEncoded, readField, shapePath, type DecodedTensor, type FieldTensor, type FieldValue } from './field-tensor.js';
-import { isDense, toRowForm, type DenseFields, type DenseLayout } from './dense-shapes.js';
+import { isDense, readDense, type DenseFields, type DenseLayout } from './dense-shapes.js';
 import { checkVectorShape, resolveSettings, targetFormatOf, type LossSettings, type ResponseEncoding } from './loss-settings.js';
 
 export { ROW_SUM_TOLERANCE } from './value-checks.js';
@@ -59,33 +59,15 @@ export type LossInput =
  */
 export function decodeLossRequest(request: LossInput, limits: DecodeLimits, namePlace: NamePlace = namePointer): DecodedLossRequest {
   const errors = new FieldErrors(namePlace);
+  // Dense logits [N, C, d1..dk]: read in place (no rearrangement), shapes checked by readDense.
+  if (isDense(request.logits as FieldValue)) return decodeDense(request, limits, errors);
   const mode: Mode = request.mode;
-  // Dense logits [N, C, d1..dk]: rearranged into rows [N*d1*..*dk, C] first; every rule below then applies to the rows.
-  let body = request;
-  let dense: DenseLayout | null = null;
-  if (isDense(request.logits as FieldValue)) {
-    const rows = errors.orThrow(toRowForm(mode, request as unknown as DenseFields, errors));
-    body = rows.body as unknown as LossInput;
-    dense = rows.layout;
-  }
+  const body = request;
 
   // The shape of the logits decides N and C; everything else must agree with it. Shapes and
   // settings are checked before any data is decoded, so a wrong or oversized request costs nothing.
   const { n, c } = logitsShape(mode, body.logits as FieldValue, errors);
-  if (c > limits.maxClasses) {
-    // C is the length of the first JSON row, or the second dimension of a tensor's shape.
-    const at = isEncoded(body.logits as FieldValue) ? ['logits', 'shape'] : ['logits', 0];
-    errors.add(at, `has ${c} classes; this service accepts at most ${limits.maxClasses} (MAX_CLASSES)`);
-    errors.throwIfAny();
-  }
-  if (n * c > limits.maxElements) {
-    throw new ProblemError(
-      'too-many-elements',
-      `${errors.where(['logits'])} has ${n} x ${c} = ${n * c} elements; this service accepts at most ${limits.maxElements} per request ` +
-        '(split the batch into several requests)',
-      { errors: [{ pointer: '#/logits', detail: `must have at most ${limits.maxElements} elements` }] },
-    );
-  }
+  checkSize(n, c, isEncoded(body.logits as FieldValue) ? ['logits', 'shape'] : ['logits', 0], limits, errors);
   const targetsValue = body.targets as FieldValue;
   const targetsShape = declaredShape(targetsValue);
   checkTargetsShape(mode, targetsValue, targetsShape, n, c, errors);
@@ -100,8 +82,46 @@ export function decodeLossRequest(request: LossInput, limits: DecodeLimits, name
   const weights = weightsValue === undefined ? null : readField('weights', weightsValue, FLOAT_DTYPES, 1, errors);
   errors.throwIfAny();
   const data = errors.orThrow(checkBatch(settings, { logits: logits as FieldTensor, targets: targets as FieldTensor, weights }, errors));
+  return decoded(settings, kernelBatch(settings, n, data), null);
+}
+
+/**
+ * A dense request: the tensors in the request's own layout, which the kernels walk with strides
+ * (`positions` S): N*S rows of C, weights one per sample, gradient and losses in the request's shapes.
+ */
+function decodeDense(request: LossInput, limits: DecodeLimits, errors: FieldErrors): DecodedLossRequest {
+  const mode: Mode = request.mode;
+  const dense = errors.orThrow(readDense(mode, request as unknown as DenseFields, errors));
+  const { samples, c, positions } = dense.layout;
+  const n = samples * positions;
+  checkSize(n, c, shapePath('logits', request.logits as FieldValue), limits, errors);
+  const { logits: _logits, targets: _targets, weights: _weights, ...fields } = request;
+  const targetFormat = mode !== 'multiclass' ? 'labels' : dense.classIds ? 'class_ids' : 'probabilities';
+  const settings = errors.orThrow(resolveSettings(fields, { n, c, targetFormat }, errors));
+  const data = errors.orThrow(checkBatch(settings, dense, errors));
+  return decoded(settings, { ...kernelBatch(settings, n, data), positions }, dense.layout);
+}
+
+/** C within MAX_CLASSES and N x C within MAX_ELEMENTS (else a 400 / 413-style problem naming `at`). */
+function checkSize(n: number, c: number, at: (string | number)[], limits: DecodeLimits, errors: FieldErrors): void {
+  if (c > limits.maxClasses) {
+    // C is the length of the first JSON row, or the second dimension of a tensor's shape.
+    errors.add(at, `has ${c} classes; this service accepts at most ${limits.maxClasses} (MAX_CLASSES)`);
+    errors.throwIfAny();
+  }
+  if (n * c > limits.maxElements) {
+    throw new ProblemError(
+      'too-many-elements',
+      `${errors.where(['logits'])} has ${n} x ${c} = ${n * c} elements; this service accepts at most ${limits.maxElements} per request ` +
+        '(split the batch into several requests)',
+      { errors: [{ pointer: '#/logits', detail: `must have at most ${limits.maxElements} elements` }] },
+    );
+  }
+}
+
+function decoded(settings: LossSettings, batch: KernelBatch, dense: DenseLayout | null): DecodedLossRequest {
   return {
-    batch: kernelBatch(settings, n, data),
+    batch,
     outputs: settings.outputs,
     classNames: settings.classNames,
     encoding: settings.encoding,

@@ -2,18 +2,19 @@
  * Dense predictions (reference README, "Dense shapes"): logits [N, C, d1, ..., dk] (binary
  * [N, d1, ..., dk]), rank 3 to 8, class axis 1 as in PyTorch. Every spatial position is a row
  * (multiclass) or an element (binary, multilabel) exactly as if the tensor were moved to
- * [N * d1 * ... * dk, C]; that is what this module does at the edges of the service:
- * - on the way in (toRowForm), the tensors are rearranged into the kernels' row form: logits and
- *   probability / label targets [N, C, S] -> [N*S, C] (S = d1 x ... x dk), class-id targets
- *   [N, d...] are already in row order (a reshape, no copy), weights [N] are repeated per position;
- * - on the way out (gradientOut, lossesOut), the results go back to the request's shapes: the
- *   gradient [N*S, C] -> [N, C, d...], losses to the targets' shape (multiclass) or the logits'.
- * The kernels, the pool's splitting and the merging are unchanged: they see an ordinary batch of
- * N*S rows, so `count` and `mean` count positions and weights stay one per sample.
+ * [N * d1 * ... * dk, C], but nothing is moved: the kernels walk the request's own layout with
+ * strides (kernels/types.ts, `positions` S = d1 x ... x dk), so this module only checks the shapes
+ * and reads the values as they are (an encoded tensor's values are a view of its bytes):
+ * - logits and probability / label targets stay [N, C, S] (row r = n S + s has class k at
+ *   (n C + k) S + s), class-id targets [N, d...] are already in row order, weights stay [N];
+ * - the gradient comes back in the logits' layout and shape, losses in the targets' shape
+ *   (multiclass: one per position, row order) or the logits' (gradientOut, lossesOut: shapes only).
+ * The pool splits such a batch on whole samples (kernels/split-batch.ts partRanges), so `count`
+ * and `mean` count positions and weights stay one per sample.
  */
 import type { Mode } from '../kernels/types.js';
 import type { FieldErrors } from './field-errors.js';
-import { declaredShape, readField, shapePath, type FieldValue, type TensorValues } from './field-tensor.js';
+import { declaredShape, readField, shapePath, type FieldTensor, type FieldValue } from './field-tensor.js';
 import { FLOAT_DTYPES, TENSOR_DTYPES, type TensorDtype } from '../schemas/encoded-tensor.js';
 
 export const MIN_DENSE_RANK = 3;
@@ -37,16 +38,27 @@ export interface DenseFields {
   weights?: FieldValue;
 }
 
-/** True when the logits have a dense rank (3 or more): such a request is rearranged by toRowForm. */
+/** True when the logits have a dense rank (3 or more): such a request is read by readDense. */
 export function isDense(logits: FieldValue): boolean {
   return declaredShape(logits).length >= MIN_DENSE_RANK;
 }
 
+/** A dense request's tensors as read (their own shapes and layout) and the layout. */
+export interface DenseTensors {
+  logits: FieldTensor;
+  targets: FieldTensor;
+  weights: FieldTensor | null;
+  /** Multiclass targets given as class ids [N, d1, ..., dk] (else the logits' shape). */
+  classIds: boolean;
+  layout: DenseLayout;
+}
+
 /**
- * A dense request's tensors in row form (decoded tensors of [N*S, C] or [N*S]) and its layout.
- * Shape problems are added to `errors` and null is returned.
+ * A dense request's tensors, read in place (no rearrangement) with their declared shapes, so that
+ * a value error names the element where the client wrote it. Shape problems are added to `errors`
+ * and null is returned.
  */
-export function toRowForm<T extends DenseFields>(mode: Mode, body: T, errors: FieldErrors): { body: T; layout: DenseLayout } | null {
+export function readDense(mode: Mode, body: DenseFields, errors: FieldErrors): DenseTensors | null {
   const shape = declaredShape(body.logits);
   if (shape.length > MAX_DENSE_RANK) {
     errors.add(shapePath('logits', body.logits), `has rank ${shape.length}; dense logits have rank ${MIN_DENSE_RANK} to ${MAX_DENSE_RANK}`);
@@ -89,70 +101,33 @@ export function toRowForm<T extends DenseFields>(mode: Mode, body: T, errors: Fi
     c,
     positions,
   };
-  const rowShape = binary ? [samples * positions] : [samples * positions, c];
   // Nested JSON of rank 3 or more is read here; anything else (class ids [N, d1] as JSON rows, tensors) as usual.
-  const read = (field: string, value: FieldValue, dtypes: readonly TensorDtype[]) => {
+  const read = (field: string, value: FieldValue, dtypes: readonly TensorDtype[]): FieldTensor | null => {
     const declared = declaredShape(value);
-    return Array.isArray(value) && declared.length >= MIN_DENSE_RANK
-      ? { values: flattenNested(value, declared, field, errors) }
-      : readField(field, value, dtypes, declared[1] ?? 1, errors);
+    if (Array.isArray(value) && declared.length >= MIN_DENSE_RANK) {
+      return { field, encoded: false, shape: declared, values: flattenNested(value, declared, field, errors) };
+    }
+    return readField(field, value, dtypes, declared[1] ?? 1, errors);
   };
   const logits = read('logits', body.logits, FLOAT_DTYPES);
   const targets = read('targets', body.targets, TENSOR_DTYPES);
   const weights = body.weights === undefined ? null : readField('weights', body.weights, FLOAT_DTYPES, 1, errors);
   if (!errors.empty) return null;
   if (logits === null || targets === null || (body.weights !== undefined && weights === null)) return null;
-
-  const rows: DenseFields = {
-    logits: { shape: rowShape, values: classesLast(logits.values, layout) },
-    targets: classIds
-      ? { shape: [samples * positions], values: targets.values }
-      : { shape: rowShape, values: classesLast(targets.values, layout) },
-  };
-  if (weights !== null) rows.weights = { shape: [samples * positions], values: perPosition(weights.values, positions) };
-  return { body: { ...body, ...rows }, layout };
+  return { logits, targets, weights, classIds, layout };
 }
 
-/** The gradient in the logits' shape (from rows [N*S, C]). */
+/** The gradient in the logits' shape: the kernels wrote it in the logits' own layout. */
 export function gradientOut(flat: Float64Array, layout: DenseLayout): { values: Float64Array; shape: number[] } {
-  return { values: classesFirst(flat, layout), shape: layout.logitsShape };
+  return { values: flat, shape: layout.logitsShape };
 }
 
-/** The losses in the targets' shape (multiclass: one per position, already in order) or the logits'. */
-export function lossesOut(flat: Float64Array, layout: DenseLayout, mode: Mode): { values: Float64Array; shape: number[] } {
-  return { values: mode === 'multilabel' ? classesFirst(flat, layout) : flat, shape: layout.lossesShape };
-}
-
-/** [N, C, S] -> [N*S, C], in the same array type (float32 stays float32, labels stay integers). */
-function classesLast(values: TensorValues, { samples, c, positions }: DenseLayout): TensorValues {
-  if (c === 1) return values; // [N, 1, S] and [N, S] are already [N*S] in order
-  const Ctor = values.constructor as new (length: number) => TensorValues;
-  const out = new Ctor(values.length);
-  const block = c * positions;
-  for (let i = 0; i < samples; i++) {
-    const base = i * block;
-    for (let k = 0; k < c; k++) {
-      // Reads one class plane sequentially; writes with stride C.
-      const from = base + k * positions;
-      for (let s = 0, to = base + k; s < positions; s++, to += c) out[to] = values[from + s];
-    }
-  }
-  return out;
-}
-
-/** [N*S, C] -> [N, C, S]. */
-function classesFirst(values: Float64Array, { samples, c, positions }: DenseLayout): Float64Array {
-  if (c === 1) return values;
-  const out = new Float64Array(values.length);
-  const block = c * positions;
-  for (let i = 0; i < samples; i++) {
-    const base = i * block;
-    for (let k = 0; k < c; k++) {
-      const to = base + k * positions;
-      for (let s = 0, from = base + k; s < positions; s++, from += c) out[to + s] = values[from];
-    }
-  }
-  return out;
+/**
+ * The losses in the targets' shape (multiclass: one per position, in row order) or the logits'
+ * (binary, multilabel: the kernels wrote them in the logits' layout).
+ */
+export function lossesOut(flat: Float64Array, layout: DenseLayout): { values: Float64Array; shape: number[] } {
+  return { values: flat, shape: layout.lossesShape };
 }
 
 /**
@@ -192,13 +167,6 @@ function flattenNested(value: unknown[], shape: number[], field: string, errors:
     return true;
   };
   walk(value, 0);
-  return out;
-}
-
-/** One weight per sample -> one per position (float64: the kernels read weights as floats). */
-function perPosition(weights: TensorValues, positions: number): Float64Array {
-  const out = new Float64Array(weights.length * positions);
-  for (let i = 0; i < weights.length; i++) out.fill(weights[i], i * positions, (i + 1) * positions);
   return out;
 }
 

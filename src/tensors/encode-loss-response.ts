@@ -36,9 +36,7 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
   }
   if (outputs.has('losses') && result.losses !== null) {
     const l =
-      dense === null
-        ? { values: result.losses, shape: meta.mode === 'multilabel' ? [n, c] : [n] }
-        : lossesOut(result.losses, dense, meta.mode);
+      dense === null ? { values: result.losses, shape: meta.mode === 'multilabel' ? [n, c] : [n] } : lossesOut(result.losses, dense);
     body.losses = shaped(l.values, l.shape, encoding, text);
   }
   if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames, decoded.classBalanceBeta);
@@ -63,9 +61,10 @@ function shaped(flat: Float64Array, shape: number[], encoding: ResponseEncoding,
 }
 
 /** Dense results (rank 3 to 8) as nested JSON arrays: the block of `shape[depth:]` starting at `offset`. */
-function nested(flat: Float64Array, shape: number[], depth: number, offset: number): unknown[] {
+/** Nested arrays of `shape` from flat row-major values (dense results; the CLI's dense files too). */
+export function nested(flat: ArrayLike<number>, shape: number[], depth = 0, offset = 0): unknown[] {
   const size = shape[depth];
-  if (depth === shape.length - 1) return Array.from(flat.subarray(offset, offset + size));
+  if (depth === shape.length - 1) return Array.from({ length: size }, (_, i) => flat[offset + i]);
   const stride = shape.slice(depth + 1).reduce((a, b) => a * b, 1);
   return Array.from({ length: size }, (_, i) => nested(flat, shape, depth + 1, offset + i * stride));
 }

@@ -72,15 +72,31 @@ export function readClassIds(t: FieldTensor, c: number, ignoreIndex: number | nu
   return out;
 }
 
-/** Each row of an [N, C] matrix of values >= 0 sums to 1 within ROW_SUM_TOLERANCE. */
+/**
+ * Each row of an [N, C] matrix of values >= 0 sums to 1 within ROW_SUM_TOLERANCE; for a dense
+ * tensor [N, C, d1, ..., dk], each position's C values along the class axis (at stride
+ * S = d1 x ... x dk, read in place), an error naming the position's class-0 element.
+ */
 export function checkProbabilityRows(t: FieldTensor, errors: FieldErrors): void {
   const [n, c] = t.shape;
-  const rows = t.values;
+  const positions = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  const values = t.values;
   for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let j = 0; j < c; j++) s += rows[i * c + j];
-    if (Math.abs(s - 1) > ROW_SUM_TOLERANCE) {
-      addRowError(errors, t, i, `is a probability row summing to ${s}; it must sum to 1 (within ${ROW_SUM_TOLERANCE})`);
+    for (let p = 0; p < positions; p++) {
+      const base = i * c * positions + p;
+      let s = 0;
+      for (let j = 0; j < c; j++) s += values[base + j * positions];
+      if (Math.abs(s - 1) <= ROW_SUM_TOLERANCE) continue;
+      if (t.shape.length <= 2) {
+        addRowError(errors, t, i, `is a probability row summing to ${s}; it must sum to 1 (within ${ROW_SUM_TOLERANCE})`);
+      } else {
+        addElementError(
+          errors,
+          t,
+          base,
+          `starts a probability vector along the class axis (axis 1) summing to ${s}; it must sum to 1 (within ${ROW_SUM_TOLERANCE})`,
+        );
+      }
       if (errors.full) return;
     }
   }

@@ -58,8 +58,34 @@ t.test('integer and bool labels become exact float64 values', async (t) => {
   t.same([f.rows, f.cols, f.values], [3, 2, [1, 2, 3, 4, 5, 6]]);
 });
 
+t.test('a file of rank 3 to 8 is read in rows of whole samples (every axis after the first)', async (t) => {
+  const f = await openNpy(path.join(FIXTURES, 'f32_3d.npy'));
+  t.same([f.shape, f.rows, f.cols], [[2, 2, 2], 2, 4], 'shape (2, 2, 2): 2 rows of 4 values');
+  await f.close();
+  // arange(24).reshape(2, 3, 4): sample i is values 12 i .. 12 i + 11, in C order.
+  const dir = await mkdtemp(path.join(tmpdir(), 'npy3-'));
+  const file = path.join(dir, 'dense.npy');
+  await writeFile(file, Buffer.concat([npyHeader('<f8', [2, 3, 4]), Buffer.from(Float64Array.from({ length: 24 }, (_, i) => i).buffer)]));
+  const d = await openNpy(file);
+  t.same([d.shape, d.rows, d.cols], [[2, 3, 4], 2, 12]);
+  t.same(
+    Array.from(await d.read(1)),
+    Array.from({ length: 12 }, (_, i) => i),
+    'sample 0',
+  );
+  t.same(
+    Array.from(await d.read(1)),
+    Array.from({ length: 12 }, (_, i) => 12 + i),
+    'sample 1',
+  );
+  await d.close();
+});
+
 t.test('refuses what it cannot read, naming the file', async (t) => {
-  await t.rejects(openNpy(path.join(FIXTURES, 'f32_3d.npy')), /f32_3d\.npy: has shape \(2, 2, 2\); expected \(N,\) or \(N, C\)/);
+  const dir9 = await mkdtemp(path.join(tmpdir(), 'npy9-'));
+  const rank9 = path.join(dir9, 'rank9.npy');
+  await writeFile(rank9, Buffer.concat([npyHeader('<f8', [1, 1, 1, 1, 1, 1, 1, 1, 1]), Buffer.alloc(8)]));
+  await t.rejects(openNpy(rank9), /rank9\.npy: has shape \(1, 1, 1, 1, 1, 1, 1, 1, 1\); expected \(N,\), \(N, C\) or a dense shape/);
   await t.rejects(openNpy(path.join(FIXTURES, 'complex.npy')), /complex\.npy: unsupported \.npy dtype '<c8'/);
   const dir = await mkdtemp(path.join(tmpdir(), 'npy-'));
   const bad = path.join(dir, 'bad.npy');

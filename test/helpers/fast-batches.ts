@@ -7,7 +7,15 @@
  * is reproducible from the record fast-check prints.
  */
 import fc from 'fast-check';
-import type { FloatArray, KernelBatch, FocalResult, Reduction, TargetArray } from '../../src/kernels/types.js';
+import {
+  elementIndex,
+  positionsOf,
+  type FloatArray,
+  type KernelBatch,
+  type FocalResult,
+  type Reduction,
+  type TargetArray,
+} from '../../src/kernels/types.js';
 import { gradientScale } from '../../src/kernels/reduction.js';
 
 export interface Spec {
@@ -320,10 +328,11 @@ function gradientScales(p: KernelBatch, g: Float64Array, denominator: number): F
   let alphaMax = 1;
   if (p.alpha !== null && p.mode === 'multiclass') alphaMax = Math.max(...p.alpha);
   for (let i = 0; i < n; i++) {
-    const w = p.weights === null ? 1 : p.weights[i];
+    // Weights are one per sample of S positions (types.ts); S = 1 for an ordinary batch.
+    const w = p.weights === null ? 1 : p.weights[Math.floor(i / positionsOf(p))];
     for (let k = 0; k < c; k++) {
       const a = p.alpha === null ? 1 : p.mode === 'multiclass' ? alphaMax : Math.max(p.alpha[k], 1 - p.alpha[k]);
-      scales[i * c + k] = Math.abs(w * sc) * (1 + p.gamma) * a;
+      scales[elementIndex(i, k, c, positionsOf(p))] = Math.abs(w * sc) * (1 + p.gamma) * a;
     }
   }
   return scales;
