@@ -122,10 +122,15 @@ async function checkRun(t: Test, d: DenseFiles, args: string[], extra: string[],
   t.same(g.shape, logitsShape, `${tag}: the gradient file has the logits' shape`);
   near(t, Array.from(g.values), Array.from(want.gradient), 1e-12, `${tag} gradient`);
   near(t, out.loss, want.out.loss, 1e-12, `${tag} loss`);
-  // (A multilabel answer from the service carries no per-column calibration bins to merge, so a
-  // remote multilabel evaluation has no calibration section: focal-loss-client/merge's merge-results.ts, as for 2-D files.)
+  // (A multilabel answer from the service carries its calibration bins pooled over the columns, not
+  // per column, so a remote multilabel evaluation has the pooled calibration without classwise_ece:
+  // focal-loss-client/merge's merge-results.ts, as for 2-D files.)
   const wantStats = { ...want.out.stats };
-  if (args.includes('--url') && d.mode === 'multilabel') delete wantStats.calibration;
+  if (args.includes('--url') && d.mode === 'multilabel') {
+    t.equal(out.stats.calibration.classwise_ece, undefined, `${tag}: no classwise_ece from merged reports`);
+    const { classwise_ece: _perColumn, ...pooled } = wantStats.calibration;
+    wantStats.calibration = pooled;
+  }
   near(t, out.stats, wantStats, 1e-12, `${tag} stats`);
   t.equal(out.meta.count, want.out.meta.count, `${tag}: count (positions)`);
   if (want.losses !== undefined) {
