@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import { buildTestApp, postLoss } from '../helpers/app.js';
 import { naiveVariantGradient, naiveVariantLoss, type VariantBody } from '../helpers/naive-variants.js';
 import { expectBadRequests, type BadCase } from '../helpers/bad-requests.js';
+import { near } from '../helpers/cli.js';
 
 const close = (a: number, b: number, abs: number, rel: number) => Math.abs(a - b) <= abs + rel * Math.abs(b);
 const RUNS = { numRuns: 80 };
@@ -143,27 +144,18 @@ t.test('asymmetric with gamma_pos = gamma_neg = gamma, clip 0, hard labels and a
   );
 });
 
-t.test('a list of C equal gammas is that gamma, bit for bit', async (t) => {
+t.test('a list of C equal gammas is that gamma: counts exact, every sum within 1e-12', async (t) => {
   const app = await buildTestApp(t);
   await fc.assert(
     fc.asyncProperty(arbitraryBody(), exponent, async (b, gamma) => {
       if (b.mode === 'binary' || b.variant === 'asymmetric') return;
       const c = (b.logits as number[][])[0].length;
       const [s, l] = await Promise.all([postLoss(app, { ...b, gamma }), postLoss(app, { ...b, gamma: new Array(c).fill(gamma) })]);
-      // Loss, gradient and counts bit for bit. The calibration sums (Brier, NLL) may differ in the last
-      // bit: a scalar gamma's focal batch has them summed inside the WebAssembly pass, a gamma list's by
-      // the JS evaluation pass, in another order; the contract's 1e-12 holds for them.
-      const { calibration: listCalibration, ...listStats } = l.body.stats;
-      const { calibration: scalarCalibration, ...scalarStats } = s.body.stats;
-      t.same([l.body.loss, l.body.gradient, listStats], [s.body.loss, s.body.gradient, scalarStats]);
-      const numbers = (v: unknown): number[] =>
-        typeof v === 'number' ? [v] : v !== null && typeof v === 'object' ? Object.values(v).flatMap(numbers) : [];
-      const [a, e] = [numbers(listCalibration), numbers(scalarCalibration)];
-      t.equal(a.length, e.length, 'the same calibration fields');
-      t.ok(
-        a.every((x, i) => close(x, e[i], 1e-15, 1e-12)),
-        'calibration within 1e-12',
-      );
+      // Not bit for bit: a scalar gamma's focal batch is summed inside the WebAssembly pass, a gamma
+      // list's by the JS pass, in another order and with another exp/log, so a sum (the loss, a class's
+      // loss_sum, Brier, NLL) may differ in its last bit (seen in CI: a class loss_sum of 3.9866e-284).
+      // The contract's 1e-12 holds for every number; counts are integers, so within 1e-12 means equal.
+      near(t, [l.body.loss, l.body.gradient, l.body.stats], [s.body.loss, s.body.gradient, s.body.stats], 1e-12, 'list vs scalar');
       t.same(l.body.meta.gamma, new Array(c).fill(gamma), 'meta echoes the list');
     }),
     { numRuns: 30 },
