@@ -11,6 +11,7 @@
  *   BENCH_ONLY    kernels | service: run one half (the targets of the other are then not measured)
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -219,24 +220,22 @@ interface LoadOptions {
   headers?: Record<string, string>;
 }
 
-/** Polls GET /healthz every 20 ms until stopped; returns the latencies (ms). */
+/**
+ * Polls GET /healthz every 20 ms until stopped, from a process of its own (bench/health-probe.mjs:
+ * this process's event loop is busy sending the load); returns the latencies (ms).
+ */
 function pollHealth(server: Server): { stop(): Promise<number[]> } {
-  const latencies: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    const url = new URL('/healthz', server.url).href;
-    while (running) {
-      const t0 = performance.now();
-      await fetch(url).then((r) => r.arrayBuffer());
-      latencies.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })();
+  const child = spawn(process.execPath, ['bench/health-probe.mjs', new URL('/healthz', server.url).href], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   return {
     async stop() {
-      running = false;
-      await loop;
-      return latencies;
+      child.stdin.end();
+      await once(child, 'exit');
+      return JSON.parse(out) as number[];
     },
   };
 }

@@ -120,6 +120,8 @@ export function planChunks(options: EvalOptions, dims: BatchDims, classNames: st
       ...(wantGradient ? ['gradient' as const] : []),
       ...(reduction === 'none' ? ['losses' as const] : []),
       ...(wantConfusion ? ['confusion' as const] : []),
+      // Each label's own calibration bins: a merge of multilabel chunks needs them for classwise_ece.
+      ...(options.mode === 'multilabel' ? ['column_calibration' as const] : []),
     ],
     ...(settings.ignoreIndex === null ? {} : { ignore_index: -1 }),
   };

@@ -38,7 +38,10 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
   const { model, decoded, result } = args;
   assertFiniteResult(result);
   const { mode, n, c } = decoded.meta;
-  const stats = reportStats(mode, result.stats, result.count, n, null, decoded.classBalanceBeta);
+  const stats = reportStats(mode, result.stats, result.count, n, {
+    classBalanceBeta: decoded.classBalanceBeta,
+    columnBins: decoded.outputs.has('column_calibration'),
+  });
   const perClass = (pick: (k: number) => number) => Float64Array.from({ length: c }, (_, k) => pick(k));
 
   const outputs: ResponseOutput[] = [];
@@ -67,6 +70,9 @@ export function encodeInferenceResponse(args: EncodeArgs): EncodedResponse {
       // [count, value sum, hit sum] per bin, as the raw sums merge (clients/typescript/src/merge/calibration-bins.ts).
       values = Float64Array.from(calibrationOf(stats).bins.flatMap((b) => Object.values(b)));
       shape = [CALIBRATION_BINS, 3];
+    } else if (name === 'column_calibration_bins') {
+      values = Float64Array.from((calibrationOf(stats).column_bins ?? []).flat(2));
+      shape = [c, CALIBRATION_BINS, 3];
     } else if (name === 'confusion') {
       values = Float64Array.from((stats.confusion ?? []).flat());
       shape = [c, c];
@@ -126,6 +132,8 @@ const SCALARS = {
   mce: (_: FocalResult, s: Stats) => calibrationOf(s).mce,
   brier: (_: FocalResult, s: Stats) => calibrationOf(s).brier,
   nll: (_: FocalResult, s: Stats) => calibrationOf(s).nll,
+  // Only a multilabel model lists it, and a multilabel calibration always has it.
+  classwise_ece: (_: FocalResult, s: Stats) => calibrationOf(s).classwise_ece ?? 0,
 };
 
 function calibrationOf(stats: Stats): Calibration {

@@ -185,6 +185,21 @@ function outputs(mode: Mode): OutputSpec[] {
       shape: [1],
       description: 'Mean negative log-likelihood against the unsmoothed targets (weights ignored).',
     },
+    mode === 'multilabel' && {
+      name: 'classwise_ece',
+      kind: 'float',
+      shape: [1],
+      description: "The mean over labels of each label's own expected calibration error.",
+    },
+    mode === 'multilabel' && {
+      name: 'column_calibration_bins',
+      kind: 'float',
+      shape: [-1, CALIBRATION_BINS, 3],
+      description:
+        `Per label, its own ${CALIBRATION_BINS} calibration bins, each [count, probability sum, positive sum] (calibration_bins ` +
+        'is their sum): raw sums that add across batches, so merged answers give classwise_ece. Only when named in outputs.',
+      onlyWhenNamed: true,
+    },
     mode === 'multiclass' && {
       name: 'confusion',
       kind: 'count',

@@ -43,6 +43,7 @@ export function toLossInput(model: OipModel, inputs: DecodedInputs, params: Infe
   if (wanted.has('gradient')) results.push('gradient');
   if (wanted.has('losses')) results.push('losses');
   if (wanted.has('confusion')) results.push('confusion');
+  if (wanted.has('column_calibration_bins')) results.push('column_calibration');
   const sweep =
     params.sweep_gamma !== undefined || params.sweep_alpha !== undefined || wanted.has('sweep_loss') ? sweepOf(params) : undefined;
   return {

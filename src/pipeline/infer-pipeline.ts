@@ -81,6 +81,7 @@ function outputElements(name: string, decoded: DecodedLossRequest): number {
   if (name === 'losses') return mode === 'multiclass' ? n : n * c;
   if (name === 'class_pt_histogram') return c * PT_BINS;
   if (name === 'calibration_bins') return CALIBRATION_BINS * 3;
+  if (name === 'column_calibration_bins') return c * CALIBRATION_BINS * 3;
   if (name === 'confusion') return c * c;
   if (name === 'sweep_loss') return decoded.sweep?.settings.length ?? 0;
   return name.startsWith('class_') ? c : 1;

@@ -9,6 +9,7 @@ import { decodeLossRequest, type DecodedLossRequest, type DecodeLimits } from '.
 import { checkAnswerSize, JSON_NUMBER_BYTES, STATS_BYTES_PER_CLASS, type AnswerPart } from './answer-size.js';
 import { lossResponseBytes } from '../tensors/encode-loss-response.js';
 import type { Answer, PreparedLoss } from './answer.js';
+import { BIN_FIELDS, CALIBRATION_BINS } from 'focal-loss-client/merge';
 
 export const LOSS_CONTENT_TYPE = 'application/json; charset=utf-8';
 
@@ -35,6 +36,9 @@ function lossAnswerParts(decoded: DecodedLossRequest): AnswerPart[] {
     parts.push({ name: `losses as ${as}`, elements: mode === 'multilabel' ? n * c : n, bytesPerElement: perElement });
   if (decoded.outputs.has('stats')) parts.push({ name: 'stats', elements: c, bytesPerElement: STATS_BYTES_PER_CLASS });
   if (decoded.outputs.has('confusion')) parts.push({ name: 'confusion', elements: c * c, bytesPerElement: JSON_NUMBER_BYTES });
+  if (decoded.outputs.has('column_calibration')) {
+    parts.push({ name: 'column_calibration', elements: c * CALIBRATION_BINS * BIN_FIELDS, bytesPerElement: JSON_NUMBER_BYTES });
+  }
   // Each sweep entry: its loss, gamma, alpha (a list of C at most) and C class loss sums.
   const settings = decoded.sweep?.settings.length ?? 0;
   if (settings > 0) parts.push({ name: 'sweep', elements: settings * (2 * c + 3), bytesPerElement: JSON_NUMBER_BYTES });

@@ -8,7 +8,7 @@ import { EncodedTensorRef, FLOAT_DTYPES } from './encoded-tensor.js';
 
 export const MODES = ['binary', 'multilabel', 'multiclass'] as const;
 export const REDUCTIONS = ['mean', 'sum', 'none'] as const;
-export const OUTPUTS = ['loss', 'losses', 'gradient', 'stats', 'confusion'] as const;
+export const OUTPUTS = ['loss', 'losses', 'gradient', 'stats', 'confusion', 'column_calibration'] as const;
 export const ENCODINGS = ['json', 'base64'] as const;
 
 export const ModeSchema = Type.Union(
@@ -210,7 +210,9 @@ export const LossRequestSchema = Type.Object(
           'Which results to return. Default: `loss`, `gradient` and `stats`, plus `losses` when reduction is `none`. ' +
           '`loss` and `meta` are always returned. `gradient` is d(`loss`)/d(`logits`), the derivative of the returned ' +
           '(reduced) loss, shaped like `logits` (for reduction `none`, of the sum of `losses`). `confusion` (multiclass, ' +
-          'C <= 1000) adds `stats.confusion`, the C x C confusion matrix, and implies `stats`.',
+          'C <= 1000) adds `stats.confusion`, the C x C confusion matrix, and implies `stats`. `column_calibration` ' +
+          "(multilabel) adds `stats.calibration.column_bins`, each label's own calibration bins (C x 15 x 3), so that " +
+          'reports of several batches merge into `classwise_ece`; it implies `stats`.',
       }),
     ),
     class_balance_beta: Type.Optional(

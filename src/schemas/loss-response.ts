@@ -102,6 +102,17 @@ export const CalibrationSchema = Type.Object(
     }),
     nll: Type.Number({ description: 'Mean negative log-likelihood (cross-entropy, natural log) against the unsmoothed targets.' }),
     classwise_ece: Type.Optional(Type.Number({ description: "multilabel: the mean over columns of each column's own ece." })),
+    column_bins: Type.Optional(
+      Type.Array(
+        Type.Array(Type.Array(Type.Number(), { minItems: 3, maxItems: 3 }), { minItems: CALIBRATION_BINS, maxItems: CALIBRATION_BINS }),
+        {
+          description:
+            `multilabel, with "column_calibration" in \`outputs\`: per label, its own ${CALIBRATION_BINS} bins, each ` +
+            '[count, probability_sum, positive_sum] (`bins` is their sum over the labels). Raw sums that add across batches: ' +
+            'a client merging the reports of several batches gets `classwise_ece` back from them.',
+        },
+      ),
+    ),
   },
   {
     additionalProperties: false,

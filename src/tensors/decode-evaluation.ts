@@ -3,7 +3,8 @@
  * the `"confusion"` output and `sweep` -> what the kernel computes beyond the loss
  * (kernels/types.ts EvaluationRequest) and what the answer echoes. The rules a schema cannot
  * express live here, once: confusion only in multiclass mode and for C <= MAX_CONFUSION_CLASSES,
- * at most MAX_SWEEP_SETTINGS settings, no sweep with reduction `none`.
+ * column calibration only in multilabel mode, at most MAX_SWEEP_SETTINGS settings, no sweep with
+ * reduction `none`.
  */
 import type { EvaluationRequest, FloatArray, Mode, Reduction } from '../kernels/types.js';
 import { MAX_SWEEP_SETTINGS, type LossRequest, type Output } from '../schemas/loss-request.js';
@@ -61,6 +62,13 @@ export function decodeEvaluation(
         ['outputs'],
         `"confusion" is built for at most ${MAX_CONFUSION_CLASSES} classes; this batch has C = ${c} (${c} x ${c} counts)`,
       );
+    }
+    outputs.add('stats');
+  }
+  if (outputs.has('column_calibration')) {
+    if (mode !== 'multilabel') {
+      const why = mode === 'binary' ? 'a binary batch has one column, whose bins are' : 'multiclass calibrates rows, in';
+      errors.add(['outputs'], `"column_calibration" applies only to multilabel mode (${why} stats.calibration.bins)`);
     }
     outputs.add('stats');
   }

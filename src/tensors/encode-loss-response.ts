@@ -39,7 +39,13 @@ export function encodeLossResponse(decoded: DecodedLossRequest, result: FocalRes
       dense === null ? { values: result.losses, shape: meta.mode === 'multilabel' ? [n, c] : [n] } : lossesOut(result.losses, dense);
     body.losses = shaped(l.values, l.shape, encoding, text);
   }
-  if (outputs.has('stats')) body.stats = reportStats(meta.mode, result.stats, result.count, n, classNames, decoded.classBalanceBeta);
+  if (outputs.has('stats')) {
+    body.stats = reportStats(meta.mode, result.stats, result.count, n, {
+      classNames,
+      classBalanceBeta: decoded.classBalanceBeta,
+      columnBins: outputs.has('column_calibration'),
+    });
+  }
   if (decoded.sweep !== null) body.sweep = sweepEntries(decoded.sweep, meta.reduction, c, result.denominator, result.stats);
   body.meta = { ...meta, count: result.count, denominator: result.denominator };
   return body;

@@ -90,7 +90,7 @@ const whole = focalLoss({
 });
 const wholeStats = {
   loss: whole.loss,
-  stats: reportStats('multiclass', whole.stats, whole.count, N, null),
+  stats: reportStats('multiclass', whole.stats, whole.count, N),
   meta: { count: whole.count, denominator: whole.denominator },
 };
 

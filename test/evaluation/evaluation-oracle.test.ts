@@ -9,6 +9,7 @@ import t from 'tap';
 import { buildTestApp, postLoss, SLOW_START } from '../helpers/app.js';
 import { compareToExpected } from '../helpers/reference-cases.js';
 import { naiveEvaluation, type NaiveEvaluationBatch } from '../helpers/naive-evaluation.js';
+import { expectBadRequests } from '../helpers/bad-requests.js';
 
 /** A small seeded generator (mulberry32), so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -107,6 +108,36 @@ t.test('random batches in every mode: stats and sweep equal the independent impl
       t.same(compareToExpected(res.body.sweep, expected.sweep), [], `${form} #${run}: sweep within tolerance`);
     }
   }
+});
+
+t.test('multilabel with "column_calibration": each label\'s own bins, as the independent implementation bins them', async (t) => {
+  const app = await buildTestApp(t, SLOW_START);
+  const rnd = random(17);
+  for (let run = 0; run < 4; run++) {
+    const { batch, body } = randomCase('multilabel', rnd);
+    const res = await postLoss(app, { ...body, outputs: ['loss', 'column_calibration'] });
+    t.equal(res.status, 200, `#${run}: 200`);
+    const expected = naiveEvaluation(batch);
+    const { column_bins: columnBins, ...calibration } = res.body.stats.calibration;
+    t.same(compareToExpected(columnBins, expected.columnBins), [], `#${run}: ${batch.c} columns of bins within tolerance`);
+    t.same(compareToExpected(calibration, expected.stats.calibration as object), [], `#${run}: the rest of the calibration`);
+    t.ok(res.body.stats.classes.length === batch.c, `#${run}: "column_calibration" implies stats`);
+  }
+  const outputs = ['loss', 'column_calibration'];
+  await expectBadRequests(t, app, [
+    {
+      name: 'binary',
+      body: { mode: 'binary', logits: [0.5, -1], targets: [1, 0], outputs },
+      pointer: '#/outputs',
+      detail: /"column_calibration" applies only to multilabel mode \(a binary batch has one column/,
+    },
+    {
+      name: 'multiclass',
+      body: { mode: 'multiclass', logits: [[0.5, -1]], targets: [1], outputs },
+      pointer: '#/outputs',
+      detail: /"column_calibration" applies only to multilabel mode \(multiclass calibrates rows/,
+    },
+  ]);
 });
 
 t.test('each sweep entry equals the separate request with that gamma and alpha, to the last bit', async (t) => {

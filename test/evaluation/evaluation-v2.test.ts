@@ -5,7 +5,7 @@
  * sweep_loss equal to the reference (through POST /loss's shape), and the new parameters' rules.
  */
 import t from 'tap';
-import { buildTestApp, SLOW_START } from '../helpers/app.js';
+import { buildTestApp, postLoss, SLOW_START } from '../helpers/app.js';
 import { compareToExpected, loadCases } from '../helpers/reference-cases.js';
 import { inferBinary, inferJson, MODEL_OF_MODE, outputsByName, toInferenceRequest } from '../helpers/oip.js';
 
@@ -75,6 +75,53 @@ t.test('cases-evaluation.json through /v2 infer: every evaluation output as the 
       if (multiclass) t.equal(o.confusion.datatype, 'INT64', 'confusion counts are INT64');
     }
   }
+});
+
+t.test("multilabel over /v2: classwise_ece, and each label's own bins when named (as POST /loss gives them)", async (t) => {
+  const app = await buildTestApp(t, SLOW_START);
+  const multilabel = cases.filter((c) => (c.request as Record<string, unknown>).mode === 'multilabel');
+  t.ok(multilabel.length > 0, 'the reference has multilabel cases');
+  for (const c of multilabel) {
+    const r = c.request as Record<string, any>;
+    const e = c.expected as Record<string, any>;
+    const viaLoss = await postLoss(app, { ...r, outputs: ['loss', 'column_calibration'] });
+    t.equal(viaLoss.status, 200, `${c.name}: POST /loss 200`);
+    const columns = viaLoss.body.stats.calibration.column_bins as number[][][];
+    for (const form of ['json', 'binary'] as const) {
+      const { header, chunks } = toInferenceRequest(r, form);
+      header.parameters = { ...header.parameters, class_balance_beta: r.class_balance_beta };
+      header.outputs = ['classwise_ece', 'calibration_bins', 'column_calibration_bins'].map((name) => ({ name }));
+      const reply =
+        form === 'json'
+          ? await inferJson(app, 'focal_loss_multilabel', header)
+          : await inferBinary(app, 'focal_loss_multilabel', header, chunks);
+      t.equal(reply.status, 200, `${c.name} (${form}): 200`);
+      const o = outputsByName(reply);
+      t.same(compareToExpected(o.classwise_ece.data[0], e.stats.calibration.classwise_ece), [], `${c.name} (${form}): classwise_ece`);
+      t.same(o.column_calibration_bins.shape, [columns.length, 15, 3], `${c.name} (${form}): [C, 15, 3]`);
+      t.same(o.column_calibration_bins.data, columns.flat(2), `${c.name} (${form}): the bins POST /loss gives`);
+      const summed = o.calibration_bins.data.map((_, i) => columns.reduce((a, col) => a + col[Math.floor(i / 3)][i % 3], 0));
+      t.same(compareToExpected(o.calibration_bins.data, summed), [], `${c.name} (${form}): calibration_bins is their sum`);
+    }
+  }
+  const everything = await inferJson(app, 'focal_loss_multilabel', {
+    inputs: [
+      { name: 'logits', shape: [2, 2], datatype: 'FP64', data: [1, -1, 0.5, 2] },
+      { name: 'targets', shape: [2, 2], datatype: 'FP64', data: [1, 0, 0, 1] },
+    ],
+  });
+  t.equal(everything.status, 200);
+  const names = Object.keys(outputsByName(everything));
+  t.ok(names.includes('classwise_ece') && !names.includes('column_calibration_bins'), 'every output but the per-label bins unless named');
+  const binary = await inferJson(app, 'focal_loss_binary', {
+    inputs: [
+      { name: 'logits', shape: [2], datatype: 'FP64', data: [1, -1] },
+      { name: 'targets', shape: [2], datatype: 'FP64', data: [1, 0] },
+    ],
+    outputs: [{ name: 'column_calibration_bins' }],
+  });
+  t.equal(binary.status, 400, 'only the multilabel model has per-label bins');
+  t.match(binary.body.error, /unknown output "column_calibration_bins"/);
 });
 
 t.test('sweep and confusion rules over /v2', async (t) => {

@@ -207,5 +207,6 @@ export function naiveEvaluation(p: NaiveEvaluationBatch) {
       }
     }
   }
-  return { stats, sweep };
+  // Each column's own bins [b][count, value sum, hit sum] (multilabel: stats.calibration.column_bins).
+  return { stats, sweep, columnBins };
 }

@@ -100,6 +100,8 @@ const expected = {
       'mce',
       'brier',
       'nll',
+      'classwise_ece',
+      'column_calibration_bins',
       'sweep_loss',
     ],
     gradientShape: [-1, -1],

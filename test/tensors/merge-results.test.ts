@@ -18,6 +18,7 @@ import {
   ResultMerger,
 } from 'focal-loss-client/merge';
 import { gradientScale, lossDenominator, reduceLossSum } from '../../src/kernels/reduction.js';
+import { near } from '../helpers/cli.js';
 
 /** A deterministic random batch of n x c. */
 function batch(
@@ -86,7 +87,7 @@ function mergedEqualsWhole(t: Test, p: KernelBatch, cuts: number[]) {
   close(t, m.loss, whole.loss, 'loss');
   t.equal(m.count, whole.count, 'count');
   t.equal(m.denominator, whole.denominator, 'denominator');
-  const expected = reportStats(p.mode, whole.stats, whole.count, p.n, null);
+  const expected = reportStats(p.mode, whole.stats, whole.count, p.n);
   t.same(
     m.stats.classes.map((k) => [k.support, k.tp, k.fp, k.fn]),
     expected.classes.map((k) => [k.support, k.tp, k.fp, k.fn]),
@@ -170,7 +171,7 @@ t.test('the reduction rules', async (t) => {
 t.test('raw counters survive a round trip through a reported stats object', async (t) => {
   for (const mode of ['multilabel', 'multiclass'] as const) {
     const r = focalLoss(batch(mode, 50, 3, 11));
-    const reported = reportStats(mode, r.stats, r.count, 50, null);
+    const reported = reportStats(mode, r.stats, r.count, 50);
     t.same(rawStatsFromReport(mode, reported), r.stats, mode);
   }
   // Calibration and confusion as raw sums again where the report holds them all (one column of bins);
@@ -179,7 +180,7 @@ t.test('raw counters survive a round trip through a reported stats object', asyn
     const c = mode === 'binary' ? 1 : 4;
     const p = { ...batch(mode, 60, c, 5), evaluation: { calibration: true, confusion: mode === 'multiclass', sweep: [] } };
     const r = evaluatedFocal(p, focalLoss);
-    const raw = rawStatsFromReport(mode, reportStats(mode, r.stats, r.count, 60, null));
+    const raw = rawStatsFromReport(mode, reportStats(mode, r.stats, r.count, 60));
     t.same(raw.calibration, r.stats.calibration, `${mode} calibration bins`);
     t.same(raw.confusion, r.stats.confusion, `${mode} confusion`);
     const [brier, nll] = raw.scoreSums as Float64Array;
@@ -192,19 +193,29 @@ t.test('raw counters survive a round trip through a reported stats object', asyn
   );
   // Multilabel: the report pools the columns' bins, so they come back as one pooled column (the sum of the
   // kernel's per-column bins), and a report of those has every calibration number but classwise_ece.
-  const reported = reportStats('multilabel', multilabel.stats, multilabel.count, 20, null);
+  const reported = reportStats('multilabel', multilabel.stats, multilabel.count, 20);
   const pooledRaw = rawStatsFromReport('multilabel', reported);
   const columns = multilabel.stats.calibration as Float64Array;
   const width = CALIBRATION_BINS * BIN_FIELDS;
   const pooled = new Float64Array(width).map((_, i) => columns[i] + columns[i + width] + columns[i + 2 * width]);
   t.same(pooledRaw.calibration, pooled, 'multilabel: one pooled column of bins');
-  const again = reportStats('multilabel', pooledRaw, multilabel.count, 20, null).calibration;
+  const again = reportStats('multilabel', pooledRaw, multilabel.count, 20).calibration;
   const { classwise_ece: classwise, ...rest } = reported.calibration as NonNullable<typeof reported.calibration>;
   t.type(classwise, 'number', "the kernel's own per-column bins give classwise_ece");
   t.same(again?.bins, rest.bins);
   t.same([again?.ece, again?.mce], [rest.ece, rest.mce]);
   t.ok(Math.abs((again?.brier ?? 0) - rest.brier) <= 1e-14 * rest.brier, 'brier to rounding (mean x count / count)');
   t.equal(again?.classwise_ece, undefined, 'pooled bins have no classwise_ece to give, rather than a wrong one');
+  // Asked for with column bins ("column_calibration"), the report carries each column's own bins: they come back as
+  // the kernel's raw bins, column by column, and a report of them is the first report (classwise_ece included).
+  const withColumns = reportStats('multilabel', multilabel.stats, multilabel.count, 20, { columnBins: true });
+  t.equal(withColumns.calibration?.column_bins?.length, 3, 'one entry per column');
+  const columnsRaw = rawStatsFromReport('multilabel', withColumns);
+  t.same(columnsRaw.calibration, columns, "the kernel's per-column bins, exactly");
+  const { column_bins: _bins, ...merged } =
+    reportStats('multilabel', columnsRaw, multilabel.count, 20, { columnBins: true }).calibration ?? {};
+  near(t, merged, reported.calibration, 1e-14, 'the same calibration, classwise_ece included');
+  t.equal(reported.calibration?.column_bins, undefined, 'column bins only when asked for');
   const a = emptyRawStats('binary', 1);
   t.throws(() => addRawStats(a, emptyRawStats('binary', 2)), /cannot merge stats of 2 classes into 1/);
 });

@@ -5,7 +5,7 @@
  * reduced once, as one POST /loss over the whole batch would be. A chunk the service still finds too
  * large (413) is halved, and later chunks keep the smaller size.
  */
-import type { LossRequest, LossResponse, Meta, Mode, Reduction, Stats, SweepEntry } from './api.js';
+import type { LossRequest, LossResponse, Meta, Mode, Output, Reduction, Stats, SweepEntry } from './api.js';
 import { encodeTensor, toFloat64, type TensorArray } from './encoded-tensor.js';
 import { FocalLossError } from './errors.js';
 import { rawStatsFromReport, ResultMerger, isFiniteMerge, type PartialResult } from './merge/merge-results.js';
@@ -145,8 +145,12 @@ export async function evaluate(
   // Each chunk: the batch's settings with reduction sum (none stays none) and no normalizer (the merged sum is
   // divided once), stats always (the raw counters the merge adds), class names kept for the merged report.
   const { normalizer: _normalizer, class_names: classNames, ...shared } = settings;
-  const outputs = settings.outputs === undefined ? undefined : [...new Set([...settings.outputs, 'stats' as const])];
   const wantStats = settings.outputs === undefined || settings.outputs.includes('stats');
+  // A multilabel chunk also brings each label's own calibration bins: without them the merge has pooled bins only
+  // and no classwise_ece (merge/merge-results.ts rawStatsFromReport).
+  const chunkOutputs = [...(settings.outputs ?? defaultOutputs(reduction)), 'stats' as const];
+  if (settings.mode === 'multilabel' && wantStats) chunkOutputs.push('column_calibration');
+  const outputs = [...new Set(chunkOutputs)];
   const chunkSettings = {
     ...shared,
     reduction: reduction === 'none' ? 'none' : 'sum',
@@ -225,26 +229,44 @@ export async function evaluate(
   // A worker that found nothing to take ends; a 413 split is taken by the worker that split it.
   await Promise.all(Array.from({ length: limit }, worker));
   if (failure !== null) throw (failure as { error: unknown }).error;
-  return merge(settings.mode, reduction, normalizer, classNames ?? null, settings.class_balance_beta, wantStats, logits, done);
+  const report: MergedReport = {
+    mode: settings.mode,
+    reduction,
+    normalizer,
+    classNames: classNames ?? null,
+    classBalanceBeta: settings.class_balance_beta,
+    wantStats,
+    columnBins: settings.outputs?.includes('column_calibration') ?? false,
+  };
+  return merge(report, logits, done);
+}
+
+/** The service's default outputs (the request schema's `outputs`), which an explicit list would otherwise drop. */
+function defaultOutputs(reduction: Reduction): Output[] {
+  return reduction === 'none' ? ['loss', 'gradient', 'stats', 'losses'] : ['loss', 'gradient', 'stats'];
+}
+
+/** What the merged answer reports, as one request over the whole batch would. */
+interface MergedReport {
+  mode: Mode;
+  reduction: Reduction;
+  normalizer: number | null;
+  classNames: string[] | null;
+  classBalanceBeta: number | undefined;
+  wantStats: boolean;
+  /** Multilabel: report each label's own calibration bins (the user asked for "column_calibration"). */
+  columnBins: boolean;
 }
 
 /** The chunks' answers, in row order, merged into one batch's. */
-function merge(
-  mode: Mode,
-  reduction: Reduction,
-  normalizer: number | null,
-  classNames: string[] | null,
-  classBalanceBeta: number | undefined,
-  wantStats: boolean,
-  logits: Tensor,
-  done: Done[],
-): Evaluation {
+function merge(report: MergedReport, logits: Tensor, done: Done[]): Evaluation {
+  const { mode, reduction, normalizer, classNames, classBalanceBeta, wantStats, columnBins } = report;
   done.sort((a, b) => a.r0 - b.r0);
   const first = done[0];
   const n = done.reduce((sum, d) => sum + d.meta.n, 0);
   const merger = new ResultMerger(mode, first.meta.c);
   for (const d of done) merger.add(d.partial);
-  const merged = merger.finish({ reduction, normalizer, n, classNames, classBalanceBeta });
+  const merged = merger.finish({ reduction, normalizer, n, classNames, classBalanceBeta, columnBins });
   const sweep =
     first.sweep === undefined
       ? undefined

@@ -560,8 +560,8 @@ export interface components {
             label_smoothing?: number;
             /** @description Optional names of the C classes (labels), echoed as `stats.classes[].name`. */
             class_names?: string[];
-            /** @description Which results to return. Default: `loss`, `gradient` and `stats`, plus `losses` when reduction is `none`. `loss` and `meta` are always returned. `gradient` is d(`loss`)/d(`logits`), the derivative of the returned (reduced) loss, shaped like `logits` (for reduction `none`, of the sum of `losses`). `confusion` (multiclass, C <= 1000) adds `stats.confusion`, the C x C confusion matrix, and implies `stats`. */
-            outputs?: ("loss" | "losses" | "gradient" | "stats" | "confusion")[];
+            /** @description Which results to return. Default: `loss`, `gradient` and `stats`, plus `losses` when reduction is `none`. `loss` and `meta` are always returned. `gradient` is d(`loss`)/d(`logits`), the derivative of the returned (reduced) loss, shaped like `logits` (for reduction `none`, of the sum of `losses`). `confusion` (multiclass, C <= 1000) adds `stats.confusion`, the C x C confusion matrix, and implies `stats`. `column_calibration` (multilabel) adds `stats.calibration.column_bins`, each label's own calibration bins (C x 15 x 3), so that reports of several batches merge into `classwise_ece`; it implies `stats`. */
+            outputs?: ("loss" | "losses" | "gradient" | "stats" | "confusion" | "column_calibration")[];
             /**
              * @description beta of `stats.classes[].class_balanced_alpha` (Cui et al. 2019, effective number of samples (1 - beta^n) / (1 - beta)), in [0, 1).
              * @default 0.999
@@ -668,6 +668,8 @@ export interface components {
                     nll: number;
                     /** @description multilabel: the mean over columns of each column's own ece. */
                     classwise_ece?: number;
+                    /** @description multilabel, with "column_calibration" in `outputs`: per label, its own 15 bins, each [count, probability_sum, positive_sum] (`bins` is their sum over the labels). Raw sums that add across batches: a client merging the reports of several batches gets `classwise_ece` back from them. */
+                    column_bins?: number[][][];
                 };
             };
             /** @description With `sweep` in the request: the loss at every gamma x alpha pair, gamma outer, alpha inner. */

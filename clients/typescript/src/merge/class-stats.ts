@@ -8,14 +8,15 @@ import type { ClassStats, Stats } from '../api.js';
 import { PT_BINS } from './pt-histogram.js';
 import { averages, calibrationReport, classWeights, confusionRows, DEFAULT_CLASS_BALANCE_BETA, ratio } from './evaluation-stats.js';
 
-export function reportStats(
-  mode: Mode,
-  raw: RawClassStats,
-  count: number,
-  n: number,
-  classNames: string[] | null,
-  classBalanceBeta: number = DEFAULT_CLASS_BALANCE_BETA,
-): Stats {
+/** How a report is written: class names, the beta of class_balanced_alpha, and per-column calibration bins (multilabel). */
+export interface ReportOptions {
+  classNames?: string[] | null;
+  classBalanceBeta?: number;
+  columnBins?: boolean;
+}
+
+export function reportStats(mode: Mode, raw: RawClassStats, count: number, n: number, options: ReportOptions = {}): Stats {
+  const { classNames = null, classBalanceBeta = DEFAULT_CLASS_BALANCE_BETA, columnBins = false } = options;
   const c = raw.support.length;
   const classes: ClassStats[] = new Array(c);
   // Rows (multiclass) or elements of one column (binary, multilabel) each class is counted among.
@@ -55,6 +56,6 @@ export function reportStats(
   stats.averages = averages(classes);
   if (raw.confusion !== undefined) stats.confusion = confusionRows(raw.confusion, c);
   if (raw.calibration !== undefined && raw.scoreSums !== undefined)
-    stats.calibration = calibrationReport(mode, raw.calibration, raw.scoreSums, c);
+    stats.calibration = calibrationReport(mode, raw.calibration, raw.scoreSums, c, columnBins);
   return stats;
 }

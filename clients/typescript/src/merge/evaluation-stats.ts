@@ -128,8 +128,9 @@ function calibrationErrors(bins: Float64Array, offset: number): { count: number;
 /**
  * The calibration report. `bins`: per column (binary/multilabel: c columns, or one pooled over them;
  * multiclass: one) the raw [count, value sum, hit sum] bins; `scoreSums`: [Brier sum, NLL sum x NLL_SCALE] over the same rows or elements.
+ * `columnBins`: also report a multilabel batch's bins per column (`column_bins`), the raw sums a merge of reports needs for classwise_ece.
  */
-export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Float64Array, c: number): Calibration {
+export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Float64Array, c: number, columnBins = false): Calibration {
   const columns = bins.length / (CALIBRATION_BINS * BIN_FIELDS);
   const pooled = new Float64Array(CALIBRATION_BINS * BIN_FIELDS);
   for (let j = 0; j < columns; j++) {
@@ -149,11 +150,19 @@ export function calibrationReport(mode: Mode, bins: Float64Array, scoreSums: Flo
     brier: ratio(scoreSums[0], count),
     nll: ratio(scoreSums[1], count) / NLL_SCALE,
   };
-  // Only from each column's own bins: bins pooled over the columns (merged /loss reports) have no classwise_ece to give.
+  // Only from each column's own bins: pooled bins (a merge of /loss reports without column_bins) have no classwise_ece to give.
   if (mode === 'multilabel' && columns === c) {
     let sum = 0;
     for (let j = 0; j < columns; j++) sum += calibrationErrors(bins, j * pooled.length).ece;
     report.classwise_ece = ratio(sum, columns);
+    if (columnBins) {
+      const width = CALIBRATION_BINS * BIN_FIELDS;
+      report.column_bins = Array.from({ length: columns }, (_, j) =>
+        Array.from({ length: CALIBRATION_BINS }, (_, b) =>
+          Array.from(bins.subarray(j * width + b * BIN_FIELDS, j * width + (b + 1) * BIN_FIELDS)),
+        ),
+      );
+    }
   }
   return report;
 }

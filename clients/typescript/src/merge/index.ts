@@ -9,7 +9,7 @@ export type { Mode, RawClassStats, Reduction } from './types.js';
 export { BIN_FIELDS, CALIBRATION_BINS, calibrationBin, NLL_SCALE } from './calibration-bins.js';
 export { PT_BINS, ptBin } from './pt-histogram.js';
 export { addRawStats, emptyRawStats } from './raw-stats.js';
-export { reportStats } from './class-stats.js';
+export { reportStats, type ReportOptions } from './class-stats.js';
 export {
   averages,
   calibrationReport,

@@ -54,8 +54,9 @@ export function rawStatsFromReport(mode: Mode, stats: Stats, sweep?: SweepEntry[
   });
   // Calibration as raw sums again: the report's bins hold [count, value sum, hit sum] of every bin, pooled over the
   // columns (binary and multiclass have one column anyway). Brier and NLL come back as mean x count. Multilabel's
-  // classwise_ece needs each column's own bins, which the report pools: a merge of multilabel reports has one pooled
-  // column, every other calibration number, and no classwise_ece (evaluation-stats.ts calibrationReport).
+  // classwise_ece needs each column's own bins: a report asked for with "column_calibration" has them as
+  // column_bins, and they are the raw bins then; without them a merge has one pooled column, every other
+  // calibration number, and no classwise_ece (evaluation-stats.ts calibrationReport).
   const calibration = stats.calibration;
   if (calibration !== undefined) {
     const bins = new Float64Array(CALIBRATION_BINS * BIN_FIELDS);
@@ -67,7 +68,7 @@ export function rawStatsFromReport(mode: Mode, stats: Stats, sweep?: SweepEntry[
       bins.set([b.count, value, hit], i * BIN_FIELDS);
       count += b.count;
     });
-    raw.calibration = bins;
+    raw.calibration = calibration.column_bins === undefined ? bins : Float64Array.from(calibration.column_bins.flat(2));
     raw.scoreSums = Float64Array.of(calibration.brier * count, calibration.nll * count * NLL_SCALE);
   }
   if (stats.confusion !== undefined) raw.confusion = Float64Array.from(stats.confusion.flat());
@@ -103,6 +104,8 @@ export class ResultMerger {
     n: number;
     classNames: string[] | null;
     classBalanceBeta?: number;
+    /** Multilabel: report each column's own calibration bins too (class-stats.ts ReportOptions). */
+    columnBins?: boolean;
   }): MergedResult {
     const lossSum = this.lossSum.value();
     const denominator = lossDenominator(options.reduction, options.normalizer, this.count);
@@ -113,7 +116,7 @@ export class ResultMerger {
       denominator,
       gradientScale: gradientScale(options.reduction, denominator),
       raw: this.raw,
-      stats: reportStats(this.mode, this.raw, this.count, options.n, options.classNames, options.classBalanceBeta),
+      stats: reportStats(this.mode, this.raw, this.count, options.n, options),
     };
   }
 }
