@@ -221,11 +221,11 @@ interface LoadOptions {
 }
 
 /**
- * Polls GET /healthz every 20 ms until stopped, from a process of its own (bench/health-probe.mjs:
+ * Polls GET /healthz every 20 ms until stopped, from a process of its own (scripts/health-probe.mjs:
  * this process's event loop is busy sending the load); returns the latencies (ms).
  */
 function pollHealth(server: Server): { stop(): Promise<number[]> } {
-  const child = spawn(process.execPath, ['bench/health-probe.mjs', new URL('/healthz', server.url).href], {
+  const child = spawn(process.execPath, ['scripts/health-probe.mjs', new URL('/healthz', server.url).href], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
