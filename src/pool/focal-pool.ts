@@ -23,9 +23,9 @@ import { SharedBuffers } from '../memory/shared-buffers.js';
 import type { RequestOutcome, RequestTask, SettledOutcome } from '../pipeline/request-task.js';
 import type { PoolTask } from './pool-task.js';
 
-// worker.ts under tap/tsx, worker.js once compiled to dist/.
+// worker-entry.cts under tap/tsx, worker-entry.cjs once compiled to dist/ (worker-entry.cts says why not worker.ts).
 const ext = path.extname(fileURLToPath(import.meta.url));
-export const WORKER_URL = new URL(`../worker${ext}`, import.meta.url);
+export const WORKER_URL = new URL(`../worker-entry${ext === '.ts' ? '.cts' : '.cjs'}`, import.meta.url);
 
 export interface FocalPoolOptions {
   size: number;
