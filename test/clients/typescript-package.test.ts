@@ -55,7 +55,7 @@ t.test('the package code is portable: no node:* import, no Buffer, no process, n
     for (const [, specifier] of text.matchAll(/from '([^']+)'/g)) t.match(specifier, /^\.\.?\//, `${rel} imports only its own files`);
   }
   const pkg = JSON.parse(readFileSync(path.join(PACKAGE, 'package.json'), 'utf8'));
-  t.same([pkg.type, pkg.dependencies, pkg.engines.node], ['module', undefined, '>=20']);
+  t.same([pkg.type, pkg.dependencies, pkg.engines.node], ['module', undefined, '>=20.3']);
   // Its own build compiles with the DOM library and no Node.js types: a Node.js-only API does not compile.
   const tsconfig = JSON.parse(readFileSync(path.join(PACKAGE, 'tsconfig.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''));
   t.same([tsconfig.compilerOptions.lib, tsconfig.compilerOptions.types], [['ES2022', 'DOM'], []]);
