@@ -11,13 +11,13 @@
  *   BENCH_ONLY    kernels | service: run one half (the targets of the other are then not measured)
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { encodedBody, jsonBody, makeBatch, oipBinaryBody, type Mode } from './data.js';
 import { ROOT, TORCH_PYTHON, torchArgs, torchUnavailable } from './torch.js';
+import { startHealthProbe } from '../scripts/health-probe-process.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const KERNEL_RUNS = QUICK ? 3 : 5;
@@ -225,19 +225,7 @@ interface LoadOptions {
  * this process's event loop is busy sending the load); returns the latencies (ms).
  */
 function pollHealth(server: Server): { stop(): Promise<number[]> } {
-  const child = spawn(process.execPath, ['scripts/health-probe.mjs', new URL('/healthz', server.url).href], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  return {
-    async stop() {
-      child.stdin.end();
-      await once(child, 'exit');
-      return JSON.parse(out) as number[];
-    },
-  };
+  return startHealthProbe(new URL('/healthz', server.url).href, 20);
 }
 
 function percentile(values: number[], p: number): number {

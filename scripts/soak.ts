@@ -19,6 +19,7 @@ import { decodeLossRequest } from '../src/tensors/decode-loss-request.js';
 import { encodeLossResponse } from '../src/tensors/encode-loss-response.js';
 import type { LossRequest } from '../src/schemas/loss-request.js';
 import { compareToExpected, loadCases, type ReferenceCase } from '../test/helpers/reference-cases.js';
+import { startHealthProbe } from './health-probe-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 2);
@@ -351,16 +352,10 @@ const loadBefore = loadavg()
   .join(' ');
 const started = Date.now();
 // /healthz every 100 ms from a process of its own: in this one the probe would wait for the load loops' own work.
-const probe = spawn(process.execPath, [`${ROOT}scripts/health-probe.mjs`, `${base}/healthz`, '100'], {
-  stdio: ['pipe', 'pipe', 'inherit'],
-});
-let probeOut = '';
-probe.stdout.setEncoding('utf8').on('data', (chunk: string) => (probeOut += chunk));
+const probe = startHealthProbe(`${base}/healthz`, 100);
 await Promise.all(Array.from({ length: CONCURRENCY }, loop));
 clearInterval(monitor);
-probe.stdin.end();
-await once(probe, 'exit');
-probeMs.push(...(JSON.parse(probeOut) as number[]));
+probeMs.push(...(await probe.stop()));
 server.kill('SIGTERM');
 const [exitCode] = (await once(server, 'exit')) as [number | null];
 
