@@ -118,6 +118,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     splitMinElements: config.SPLIT_MIN_ELEMENTS,
     // As much shared memory for split batches is kept for reuse as for bodies.
     batchMemoryBytes: 2 * config.BODY_LIMIT,
+    workerNice: config.WORKER_NICE,
     limits: {
       maxElements: config.MAX_ELEMENTS,
       maxClasses: config.MAX_CLASSES,

@@ -43,6 +43,14 @@ export const ConfigSchema = Type.Object({
       'Compute bodies of at least this many bytes (and every compressed body) are decompressed, parsed, validated, ' +
       'decoded and encoded in a worker, not on the event loop; smaller ones are faster on the main thread.',
   }),
+  WORKER_NICE: Type.Integer({
+    minimum: 0,
+    maximum: 19,
+    default: 10,
+    description:
+      "The worker threads' nice value (Linux): above the main thread's, so that on a busy machine the event loop " +
+      "(health probes, admission, writing answers) gets a core before the kernels do. 0 runs them at the main thread's priority.",
+  }),
   SPLIT_MIN_ELEMENTS: Type.Integer({
     minimum: 0,
     default: 1048576,

@@ -17,6 +17,7 @@ t.test('defaults', async (t) => {
   t.equal(c.INLINE_MAX_ELEMENTS, 4096);
   t.equal(c.OFFLOAD_MIN_BYTES, 65536);
   t.equal(c.SPLIT_MIN_ELEMENTS, 1048576);
+  t.equal(c.WORKER_NICE, 10);
   t.equal(c.POOL_SIZE, usableCpus());
   t.ok(c.POOL_SIZE >= 1);
 });
@@ -40,6 +41,8 @@ t.test('bad values are rejected with the variable named', async (t) => {
     ['INLINE_MAX_ELEMENTS', '-1'],
     ['OFFLOAD_MIN_BYTES', '-1'],
     ['SPLIT_MIN_ELEMENTS', '0.5'],
+    ['WORKER_NICE', '20'],
+    ['WORKER_NICE', '-1'],
   ]) {
     t.throws(() => loadConfig({ [k]: v }), { name: 'ConfigError', message: new RegExp(k) }, `${k}=${v}`);
   }

@@ -47,6 +47,8 @@ export interface FocalPoolOptions {
   splitMinElements?: number;
   /** Shared memory of split batches kept for reuse, in bytes (default 0: none kept). */
   batchMemoryBytes?: number;
+  /** The workers' nice value (pool/thread-priority.ts), 0-19 (default 0: the main thread's priority). */
+  workerNice?: number;
 }
 
 /**
@@ -78,6 +80,7 @@ export class FocalPool {
       idleTimeout: Infinity,
       ...(options.maxOldGenerationMb ? { resourceLimits: { maxOldGenerationSizeMb: options.maxOldGenerationMb } } : {}),
       closeTimeout: options.closeTimeoutMs ?? 30_000,
+      workerData: { nice: options.workerNice ?? 0 },
       // Workers inherit the parent's execArgv (loaders under tap/tsx); nothing else is shared.
     });
     this.maxQueue = options.maxQueue;
