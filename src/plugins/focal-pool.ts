@@ -12,6 +12,7 @@ import fp from 'fastify-plugin';
 import { FocalPool, settled, type FocalPoolOptions, type RequestAnswer } from '../pool/focal-pool.js';
 import { RawBody } from '../body/raw-body.js';
 import { bytesOf, type PreparedRequest } from '../pipeline/answer.js';
+import { PACE_ABOVE_BYTES, pacedBytes } from '../pipeline/paced-bytes.js';
 import { answerOutcome, type PipelineLimits } from '../pipeline/request-task.js';
 import { prepareLoss } from '../pipeline/loss-pipeline.js';
 import { prepareInfer } from '../pipeline/infer-pipeline.js';
@@ -77,7 +78,11 @@ export default fp(
       if (done.info !== null) reply.request.compute = { ...done.info, computeMs: Math.round((performance.now() - started) * 1000) / 1000 };
       if ('problem' in done) throw done.problem;
       for (const [name, value] of Object.entries(done.answer.headers)) reply.header(name, value);
-      return reply.type(done.answer.contentType).send(bytesOf(done.answer.body));
+      const body = done.answer.body;
+      reply.type(done.answer.contentType);
+      if (body.byteLength <= PACE_ABOVE_BYTES) return reply.send(bytesOf(body));
+      // The exact length: a paced answer is sent with Content-Length, not chunked.
+      return reply.header('content-length', body.byteLength).send(pacedBytes(body));
     });
   },
   { name: 'focal-pool' },
