@@ -22,8 +22,11 @@ const COLON = 0x3a;
 const BACKSLASH = 0x5c;
 /** Anything a JSON string must escape (controls) or that UTF-8 and latin1 read differently (>= 0x80). */
 const NOT_PLAIN = /[^\x20-\x7f]/;
-/** Plain-ness is checked a piece at a time, so no string as long as the data is built. */
-const CHECK_CHARS = 4 * 1024 * 1024;
+/**
+ * Plain-ness is checked a piece at a time, so no string as long as the data is built; pieces
+ * this small reuse V8's young-generation memory (tensors/base64.ts, BASE64_CHUNK_CHARS, says why).
+ */
+const CHECK_CHARS = 64 * 1024;
 
 /** Where an object keeps the bytes of its lifted `data` string. */
 const LIFTED = Symbol('lifted data');
