@@ -11,6 +11,7 @@
  *   BENCH_ONLY    kernels | service: run one half (the targets of the other are then not measured)
  */
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -218,6 +219,46 @@ interface LoadOptions {
   /** Another route than POST /loss, with its own headers (the OIP binary request). */
   path?: string;
   headers?: Record<string, string>;
+  /**
+   * `sequential`: one request at a time (`amount` of them) from Node's own HTTP client, which
+   * only counts the answer's bytes. For the large one-at-a-time rows: autocannon appends every
+   * chunk of an answer to a string (`req.body += data`), so a 32 MB binary /v2 answer became a
+   * UTF-16 string of replacement characters in the load generator, on the same two cores: /v2
+   * measured 750-1000 ms under autocannon and 300-420 ms from this client, against the same server.
+   */
+  client?: 'autocannon' | 'sequential';
+}
+
+/** `amount` requests one after another on one keep-alive connection; latencies in ms, and non-2xx answers. */
+async function sequential(url: string, body: string | Buffer, headers: Record<string, string>, amount: number, timeoutS: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const payload = typeof body === 'string' ? Buffer.from(body) : body;
+  const latencies: number[] = [];
+  let failed = 0;
+  try {
+    for (let i = 0; i < amount; i++) {
+      const started = performance.now();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          url,
+          { method: 'POST', agent, headers: { ...headers, 'content-length': payload.length }, timeout: timeoutS * 1000 },
+          (res) => {
+            res.on('data', () => {});
+            res.on('end', () => resolve(res.statusCode ?? 0));
+            res.on('error', reject);
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+        req.end(payload);
+      }).catch(() => 0);
+      latencies.push(performance.now() - started);
+      if (status < 200 || status > 299) failed++;
+    }
+  } finally {
+    agent.destroy();
+  }
+  return { latencies, failed };
 }
 
 /**
@@ -238,6 +279,25 @@ async function load(server: Server, body: string | Buffer, opts: LoadOptions): P
   const idle = server.rssMb().rss;
   server.resetPeak();
   const started = performance.now();
+  if (opts.client === 'sequential') {
+    const url = opts.path === undefined ? server.url + '/loss' : new URL(opts.path, server.url).href;
+    const run = await sequential(url, body, opts.headers ?? { 'content-type': 'application/json' }, opts.amount ?? 1, opts.timeout ?? 120);
+    const seconds = (performance.now() - started) / 1000;
+    const probe = server.probe();
+    return {
+      reqPerSec: run.latencies.length / seconds,
+      p50: percentile(run.latencies, 50),
+      p99: percentile(run.latencies, 99),
+      requests: run.latencies.length,
+      seconds,
+      errors: run.failed,
+      shed: 0,
+      maxDelayMs: probe.maxDelayMs,
+      busyMsPerRequest: probe.busyMs / Math.max(1, run.latencies.length),
+      idleRssMb: idle,
+      peakRssMb: server.rssMb().peak,
+    };
+  }
   const result = await autocannon({
     url: opts.path === undefined ? server.url : new URL(opts.path, server.url).href,
     method: 'POST',
@@ -268,7 +328,7 @@ async function load(server: Server, body: string | Buffer, opts: LoadOptions): P
 }
 
 function loadRow(name: string, l: Load, extra: Record<string, string | number> = {}): void {
-  row('service end to end (autocannon)', name, {
+  row('service end to end', name, {
     'req/s': l.reqPerSec,
     'p50 ms': l.p50,
     'p99 ms': l.p99,
@@ -310,11 +370,13 @@ async function benchService(kernelMs: Map<string, number>): Promise<void> {
     const big = makeBatch('binary', 8_000_000, 1);
     const encoded = encodedBody(big, { encoding: 'base64', dtype: 'float32' });
     const payloadBytes = big.logits.byteLength + big.labels.byteLength;
-    await load(service, encoded, { connections: 1, amount: 1 }); // warm-up
-    const one = await load(service, encoded, { connections: 1, amount: QUICK ? 2 : 4 });
+    // One at a time: Node's HTTP client (LoadOptions.client says why not autocannon).
+    const oneAtATime = { connections: 1, client: 'sequential' } as const;
+    await load(service, encoded, { ...oneAtATime, amount: 1 }); // warm-up
+    const one = await load(service, encoded, { ...oneAtATime, amount: QUICK ? 2 : 4 });
     loadRow('large binary-encoded 8M binary, one at a time', one, { 'body MB': encoded.length / 1e6 });
     const json = jsonBody(big);
-    const j = await load(service, json, { connections: 1, amount: 1, timeout: 600 });
+    const j = await load(service, json, { ...oneAtATime, amount: 1, timeout: 600 });
     loadRow('large JSON 8M binary (the same request), one at a time', j, { 'body MB': json.length / 1e6 });
     const health = pollHealth(service);
     const four = await load(service, encoded, { connections: 4, amount: QUICK ? 4 : 8 });
@@ -336,7 +398,7 @@ async function benchService(kernelMs: Map<string, number>): Promise<void> {
     // The same batch over the Open Inference Protocol with binary tensor data: no JSON.parse of
     // a large string and no base64 either way.
     const oip = oipBinaryBody(big);
-    const oipLoad = { connections: 1, path: '/v2/models/focal_loss_binary/infer', headers: oip.headers };
+    const oipLoad = { ...oneAtATime, path: '/v2/models/focal_loss_binary/infer', headers: oip.headers };
     await load(service, oip.body, { ...oipLoad, amount: 1 }); // warm-up
     const v2 = await load(service, oip.body, { ...oipLoad, amount: QUICK ? 2 : 4 });
     loadRow('large OIP binary tensor data 8M binary (/v2 infer), one at a time', v2, { 'body MB': oip.body.length / 1e6 });
@@ -412,8 +474,11 @@ const header = [
   '  GLIBC_TUNABLES=glibc.malloc.hugetlb=1 as the service runs (ts: the JS kernel; wasm: the WebAssembly SIMD kernel the',
   '  workers run; torch: `torch_focal.py`, forward + backward, float32, run as a user would (default allocator settings) and',
   '  with the same huge-page setting). Ratio = torch time / our time (above 1: faster than PyTorch).',
-  '- Service rows: the real server (`node dist/server.js`, POOL_SIZE=2, LOG_LEVEL=info) under autocannon; max loop delay and',
-  "  main-thread ms/req from an event-loop probe inside the server; peak RSS is the server's VmHWM during the row.",
+  '- Service rows: the real server (`node dist/server.js`, POOL_SIZE=2, LOG_LEVEL=info) under autocannon, except the large',
+  "  one-at-a-time rows, sent by Node's HTTP client, which counts the answer's bytes without decoding them (autocannon builds",
+  '  each answer as a string, which for a 32 MB binary /v2 answer cost its process more than the service spent); end to end',
+  '  is from the request sent to the last byte of the answer received; max loop delay and main-thread ms/req from an',
+  "  event-loop probe inside the server; peak RSS is the server's VmHWM during the row.",
 ].join('\n');
 const targetLines = [
   '',
