@@ -280,7 +280,7 @@ async function load(server: Server, body: string | Buffer, opts: LoadOptions): P
   server.resetPeak();
   const started = performance.now();
   if (opts.client === 'sequential') {
-    const url = opts.path === undefined ? server.url + '/loss' : new URL(opts.path, server.url).href;
+    const url = new URL(opts.path ?? '/loss', server.url).href;
     const run = await sequential(url, body, opts.headers ?? { 'content-type': 'application/json' }, opts.amount ?? 1, opts.timeout ?? 120);
     const seconds = (performance.now() - started) / 1000;
     const probe = server.probe();
