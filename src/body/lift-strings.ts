@@ -12,6 +12,7 @@
  * left in the text.
  */
 import { randomUUID } from 'node:crypto';
+import { isPlainAscii } from './plain-ascii.js';
 
 /** Strings shorter than this are left in the text: cutting them out would not pay. */
 export const LIFT_MIN_CHARS = 65536;
@@ -20,14 +21,6 @@ const DATA_KEY = Buffer.from('"data"');
 const QUOTE = 0x22;
 const COLON = 0x3a;
 const BACKSLASH = 0x5c;
-/** Anything a JSON string must escape (controls) or that UTF-8 and latin1 read differently (>= 0x80). */
-const NOT_PLAIN = /[^\x20-\x7f]/;
-/**
- * Plain-ness is checked a piece at a time, so no string as long as the data is built; pieces
- * this small reuse V8's young-generation memory (tensors/base64.ts, BASE64_CHUNK_CHARS, says why).
- */
-const CHECK_CHARS = 64 * 1024;
-
 /** Where an object keeps the bytes of its lifted `data` string. */
 const LIFTED = Symbol('lifted data');
 
@@ -36,13 +29,6 @@ export interface LiftedJson {
   text: string;
   /** Placeholder -> the bytes of the string it stands for (a view into the body). */
   strings: Map<string, Uint8Array>;
-}
-
-function isPlain(body: Buffer, from: number, to: number): boolean {
-  for (let at = from; at < to; at += CHECK_CHARS) {
-    if (NOT_PLAIN.test(body.toString('latin1', at, Math.min(to, at + CHECK_CHARS)))) return false;
-  }
-  return true;
 }
 
 function skipSpace(body: Buffer, i: number): number {
@@ -71,7 +57,8 @@ export function liftDataStrings(body: Buffer): LiftedJson | null {
     if (close - open - 1 < LIFT_MIN_CHARS) continue;
     const backslash = body.indexOf(BACKSLASH, open + 1);
     if (backslash >= 0 && backslash < close) continue;
-    if (!isPlain(body, open + 1, close)) continue;
+    // Anything a JSON string must escape (controls) or that UTF-8 and latin1 read differently (>= 0x80).
+    if (!isPlainAscii(body, open + 1, close)) continue;
     // JSON's \u0000 escape puts a NUL in the placeholder, which no string cut out can contain.
     const placeholder = `\u0000lifted ${nonce} ${strings.size}`;
     strings.set(placeholder, body.subarray(open + 1, close));
