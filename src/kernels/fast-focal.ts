@@ -43,6 +43,7 @@ import { POW_EXP, POW_GENERAL, POW_HALF, POW_INTEGER, powerKind } from './power.
 import { PT_BINS } from 'focal-loss-client/merge';
 import { gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
 import {
+  outputArray,
   positionsOf,
   type FloatArray,
   type KernelBatch,
@@ -436,8 +437,8 @@ function sigmoidWasm(k: Kernel, batch: SigmoidBatch): FocalResult | null {
   const count = total;
   const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
   const scale = gradientScale(batch.reduction, denominator);
-  const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(total)) : null;
-  const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(total)) : null;
+  const gradient = batch.wantGradient ? outputArray(batch.gradientOut, total) : null;
+  const losses = batch.wantLosses ? outputArray(batch.lossesOut, total) : null;
 
   // Chunks of an even number of rows (the kernel pairs rows), about CHUNK_ELEMENTS elements.
   const plan = chunkPlan(n, c, positionsOf(batch), true);
@@ -498,8 +499,8 @@ function softmaxWasm(k: Kernel, batch: SoftmaxBatch): FocalResult | null {
   }
   const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
   const scale = gradientScale(batch.reduction, denominator);
-  const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(n * c)) : null;
-  const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
+  const gradient = batch.wantGradient ? outputArray(batch.gradientOut, n * c) : null;
+  const losses = batch.wantLosses ? outputArray(batch.lossesOut, n) : null;
 
   const plan = chunkPlan(n, c, positionsOf(batch), false);
   const rows = plan.rows;

@@ -36,7 +36,7 @@
  */
 import { expNonPositive, log1pUnit } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
-import { positionsOf, type AsymmetricTerms, type FocalResult, type SigmoidBatch, type TargetArray } from './types.js';
+import { outputArray, positionsOf, type AsymmetricTerms, type FocalResult, type SigmoidBatch, type TargetArray } from './types.js';
 import { AsymmetricColumn } from './asymmetric.js';
 import { CompensatedSum, PT_BINS, ptBin } from 'focal-loss-client/merge';
 import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
@@ -73,8 +73,8 @@ export function sigmoidFocal(batch: SigmoidBatch): FocalResult {
   const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
   const scale = gradientScale(batch.reduction, denominator);
 
-  const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(total)) : null;
-  const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(total)) : null;
+  const gradient = batch.wantGradient ? outputArray(batch.gradientOut, total) : null;
+  const losses = batch.wantLosses ? outputArray(batch.lossesOut, total) : null;
   const columns = new Float64Array(COLUMN_SUMS * c);
   const ptHistogram = new Float64Array(c * PT_BINS);
   const hard = eps === 0 && allHard(targets);

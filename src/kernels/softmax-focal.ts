@@ -33,7 +33,7 @@
  */
 import { expNonPositive } from './fast-math.js';
 import { modulatingPower, powerKind, type PowerKind } from './power.js';
-import { positionsOf, type FloatArray, type FocalResult, type RawClassStats, type SoftmaxBatch } from './types.js';
+import { outputArray, positionsOf, type FloatArray, type FocalResult, type RawClassStats, type SoftmaxBatch } from './types.js';
 import { CompensatedSum, emptyRawStats, PT_BINS, ptBin } from 'focal-loss-client/merge';
 import { nextChunkRows } from './sigmoid-focal.js';
 import { countOf, gradientScale, lossDenominator, reduceLossSum } from './reduction.js';
@@ -45,8 +45,8 @@ export function softmaxFocal(batch: SoftmaxBatch): FocalResult {
   const denominator = lossDenominator(batch.reduction, batch.normalizer, count);
   const scale = gradientScale(batch.reduction, denominator);
 
-  const gradient = batch.wantGradient ? (batch.gradientOut ?? new Float64Array(n * c)) : null;
-  const losses = batch.wantLosses ? (batch.lossesOut ?? new Float64Array(n)) : null;
+  const gradient = batch.wantGradient ? outputArray(batch.gradientOut, n * c) : null;
+  const losses = batch.wantLosses ? outputArray(batch.lossesOut, n) : null;
   const stats = emptyRawStats('multiclass', c);
   // Per-row scratch: exp(z_k - z_max) when no gradient is written, and the weighted B_k of soft rows.
   const ex = new Float64Array(c);

@@ -21,14 +21,14 @@ type Numeric = KernelBatch['logits'] | Uint8Array | Int32Array;
 function shared<T extends Numeric>(array: T): T {
   if (array.buffer instanceof SharedArrayBuffer) return array;
   const Ctor = array.constructor as new (buffer: ArrayBufferLike, offset: number, length: number) => T;
-  const copy = new Ctor(sharedBytes(array.byteLength, false).buffer, 0, array.length);
+  const copy = new Ctor(sharedBytes(array.byteLength).buffer, 0, array.length);
   (copy as unknown as { set(a: ArrayLike<number>): void }).set(array as ArrayLike<number>);
   return copy;
 }
 
-/** A zero-filled float64 output of `length` in shared memory. */
+/** A float64 output of `length` in shared memory, not cleared: each part's kernel clears its own rows (types.ts, outputArray). */
 function sharedOutput(length: number): Float64Array {
-  return new Float64Array(sharedBytes(8 * length, true).buffer, 0, length);
+  return new Float64Array(sharedBytes(8 * length).buffer, 0, length);
 }
 
 function sharedOrNull<T extends Numeric>(array: T | null): T | null {
@@ -41,7 +41,7 @@ function lossesPerRow(batch: KernelBatch): number {
 }
 
 /**
- * The batch with its inputs in shared memory and zero-filled shared outputs for the gradient
+ * The batch with its inputs in shared memory and shared outputs for the gradient
  * and losses it asks for (gradientOut, lossesOut).
  */
 export function shareBatch(batch: KernelBatch): KernelBatch {

@@ -57,8 +57,10 @@ interface BatchBase {
   wantLosses: boolean;
   /**
    * Where to write the gradient (n*c) and the losses (n*c, or n for multiclass) instead of
-   * allocating them: views into one shared output when a batch is split across workers. Must be
-   * zero-filled and of exactly that length; used only when the matching want* flag is set.
+   * allocating them: views into one shared output when a batch is split across workers. Of
+   * exactly that length; used only when the matching want* flag is set. The kernel zero-fills
+   * them first (outputArray), so each part of a split batch clears only its own rows, in
+   * parallel, instead of one thread clearing the whole output (18 ms for 8M elements here).
    */
   gradientOut?: Float64Array;
   lossesOut?: Float64Array;
@@ -164,4 +166,9 @@ export interface FocalResult {
    * computes them in a separate pass. evaluated-focal.ts moves them into `stats`.
    */
   evaluation?: EvaluationSums;
+}
+
+/** A kernel's output array of `length`: the one provided (gradientOut, lossesOut), zero-filled, or a new one. */
+export function outputArray(provided: Float64Array | undefined, length: number): Float64Array {
+  return provided === undefined ? new Float64Array(length) : provided.fill(0);
 }

@@ -45,9 +45,10 @@ export function sharingBatchMemory(): boolean {
 
 /**
  * `bytes` bytes of shared memory at offset 0, as a view of exactly that length (its buffer may
- * be larger); zero-filled when `zeroed`, else holding whatever an earlier batch left there.
+ * be larger), holding whatever an earlier batch left there: every user overwrites it (decoded
+ * tensors, copies of inputs) or clears its own part (kernel outputs, kernels/types.ts).
  */
-export function sharedBytes(bytes: number, zeroed: boolean): Uint8Array {
+export function sharedBytes(bytes: number): Uint8Array {
   const lending = current;
   if (lending !== null) {
     let best = -1;
@@ -58,8 +59,7 @@ export function sharedBytes(bytes: number, zeroed: boolean): Uint8Array {
     if (best >= 0) {
       const buffer = lending.lent[best]!;
       lending.lent[best] = null;
-      const view = new Uint8Array(buffer, 0, bytes);
-      return zeroed ? view.fill(0) : view;
+      return new Uint8Array(buffer, 0, bytes);
     }
   }
   const buffer = new SharedArrayBuffer(2 ** Math.ceil(Math.log2(Math.max(bytes, MIN_BUFFER))));

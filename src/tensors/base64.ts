@@ -75,7 +75,7 @@ export function decodeBase64(text: Base64Text, bytes: number, chunkChars = BASE6
     if (last >= 0 && (last & (padding === 1 ? 0b11 : 0b1111)) !== 0)
       return 'is not canonical base64 (unused bits of the last character are set)';
   }
-  const out = bytes >= SHARED_FROM_BYTES && sharingBatchMemory() ? sharedBytes(bytes, false) : new Uint8Array(bytes);
+  const out = bytes >= SHARED_FROM_BYTES && sharingBatchMemory() ? sharedBytes(bytes) : new Uint8Array(bytes);
   if (bytes > 0 && !writeDecoded(text, Buffer.from(out.buffer, 0, bytes), padding, chunkChars)) {
     return "contains characters outside the base64 alphabet (A-Z, a-z, 0-9, '+', '/', padding '=')";
   }
