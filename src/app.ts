@@ -8,7 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import helmet from '@fastify/helmet';
 import cors from '@fastify/cors';
 import { apiKeys, poolCloseTimeoutMs, type Config } from './config.js';
 import problemHandler from './plugins/problem-handler.js';
@@ -16,6 +15,7 @@ import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.
 import focalPool from './plugins/focal-pool.js';
 import requestLog from './plugins/request-log.js';
 import drainConnections from './plugins/drain-connections.js';
+import securityHeaders from './plugins/security-headers.js';
 import requestLifetime from './plugins/request-lifetime.js';
 import bodyAdmission from './plugins/body-admission.js';
 import jsonBody from './plugins/json-body.js';
@@ -95,12 +95,13 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     buffers: new SharedBuffers(2 * config.BODY_LIMIT),
   };
   await app.register(jsonBody, bodyOptions);
-  await app.register(helmet, {
-    global: true,
-    contentSecurityPolicy: {
-      // Plain-HTTP deployments behind a load balancer are common; upgrading the docs page's
-      // requests to https would break "Try it out" there.
-      directives: { 'upgrade-insecure-requests': null },
+  await app.register(securityHeaders, {
+    helmet: {
+      contentSecurityPolicy: {
+        // Plain-HTTP deployments behind a load balancer are common; upgrading the docs page's
+        // requests to https would break "Try it out" there.
+        directives: { 'upgrade-insecure-requests': null },
+      },
     },
   });
   if (config.CORS_ORIGINS.trim() !== '') {
